@@ -1,0 +1,59 @@
+"""lambdagrad: a differentiable functional IR in the spirit of TVM Relay's AD design.
+
+>>> import lambdagrad as lg
+>>> mod = lg.parse('def @main(%x: Tensor[(2,), float32]) { add(%x, %x) }')
+>>> str(lg.transform.infer_type(mod)["main"].checked_type)
+'fn (Tensor[(2), float32]) -> Tensor[(2), float32]'
+"""
+
+from . import analysis, ops, transform
+from .builders import const, var
+from .errors import Error, EvaluationError, GradientError, ParseError, TypeInferenceError
+from .ir import (
+    Call,
+    Clause,
+    Constant,
+    Constructor,
+    Expr,
+    FuncType,
+    Function,
+    GlobalTypeVar,
+    GlobalVar,
+    If,
+    IncompleteType,
+    IRModule,
+    Let,
+    Match,
+    Op,
+    PatternConstructor,
+    PatternTuple,
+    PatternVar,
+    PatternWildcard,
+    RefCreate,
+    RefRead,
+    RefType,
+    RefWrite,
+    TensorType,
+    Tuple,
+    TupleGetItem,
+    TupleType,
+    Type,
+    TypeCall,
+    TypeData,
+    TypeVar,
+    Var,
+)
+from .ops.builders import OpNamespace
+from .text import parse, parse_expr
+
+op = OpNamespace()
+
+__all__ = [
+    "analysis", "ops", "transform", "op", "const", "var", "parse", "parse_expr",
+    "Error", "EvaluationError", "GradientError", "ParseError", "TypeInferenceError",
+    "Call", "Clause", "Constant", "Constructor", "Expr", "FuncType", "Function",
+    "GlobalTypeVar", "GlobalVar", "If", "IncompleteType", "IRModule", "Let", "Match", "Op",
+    "PatternConstructor", "PatternTuple", "PatternVar", "PatternWildcard", "RefCreate",
+    "RefRead", "RefType", "RefWrite", "TensorType", "Tuple", "TupleGetItem", "TupleType",
+    "Type", "TypeCall", "TypeData", "TypeVar", "Var",
+]

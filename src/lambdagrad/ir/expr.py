@@ -1,0 +1,304 @@
+"""Expression nodes of the IR.
+
+Every node is a frozen, slotted dataclass that compares by identity (``==`` is ``is``); use
+``lg.analysis.alpha_equal`` for structural equality. Each node carries an optional `span`
+(line, column) from the text it was parsed from and an optional `checked_type` that
+``infer_type`` fills in on the copies it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .attrs import EMPTY_ATTRS, Attrs
+from .types import GlobalTypeVar, Type, TypeVar
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Expr:
+    """Base class of every expression."""
+
+    span: Span | None = field(default=None, kw_only=True)
+    checked_type: Type | None = field(default=None, kw_only=True)
+
+    def __str__(self) -> str:
+        from ..text.printer import print_expr
+
+        return print_expr(self)
+
+    def __repr__(self) -> str:
+        text = str(self)
+        return f"<{type(self).__name__} {text if len(text) < 200 else text[:200] + '...'}>"
+
+    def with_type(self, checked_type: Type | None) -> Expr:
+        """A copy of this node with `checked_type` set."""
+        return replace(self, checked_type=checked_type)
+
+    # Python operators build calls of the corresponding ops.
+    def __add__(self, other):
+        return _op_call("add", self, other)
+
+    def __radd__(self, other):
+        return _op_call("add", other, self)
+
+    def __sub__(self, other):
+        return _op_call("subtract", self, other)
+
+    def __rsub__(self, other):
+        return _op_call("subtract", other, self)
+
+    def __mul__(self, other):
+        return _op_call("multiply", self, other)
+
+    def __rmul__(self, other):
+        return _op_call("multiply", other, self)
+
+    def __truediv__(self, other):
+        return _op_call("divide", self, other)
+
+    def __rtruediv__(self, other):
+        return _op_call("divide", other, self)
+
+    def __neg__(self):
+        return _op_call("negative", self)
+
+    def __call__(self, *args):
+        """Apply this expression (a function, var or global) to arguments."""
+        return Call(self, tuple(to_expr(a) for a in args))
+
+
+def to_expr(value) -> Expr:
+    """Wrap Python numbers and numpy arrays as constants; pass expressions through."""
+    if isinstance(value, Expr):
+        return value
+    return Constant(value)
+
+
+def _op_call(name: str, *args) -> Expr:
+    from .op import Op
+
+    return Call(Op.get(name), tuple(to_expr(a) for a in args))
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Var(Expr):
+    """A local variable; two Vars with the same name are different variables."""
+
+    name_hint: str
+    type_annotation: Type | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class GlobalVar(Expr):
+    """The name of a global function in a module; compares and hashes by name."""
+
+    name_hint: str
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, GlobalVar) and other.name_hint == self.name_hint
+
+    def __hash__(self) -> int:
+        return hash(("GlobalVar", self.name_hint))
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Constant(Expr):
+    """A constant tensor. The array is copied and made read-only.
+
+    Python floats become float32 and ints int32 (Relay's defaults) unless the value is a
+    numpy array or scalar, which keeps its dtype.
+    """
+
+    data: np.ndarray
+
+    def __post_init__(self):
+        object.__setattr__(self, "data", _frozen_array(self.data))
+
+
+def _frozen_array(value) -> np.ndarray:
+    if isinstance(value, np.ndarray | np.generic):
+        array = np.array(value)
+    else:  # Python values: 64-bit defaults narrow to Relay's float32 / int32
+        array = np.array(value)
+        narrow = {"float64": "float32", "int64": "int32"}.get(array.dtype.name)
+        if narrow:
+            array = array.astype(narrow)
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Tuple(Expr):
+    """A tuple of expressions; ``Tuple(())`` is the unit value."""
+
+    fields: tuple[Expr, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "fields", tuple(to_expr(f) for f in self.fields))
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class TupleGetItem(Expr):
+    """Projection ``%t.0`` of a tuple."""
+
+    tuple_value: Expr
+    index: int
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Function(Expr):
+    """A function literal (closure): ``fn [A](%x: A) -> A { %x }``."""
+
+    params: tuple[Var, ...]
+    body: Expr
+    ret_type: Type | None = None
+    type_params: tuple[TypeVar, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "params", tuple(self.params))
+        object.__setattr__(self, "type_params", tuple(self.type_params))
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Call(Expr):
+    """A call of an Op, Function, Var, GlobalVar or Constructor."""
+
+    op: Expr
+    args: tuple[Expr, ...] = ()
+    attrs: Attrs = EMPTY_ATTRS
+    type_args: tuple[Type, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "args", tuple(to_expr(a) for a in self.args))
+        if not isinstance(self.attrs, Attrs):
+            object.__setattr__(self, "attrs", Attrs(self.attrs))
+        object.__setattr__(self, "type_args", tuple(self.type_args))
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Let(Expr):
+    """``let %var = value; body``."""
+
+    var: Var
+    value: Expr
+    body: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class If(Expr):
+    """``if (cond) { true_branch } else { false_branch }``; `cond` is a bool scalar."""
+
+    cond: Expr
+    true_branch: Expr
+    false_branch: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class RefCreate(Expr):
+    """``ref(value)``: a new mutable cell."""
+
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class RefRead(Expr):
+    """``ref_read(ref)``."""
+
+    ref: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class RefWrite(Expr):
+    """``ref_write(ref, value)``; evaluates to the unit tuple."""
+
+    ref: Expr
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Constructor(Expr):
+    """A constructor of an ADT, such as ``Cons``; `tag` is its index in the definition."""
+
+    name_hint: str
+    inputs: tuple[Type, ...]
+    belong_to: GlobalTypeVar
+    tag: int = 0
+
+    def __post_init__(self):
+        object.__setattr__(self, "inputs", tuple(self.inputs))
+
+
+class Pattern:
+    """Base class of `match` patterns."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PatternWildcard(Pattern):
+    """``_``: matches anything, binds nothing."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PatternVar(Pattern):
+    """Binds the matched value to `var`."""
+
+    var: Var
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PatternConstructor(Pattern):
+    """``Cons(%x, %rest)``: matches values built by `constructor`."""
+
+    constructor: Constructor
+    patterns: tuple[Pattern, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "patterns", tuple(self.patterns))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PatternTuple(Pattern):
+    """``(%a, _)``: matches a tuple field by field."""
+
+    patterns: tuple[Pattern, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "patterns", tuple(self.patterns))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Clause:
+    """One arm of a `match`: ``lhs => rhs``."""
+
+    lhs: Pattern
+    rhs: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Match(Expr):
+    """``match (data) { clauses }``; ``complete=False`` is ``match?`` (may fail at run time)."""
+
+    data: Expr
+    clauses: tuple[Clause, ...]
+    complete: bool = True
+
+    def __post_init__(self):
+        object.__setattr__(self, "clauses", tuple(self.clauses))
+
+
+def pattern_vars(pattern: Pattern) -> list[Var]:
+    """The variables a pattern binds, left to right."""
+    found: list[Var] = []
+    stack = [pattern]
+    while stack:
+        p = stack.pop()
+        if isinstance(p, PatternVar):
+            found.append(p.var)
+        elif isinstance(p, PatternConstructor | PatternTuple):
+            stack.extend(reversed(p.patterns))
+    return found

@@ -1,0 +1,167 @@
+"""Types of the IR: tensors, tuples, functions, references, type variables and ADTs.
+
+Types are frozen dataclasses. Tensor, tuple, function, reference and ADT-application types
+compare structurally; type variables and unification variables compare by identity, since two
+`A`s bound by different functions are different variables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .adt import Constructor
+
+DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool")
+
+
+class Type:
+    """Base class of every type."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        from ..text.printer import print_type
+
+        return print_type(self)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class TensorType(Type):
+    """A tensor of a fixed rank; a dimension of ``None`` is unknown (``?`` in text).
+
+    A 0-d tensor is a scalar.
+
+    >>> str(TensorType((2, None), "float32"))
+    'Tensor[(2, ?), float32]'
+    """
+
+    shape: tuple[int | None, ...] = ()
+    dtype: str = "float32"
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", tuple(_dim(d) for d in self.shape))
+        if self.dtype not in DTYPES:
+            from ..errors import TypeInferenceError
+
+            raise TypeInferenceError(f"unknown dtype {self.dtype!r}; expected one of {DTYPES}")
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        return f"TensorType({self.shape!r}, {self.dtype!r})"
+
+
+def _dim(d) -> int | None:
+    """Normalise a dimension: numpy ints become ints, ``?``/-1/None become None."""
+    if d is None or d == "?":
+        return None
+    d = int(d)
+    return None if d < 0 else d
+
+
+def scalar_type(dtype: str = "float32") -> TensorType:
+    """The type of a 0-d tensor of `dtype`."""
+    return TensorType((), dtype)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class TupleType(Type):
+    """The type of a tuple; ``TupleType(())`` is the unit type."""
+
+    fields: tuple[Type, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "fields", tuple(self.fields))
+
+    def __repr__(self) -> str:
+        return f"TupleType({self.fields!r})"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class FuncType(Type):
+    """A function type, polymorphic over `type_params` when it has any."""
+
+    arg_types: tuple[Type, ...]
+    ret_type: Type
+    type_params: tuple[TypeVar, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "arg_types", tuple(self.arg_types))
+        object.__setattr__(self, "type_params", tuple(self.type_params))
+
+    def __repr__(self) -> str:
+        return f"FuncType({self.arg_types!r}, {self.ret_type!r}, {self.type_params!r})"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class RefType(Type):
+    """The type of a mutable reference cell holding a `value`."""
+
+    value: Type
+
+    def __repr__(self) -> str:
+        return f"RefType({self.value!r})"
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class TypeVar(Type):
+    """A type parameter; identity by object, so equal names may be different variables."""
+
+    name_hint: str
+
+    def __repr__(self) -> str:
+        return f"TypeVar({self.name_hint!r})"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class GlobalTypeVar(Type):
+    """The name of an ADT in a module, such as ``List``; compares by name."""
+
+    name_hint: str
+
+    def __repr__(self) -> str:
+        return f"GlobalTypeVar({self.name_hint!r})"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class TypeCall(Type):
+    """An ADT applied to type arguments, such as ``List[Tensor[(3,), float32]]``."""
+
+    func: GlobalTypeVar
+    args: tuple[Type, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "args", tuple(self.args))
+
+    def __repr__(self) -> str:
+        return f"TypeCall({self.func!r}, {self.args!r})"
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class TypeData(Type):
+    """An ADT definition: ``type List[A] { Cons(A, List[A]), Nil }``."""
+
+    header: GlobalTypeVar
+    type_vars: tuple[TypeVar, ...]
+    constructors: tuple[Constructor, ...] = field(default=())
+
+    def __post_init__(self):
+        object.__setattr__(self, "type_vars", tuple(self.type_vars))
+        object.__setattr__(self, "constructors", tuple(self.constructors))
+
+    def __repr__(self) -> str:
+        return f"TypeData({self.header.name_hint!r})"
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class IncompleteType(Type):
+    """A type not yet known: a unification variable of type inference."""
+
+    hint: str = "_"
+
+    def __repr__(self) -> str:
+        return "IncompleteType()"

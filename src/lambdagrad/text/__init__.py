@@ -1,0 +1,5 @@
+"""Placeholder for the text format (parser and printer)."""
+
+from .parser import parse, parse_expr
+
+__all__ = ["parse", "parse_expr"]
