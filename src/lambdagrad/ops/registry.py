@@ -98,7 +98,7 @@ def make_call(name: str, args: Sequence, attrs: dict | None = None, span=None) -
 
     >>> from lambdagrad.ir.expr import Var
     >>> str(make_call("sum", [Var("x")], {"axis": 1}))
-    'sum(%x, axis=[1])'
+    'sum(%x, axis=[1], keepdims=False, exclude=False)'
     """
     definition = op_def(name)
     if len(args) != definition.num_inputs:
