@@ -6,6 +6,7 @@ from collections import Counter
 
 import numpy as np
 
+from .deep import run_deep
 from .ir.expr import (
     Call,
     Constant,
@@ -93,7 +94,7 @@ def alpha_equal(a, b, map_free_vars: bool = True) -> bool:
     >>> lg.analysis.alpha_equal(lg.parse_expr("fn (%a) { %a }"), lg.parse_expr("fn (%b) { %b }"))
     True
     """
-    return _AlphaEqual(map_free_vars).equal(a, b)
+    return run_deep(_AlphaEqual(map_free_vars).equal, a, b)  # types may nest deeply
 
 
 class _AlphaEqual:

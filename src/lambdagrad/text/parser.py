@@ -1,9 +1,74 @@
-"""Placeholder: the parser is being written."""
+"""Parsing the Relay text format: ``parse`` (modules) and ``parse_expr`` (expressions).
+
+Two passes: ``syntax.py`` builds a light syntax tree while lark's LALR parser runs, and
+``resolve.py`` binds names in a second pass. Every problem raises ``lg.ParseError`` with the
+line, the column and a caret excerpt; no other exception escapes on any input.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from ..deep import run_deep
+from ..errors import ParseError
+from ..ir.expr import Expr
+from ..ir.module import IRModule
+from .resolve import Resolver
+from .syntax import SyntaxProblem, parse_syntax
 
 
-def parse(text, prelude=False):
-    raise NotImplementedError
+def parse(text: str, prelude: bool = False) -> IRModule:
+    """Parse a module: ``def`` functions and ``type`` definitions, in any order.
+
+    With `prelude`, the standard prelude's types, constructors and functions are in scope and
+    part of the returned module.
+
+    >>> mod = parse('''
+    ... type Pair[A] { MkPair(A, A) }
+    ... def @main(%x: float32) -> Pair[float32] { MkPair(%x, %x) }
+    ... ''')
+    >>> str(mod["main"].ret_type), mod.get_constructor("MkPair").tag
+    ('Pair[float32]', 0)
+    """
+    return parse_with_base(text, _prelude() if prelude else None)
 
 
-def parse_expr(text):
-    raise NotImplementedError
+def parse_expr(text: str) -> Expr:
+    """Parse one expression; free ``%names`` become free variables (one per name).
+
+    >>> str(parse_expr("let %y = add(%x, 1f); (%y, %y.0)"))
+    'let %y = add(%x, 1f);\\n(%y, %y.0)'
+    """
+    return _located(text, lambda: Resolver(free=True).expr(parse_syntax(text, "start_expr")))
+
+
+def parse_with_base(text: str, base: IRModule | None) -> IRModule:
+    """Parse a module with the definitions of `base` in scope; returns base plus the new ones."""
+
+    def work() -> IRModule:
+        own = Resolver(base).module(parse_syntax(text, "start_module"))
+        if base is None:
+            return own
+        combined = base.copy()
+        combined.update(own)
+        return combined
+
+    return _located(text, work)
+
+
+def _located(text: str, work):
+    if not isinstance(text, str):
+        raise ParseError(f"expected program text (a str), got {type(text).__name__}")
+    try:
+        return run_deep(work)
+    except SyntaxProblem as problem:
+        line, column = problem.span
+        raise ParseError(problem.message, text, line, column) from None
+
+
+@cache
+def _prelude() -> IRModule:
+    """The parsed prelude, shared read-only: callers always get a copy via `parse_with_base`."""
+    from ..std import prelude_source
+
+    return parse_with_base(prelude_source(), None)

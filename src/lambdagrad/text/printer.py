@@ -1,13 +1,406 @@
-"""Placeholder: the printer is being written."""
+"""Printing IR in the Relay text format; ``parse`` reads the output back (alpha-equivalent).
+
+The output is canonical: two-space indentation inside braces, one binding per line, operator
+calls by name with every attribute (``sum(%x, axis=[1], keepdims=False, exclude=False)``),
+``fn``/``if``/``match`` bodies always in braces on their own lines. Variables are renamed
+(``%x``, ``%x_1``, ...) where names would clash or are not identifiers, and nodes used more
+than once are printed once as graph bindings ``%0 = ...;`` (see ``layout.py``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..deep import run_deep
+from ..ir.expr import (
+    Call,
+    Clause,
+    Constant,
+    Constructor,
+    Expr,
+    Function,
+    GlobalVar,
+    If,
+    Let,
+    Match,
+    Pattern,
+    PatternConstructor,
+    PatternTuple,
+    PatternVar,
+    PatternWildcard,
+    RefCreate,
+    RefRead,
+    RefWrite,
+    Tuple,
+    TupleGetItem,
+    Var,
+)
+from ..ir.module import IRModule
+from ..ir.op import Op
+from ..ir.types import (
+    DTYPES,
+    FuncType,
+    GlobalTypeVar,
+    IncompleteType,
+    RefType,
+    TensorType,
+    TupleType,
+    Type,
+    TypeCall,
+    TypeData,
+    TypeVar,
+)
+from ..ir.visitor import free_vars
+from .layout import Layout
+from .literals import format_attr, format_constant, format_scalar
+from .syntax import VERSION
+
+_KEYWORDS = {
+    "def", "type", "let", "fn", "if", "else", "match", "ref", "ref_read", "ref_write",
+    "constant", "True", "False", "Tensor", "_",
+}
+_ROOT = (0, "root")
 
 
-def print_expr(expr):
-    return type(expr).__name__
+def print_expr(expr: Expr, show_types: bool = False) -> str:
+    """The text of an expression; ``parse_expr`` reads it back.
+
+    With `show_types`, bindings and results whose `checked_type` is known get a
+    ``/* ty=... */`` comment.
+
+    >>> import lambdagrad as lg
+    >>> x = lg.var("x", "float32")
+    >>> y = x * x
+    >>> print(print_expr(lg.Function([x], y + y)))
+    fn (%x: float32) {
+      %0 = multiply(%x, %x);
+      add(%0, %0)
+    }
+    """
+    return run_deep(lambda: _Printer(show_types).top_level(expr))
 
 
-def print_type(ty):
-    return type(ty).__name__
+def print_type(ty: Type) -> str:
+    """The text of a type.
+
+    >>> from lambdagrad.ir.types import TensorType, TupleType
+    >>> print_type(TupleType([TensorType((2, None), "float32"), TensorType((), "int64")]))
+    '(Tensor[(2, ?), float32], int64)'
+    """
+    return run_deep(lambda: _Printer().type(ty))
 
 
-def print_module(mod):
-    return "module"
+def print_module(mod: IRModule, show_types: bool = False) -> str:
+    """The text of a module: the version header, ADT definitions, then functions.
+
+    >>> import lambdagrad as lg
+    >>> print(print_module(lg.parse("def @id(%x: int32) -> int32 { %x }")), end="")
+    #[version = "0.0.5"]
+    def @id(%x: int32) -> int32 {
+      %x
+    }
+    """
+    return run_deep(_print_module, mod, show_types)
+
+
+def _print_module(mod: IRModule, show_types: bool) -> str:
+    adts = {header.name_hint for header in mod.type_definitions}
+    parts = [_Printer(show_types, adts).type_definition(d) for d in mod.type_definitions.values()]
+    for gvar, func in mod.functions.items():
+        parts.append(_Printer(show_types, adts).definition(gvar, func))
+    body = "\n\n".join(parts) + "\n" if parts else ""
+    return f'#[version = "{VERSION}"]\n' + body
+
+
+def _identifier(name: str, fallback: str) -> str:
+    """`name` made a valid identifier (`fallback` prefix if it would start with a digit)."""
+    cleaned = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    if not cleaned or cleaned[0].isdigit():
+        cleaned = fallback + cleaned
+    return cleaned
+
+
+def _indent(text: str) -> str:
+    return "  " + text.replace("\n", "\n  ")
+
+
+def _braced(lines: list[str]) -> str:
+    return "{\n" + _indent("\n".join(lines)) + "\n}"
+
+
+def _tuple_text(items: list[str]) -> str:
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+class _Names:
+    """Scoped, clash-free names: a name is never given out twice while it is in use."""
+
+    def __init__(self, reserved=()):
+        self.active: set[str] = set(reserved)
+        self.of: dict[int, str] = {}
+        self.next_suffix: dict[str, int] = {}
+        self.origin: dict[str, tuple[str, int]] = {}
+
+    def bind(self, key: int, base: str) -> str:
+        name, suffix = base, self.next_suffix.get(base, 1)
+        while name in self.active:
+            name, suffix = f"{base}_{suffix}", suffix + 1
+        self.next_suffix[base] = suffix
+        self.active.add(name)
+        self.origin[name] = (base, suffix - 1)
+        self.of[key] = name
+        return name
+
+    def release(self, names: list[str]) -> None:
+        """End the scope of `names`; later siblings may reuse them (and their suffixes)."""
+        for name in names:
+            self.active.discard(name)
+            base, suffix = self.origin[name]
+            self.next_suffix[base] = max(1, min(self.next_suffix.get(base, 1), suffix))
+
+
+class _Printer:
+    """Prints one unit (an expression, a type, a definition) with its own naming state."""
+
+    def __init__(self, show_types: bool = False, adts=()):
+        self.show_types = show_types
+        self.vars = _Names()
+        self.tvars = _Names({*DTYPES, *_KEYWORDS, *adts})
+        self.layout: Layout | None = None
+        self.graph: dict[int, str] = {}
+
+    # ---- units
+    def top_level(self, expr: Expr) -> str:
+        self._start(expr, _ROOT)
+        return "\n".join(self.block(expr, _ROOT))
+
+    def definition(self, gvar: GlobalVar, func: Function) -> str:
+        self._start(func, _ROOT)
+        header = f"def @{_identifier(gvar.name_hint, 'f')}"
+        return self.function(func, header)
+
+    def type_definition(self, data: TypeData) -> str:
+        params = self._type_params(data.type_vars)
+        ctors = [self.constructor_decl(c) for c in data.constructors]
+        self.tvars.release(params)
+        header = f"type {data.header.name_hint}{_brackets(params)}"
+        return header + (" {}" if not ctors else " " + _braced([c + "," for c in ctors]))
+
+    def constructor_decl(self, ctor: Constructor) -> str:
+        if not ctor.inputs:
+            return ctor.name_hint
+        return ctor.name_hint + "(" + ", ".join(self.type(t) for t in ctor.inputs) + ")"
+
+    def _start(self, root: Expr, key) -> None:
+        self.layout = Layout(root, key)
+        for var in free_vars(root):
+            self.vars.bind(id(var), _identifier(var.name_hint, "v"))
+
+    # ---- blocks
+    def block(self, expr: Expr, key) -> list[str]:
+        """The lines of a block: graph and let bindings, then the result (a loop over lets)."""
+        lines, bound, index = [], [], 0
+        while True:
+            lines.extend(self._graph_bindings(key, index))
+            if not isinstance(expr, Let) or id(expr) in self.graph:
+                break  # a bound shared Let is a reference, not more bindings
+            if isinstance(expr.value, Function):  # a let-bound function may call itself
+                binder = self.binder(expr.var)
+                value = self.expr(expr.value) + self._type_comment(expr.value)
+            else:
+                value = self.expr(expr.value) + self._type_comment(expr.value)
+                binder = self.binder(expr.var)
+            bound.append(self.vars.of[id(expr.var)])
+            lines.append(f"let {binder} = {value};")
+            expr, index = expr.body, index + 1
+        lines.append(self.expr(expr) + self._type_comment(expr))
+        self.vars.release(bound)
+        return lines
+
+    def _graph_bindings(self, key, index: int) -> list[str]:
+        lines = []
+        for node in self.layout.emit.get((key, index), ()):
+            text = self.node(node) + self._type_comment(node)
+            name = f"%{len(self.graph)}"
+            self.graph[id(node)] = name
+            lines.append(f"{name} = {text};")
+        return lines
+
+    def _type_comment(self, expr: Expr) -> str:
+        if not self.show_types or expr.checked_type is None:
+            return ""
+        return f" /* ty={self.type(expr.checked_type)} */"
+
+    # ---- expressions
+    def expr(self, expr: Expr) -> str:
+        """An expression in place: shared nodes by their graph name."""
+        if id(expr) in self.graph:
+            return self.graph[id(expr)]
+        return self.node(expr)
+
+    def node(self, expr: Expr) -> str:
+        return getattr(self, "x_" + type(expr).__name__.lower())(expr)
+
+    def postfix(self, expr: Expr) -> str:
+        """`expr` where a call or projection follows it: parenthesised unless atomic."""
+        text = self.expr(expr)
+        if id(expr) in self.graph or not _needs_parens(expr, text):
+            return text
+        return f"({text})"
+
+    def x_var(self, var: Var) -> str:
+        name = self.vars.of.get(id(var))
+        if name is None:  # used outside any binder we printed: name it like a free variable
+            name = self.vars.bind(id(var), _identifier(var.name_hint, "v"))
+        return "%" + name
+
+    def x_globalvar(self, gvar: GlobalVar) -> str:
+        return "@" + _identifier(gvar.name_hint, "f")
+
+    def x_op(self, op: Op) -> str:
+        return op.name
+
+    def x_constructor(self, ctor: Constructor) -> str:
+        return ctor.name_hint
+
+    def x_constant(self, const: Constant) -> str:
+        data = const.data
+        return (format_scalar(data) if data.ndim == 0 else None) or format_constant(data)
+
+    def x_tuple(self, tup: Tuple) -> str:
+        return _tuple_text([self.expr(f) for f in tup.fields])
+
+    def x_tuplegetitem(self, item: TupleGetItem) -> str:
+        return f"{self.postfix(item.tuple_value)}.{item.index}"
+
+    def x_call(self, call: Call) -> str:
+        args = [self.expr(a) for a in call.args]
+        if isinstance(call.op, Op):
+            args += [f"{k}={format_attr(v)}" for k, v in call.attrs.items()]
+            return f"{call.op.name}({', '.join(args)})"
+        if isinstance(call.op, Constructor) and not args and id(call.op) not in self.graph:
+            return call.op.name_hint
+        return f"{self.postfix(call.op)}({', '.join(args)})"
+
+    def x_let(self, let: Let) -> str:
+        return _braced(self.block(let, (id(let), "let")))
+
+    def x_function(self, func: Function) -> str:
+        return self.function(func, "fn ")
+
+    def function(self, func: Function, header: str) -> str:
+        tparams = self._type_params(func.type_params)
+        params = [self.binder(p) for p in func.params]
+        names = [self.vars.of[id(p)] for p in func.params]
+        ret = "" if func.ret_type is None else f" -> {self.type(func.ret_type)}"
+        body = self.block(func.body, (id(func), "body"))
+        self.vars.release(names)
+        self.tvars.release(tparams)
+        return f"{header}{_brackets(tparams)}({', '.join(params)}){ret} {_braced(body)}"
+
+    def binder(self, var: Var) -> str:
+        """A variable at its binding site, with its type annotation."""
+        name = self.vars.bind(id(var), _identifier(var.name_hint, "v"))
+        if var.type_annotation is None:
+            return "%" + name
+        return f"%{name}: {self.type(var.type_annotation)}"
+
+    def x_if(self, node: If) -> str:
+        then = _braced(self.block(node.true_branch, (id(node), "then")))
+        other = _braced(self.block(node.false_branch, (id(node), "else")))
+        return f"if ({self.expr(node.cond)}) {then} else {other}"
+
+    def x_refcreate(self, node: RefCreate) -> str:
+        return f"ref({self.expr(node.value)})"
+
+    def x_refread(self, node: RefRead) -> str:
+        return f"ref_read({self.expr(node.ref)})"
+
+    def x_refwrite(self, node: RefWrite) -> str:
+        return f"ref_write({self.expr(node.ref)}, {self.expr(node.value)})"
+
+    def x_match(self, node: Match) -> str:
+        data = node.data
+        if isinstance(data, Tuple) and id(data) not in self.graph:
+            head = self.expr(data)  # `match (%a, %b)`: the tuple's own parentheses
+        else:
+            head = f"({self.expr(data)})"
+        keyword = "match" if node.complete else "match?"
+        clauses = [self.clause(c, (id(node), i)) + "," for i, c in enumerate(node.clauses)]
+        return f"{keyword} {head} " + (_braced(clauses) if clauses else "{}")
+
+    def clause(self, clause: Clause, key) -> str:
+        bound: list[str] = []
+        pattern = self.pattern(clause.lhs, bound)
+        lines = self.block(clause.rhs, key)
+        self.vars.release(bound)
+        rhs = lines[0] if len(lines) == 1 else _braced(lines)
+        return f"{pattern} => {rhs}"
+
+    def pattern(self, pattern: Pattern, bound: list[str]) -> str:
+        if isinstance(pattern, PatternVar):
+            text = self.binder(pattern.var)
+            bound.append(self.vars.of[id(pattern.var)])
+            return text
+        if isinstance(pattern, PatternTuple):
+            return _tuple_text([self.pattern(p, bound) for p in pattern.patterns])
+        if isinstance(pattern, PatternConstructor):
+            fields = [self.pattern(p, bound) for p in pattern.patterns]
+            name = pattern.constructor.name_hint
+            return name if not fields else f"{name}({', '.join(fields)})"
+        assert isinstance(pattern, PatternWildcard), pattern
+        return "_"
+
+    # ---- types
+    def type(self, ty: Type) -> str:
+        return getattr(self, "t_" + type(ty).__name__.lower())(ty)
+
+    def t_tensortype(self, ty: TensorType) -> str:
+        if not ty.shape:
+            return ty.dtype
+        dims = ", ".join("?" if d is None else str(d) for d in ty.shape)
+        return f"Tensor[({dims}), {ty.dtype}]"
+
+    def t_tupletype(self, ty: TupleType) -> str:
+        return _tuple_text([self.type(f) for f in ty.fields])
+
+    def t_functype(self, ty: FuncType) -> str:
+        tparams = self._type_params(ty.type_params)
+        args = ", ".join(self.type(a) for a in ty.arg_types)
+        text = f"fn {_brackets(tparams)}({args}) -> {self.type(ty.ret_type)}"
+        self.tvars.release(tparams)
+        return text
+
+    def t_reftype(self, ty: RefType) -> str:
+        return f"ref({self.type(ty.value)})"
+
+    def t_typevar(self, ty: TypeVar) -> str:
+        return self.tvars.of.get(id(ty)) or _identifier(ty.name_hint, "T")
+
+    def t_globaltypevar(self, ty: GlobalTypeVar) -> str:
+        return ty.name_hint
+
+    def t_typecall(self, ty: TypeCall) -> str:
+        if not ty.args:
+            return ty.func.name_hint
+        return f"{ty.func.name_hint}[{', '.join(self.type(a) for a in ty.args)}]"
+
+    def t_typedata(self, ty: TypeData) -> str:
+        return ty.header.name_hint
+
+    def t_incompletetype(self, ty: IncompleteType) -> str:
+        return "_"
+
+    def _type_params(self, type_vars) -> list[str]:
+        return [self.tvars.bind(id(tv), _identifier(tv.name_hint, "T")) for tv in type_vars]
+
+
+def _brackets(names: list[str]) -> str:
+    return f"[{', '.join(names)}]" if names else ""
+
+
+def _needs_parens(expr: Expr, text: str) -> bool:
+    if isinstance(expr, Constant):  # `0.0` would read as a float, `-1f.0` as a negation
+        return not text.startswith("constant(")
+    return isinstance(expr, Function | If | Match | Let)
+
