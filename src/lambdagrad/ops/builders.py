@@ -7,7 +7,7 @@ builder validates its argument count and attributes through the registry.
 from __future__ import annotations
 
 from ..ir.op import Op
-from .registry import make_call
+from .registry import make_call, resolve_alias
 
 
 class OpNamespace:
@@ -25,7 +25,7 @@ class OpNamespace:
         if name.startswith("_"):
             raise AttributeError(name)
         full = self._prefix + name
-        if Op.exists(full):
+        if Op.exists(resolve_alias(full)):
             return _builder(full)
         if any(op.name.startswith(full + ".") for op in Op.all_ops()):
             return OpNamespace(full + ".")

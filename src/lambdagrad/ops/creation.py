@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..ir.types import TensorType, Type
 from .registry import AttrSpec, OpTypeError, register_op
 from .relations import need_dtype, need_scalar, norm_axis, tensor
@@ -19,15 +21,28 @@ def from_attrs(arg_types: list[Type], attrs) -> Type:
 
 
 def full_type(arg_types: list[Type], attrs) -> Type:
-    need_scalar(tensor(arg_types, 0), 0)
-    return from_attrs(arg_types, attrs)
+    """``full(fill, shape, dtype)``: without `dtype`, the fill value's dtype (as Relay)."""
+    fill = tensor(arg_types, 0)
+    need_scalar(fill, 0)
+    return from_attrs(arg_types, attrs.with_values(dtype=attrs.dtype or fill.dtype))
+
+
+def arange_bounds(start: float, stop: float | None, step: float) -> tuple[float, int]:
+    """The first value and the length of ``arange``; ``stop=None`` counts from 0 to `start`."""
+    start, stop = (0.0, start) if stop is None else (start, stop)
+    if step == 0:
+        raise OpTypeError("step must not be zero")
+    return start, max(math.ceil((stop - start) / step), 0)
 
 
 def arange_type(arg_types: list[Type], attrs) -> Type:
-    start, stop = (0.0, attrs.start) if attrs.stop is None else (attrs.start, attrs.stop)
-    if attrs.step == 0:
-        raise OpTypeError("step must not be zero")
-    return TensorType((max(math.ceil((stop - start) / attrs.step), 0),), attrs.dtype)
+    _, length = arange_bounds(attrs.start, attrs.stop, attrs.step)
+    return TensorType((length,), attrs.dtype)
+
+
+def arange(start, stop, step, dtype):
+    first, length = arange_bounds(start, stop, step)
+    return (first + step * np.arange(length)).astype(dtype)
 
 
 def one_hot_type(arg_types: list[Type], attrs) -> Type:
@@ -39,19 +54,30 @@ def one_hot_type(arg_types: list[Type], attrs) -> Type:
     return TensorType(tuple(shape), attrs.dtype)
 
 
-register_op("zeros", 0, from_attrs, SHAPE_AND_DTYPE)
-register_op("ones", 0, from_attrs, SHAPE_AND_DTYPE)
-register_op("full", 1, full_type, SHAPE_AND_DTYPE)
+def one_hot(indices, depth, axis, on_value, off_value, dtype):
+    """Indices outside ``[0, depth)`` give an all-`off_value` row, as in Relay."""
+    hot = np.expand_dims(indices, -1) == np.arange(depth)
+    return np.moveaxis(np.where(hot, on_value, off_value), -1, axis).astype(dtype)
+
+
+def full(fill, shape, dtype):
+    return np.full(shape, fill, dtype=dtype or fill.dtype)
+
+
+register_op("zeros", 0, from_attrs, SHAPE_AND_DTYPE, np.zeros)
+register_op("ones", 0, from_attrs, SHAPE_AND_DTYPE, np.ones)
+register_op("full", 1, full_type, {**SHAPE_AND_DTYPE, "dtype": AttrSpec("dtype?", None)}, full)
 register_op(
     "arange",
     0,
     arange_type,
     {
         "start": AttrSpec("float", 0.0),
-        "stop": AttrSpec("any", None),
+        "stop": AttrSpec("float?", None),
         "step": AttrSpec("float", 1.0),
         "dtype": AttrSpec("dtype", "float32"),
     },
+    arange,
 )
 register_op(
     "one_hot",
@@ -64,4 +90,5 @@ register_op(
         "off_value": AttrSpec("float", 0.0),
         "dtype": AttrSpec("dtype", "float32"),
     },
+    one_hot,
 )

@@ -1,10 +1,19 @@
-"""Linear algebra and neural-network operators: dense, matmul, softmax, losses."""
+"""Linear algebra and neural-network operators: dense, matmul, softmax, losses, norms, dropout.
+
+``nn.cross_entropy`` and ``nn.cross_entropy_with_logits`` divide by the batch size (dimension
+0), as Relay does. ``nn.batch_norm`` uses the batch statistics (training mode) and returns them
+as the second and third fields. ``nn.dropout(data, key, rate)`` is pure: the integer scalar
+`key` seeds the mask, and the result is the scaled output only (Relay's op returns
+``(out, mask)``).
+"""
 
 from __future__ import annotations
 
-from ..ir.types import TensorType, Type
+import numpy as np
+
+from ..ir.types import TensorType, TupleType, Type
 from .registry import AttrSpec, OpTypeError, register_op
-from .relations import fmt_shape, norm_axis, same_dtype, tensor
+from .relations import fmt_shape, need_dtype, need_scalar, norm_axis, same_dtype, tensor
 
 
 def _at_least(t: TensorType, i: int, rank: int) -> None:
@@ -86,6 +95,7 @@ def bias_add_type(arg_types: list[Type], attrs) -> Type:
 
 def softmax_type(arg_types: list[Type], attrs) -> Type:
     data = tensor(arg_types, 0)
+    need_dtype(data, 0, "f")
     norm_axis(attrs.axis, data.ndim)
     return data
 
@@ -94,34 +104,167 @@ def cross_entropy_type(arg_types: list[Type], attrs) -> Type:
     """Predictions and targets of one shape give a scalar loss."""
     pred, target = tensor(arg_types, 0), tensor(arg_types, 1)
     dtype = same_dtype([pred, target], [0, 1])
+    need_dtype(pred, 0, "f")
     agree = pred.ndim == target.ndim and all(
         None in (p, t) or p == t for p, t in zip(pred.shape, target.shape, strict=True)
     )
     if not agree:
         message = f"argument 0 (predictions) has shape {fmt_shape(pred.shape)} but argument 1"
         raise OpTypeError(f"{message} (targets) has shape {fmt_shape(target.shape)}", 1)
+    _at_least(pred, 0, 1)
     return TensorType((), dtype)
 
 
-register_op("nn.dense", 2, dense_type, {"units": AttrSpec("any", None)})
+def norm_params_type(arg_types: list[Type], data: TensorType, axis: int, first: int) -> None:
+    """Arguments `first`... of a normalization are 1-d, of data's size along `axis`."""
+    for i in range(first, len(arg_types)):
+        param = tensor(arg_types, i)
+        same_dtype([data, param], [0, i])
+        if (
+            param.ndim != 1
+            or None not in (param.shape[0], data.shape[axis])
+            and (param.shape[0] != data.shape[axis])
+        ):
+            message = f"argument {i} of shape {fmt_shape(param.shape)} does not fit axis {axis}"
+            raise OpTypeError(f"{message} of argument 0 of shape {fmt_shape(data.shape)}", i)
+
+
+def layer_norm_type(arg_types: list[Type], attrs) -> Type:
+    data = tensor(arg_types, 0)
+    need_dtype(data, 0, "f")
+    norm_params_type(arg_types, data, norm_axis(attrs.axis, data.ndim), 1)
+    return data
+
+
+def batch_norm_type(arg_types: list[Type], attrs) -> Type:
+    """``(out, batch_mean, batch_var)``; the statistics are 1-d along `axis`."""
+    data = tensor(arg_types, 0)
+    need_dtype(data, 0, "f")
+    axis = norm_axis(attrs.axis, data.ndim)
+    norm_params_type(arg_types, data, axis, 1)
+    stats = TensorType((data.shape[axis],), data.dtype)
+    return TupleType((data, stats, stats))
+
+
+def dropout_type(arg_types: list[Type], attrs) -> Type:
+    data, key = tensor(arg_types, 0), tensor(arg_types, 1)
+    need_dtype(data, 0, "f")
+    need_dtype(key, 1, "iu")
+    need_scalar(key, 1)
+    if not 0 <= attrs.rate < 1:
+        raise OpTypeError(f"rate must be in [0, 1), got {attrs.rate}")
+    return data
+
+
+def along(vector, ndim: int, axis: int):
+    """A 1-d `vector` shaped to broadcast along `axis` of a rank-`ndim` tensor."""
+    shape = [1] * ndim
+    shape[axis] = -1
+    return vector.reshape(shape)
+
+
+def normalize(data, gamma, beta, axis, axes, epsilon, center, scale):
+    """``(data - mean) / sqrt(var + epsilon) * gamma + beta`` with statistics over `axes`."""
+    mean = np.mean(data, axis=axes, keepdims=True)
+    var = np.var(data, axis=axes, keepdims=True)
+    out = (data - mean) / np.sqrt(var + epsilon)
+    out = out * along(gamma, data.ndim, axis) if scale else out
+    out = out + along(beta, data.ndim, axis) if center else out
+    return out.astype(data.dtype), mean, var
+
+
+def layer_norm(data, gamma, beta, axis, epsilon, center, scale):
+    return normalize(data, gamma, beta, axis, axis, epsilon, center, scale)[0]
+
+
+def batch_norm(data, gamma, beta, moving_mean, moving_var, axis, epsilon, center, scale):
+    """Training-mode batch norm: normalizes with the batch's own statistics and returns them.
+
+    The moving statistics are accepted for Relay compatibility and not used.
+    """
+    axis %= data.ndim
+    axes = tuple(a for a in range(data.ndim) if a != axis)
+    out, mean, var = normalize(data, gamma, beta, axis, axes, epsilon, center, scale)
+    return out, mean.reshape(-1).astype(data.dtype), var.reshape(-1).astype(data.dtype)
+
+
+def dropout(data, key, rate):
+    """Zero each element with probability `rate` and scale the rest by ``1 / (1 - rate)``.
+
+    The mask is drawn from ``numpy.random.default_rng(key)`` (key taken modulo 2**64), so one
+    key always gives one mask: the op is a pure function of its inputs.
+    """
+    keep = np.random.default_rng(int(key) % 2**64).random(data.shape) >= rate
+    return np.where(keep, data / (1 - rate), 0).astype(data.dtype)
+
+
+def softmax(x, axis):
+    """``exp(x) / sum(exp(x))`` along `axis`, shifted by the maximum for stability."""
+    shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return shifted / np.sum(shifted, axis=axis, keepdims=True)
+
+
+def log_softmax(x, axis):
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def cross_entropy(pred, target):
+    """Relay's loss on probabilities: ``-sum(log(pred) * target) / batch``."""
+    return (-np.sum(np.log(pred) * target) / len(pred)).astype(pred.dtype)
+
+
+def cross_entropy_with_logits(pred, target):
+    """Relay's loss on log-probabilities: ``-sum(pred * target) / batch``."""
+    return (-np.sum(pred * target) / len(pred)).astype(pred.dtype)
+
+
+def matmul(a, b, transpose_a, transpose_b):
+    """``a @ b`` (batched over leading axes), each transposed in its last two axes if asked."""
+    a = np.swapaxes(a, -1, -2) if transpose_a else a
+    return a @ (np.swapaxes(b, -1, -2) if transpose_b else b)
+
+
+def bias_add(data, bias, axis):
+    return data + along(bias, data.ndim, axis)
+
+
+NORM_ATTRS = {
+    "epsilon": AttrSpec("float", 1e-5),
+    "center": AttrSpec("bool", True),
+    "scale": AttrSpec("bool", True),
+}
+
+register_op(
+    "nn.dense", 2, dense_type, {"units": AttrSpec("int?", None)}, lambda x, w, units: x @ w.T
+)
 register_op(
     "nn.matmul",
     2,
     matmul_type,
     {
-        "units": AttrSpec("any", None),
+        "units": AttrSpec("int?", None),
         "transpose_a": AttrSpec("bool", False),
         "transpose_b": AttrSpec("bool", False),
     },
+    lambda a, b, units, **flags: matmul(a, b, **flags),
 )
 register_op(
     "nn.batch_matmul",
     2,
     batch_matmul_type,
     {"transpose_a": AttrSpec("bool", False), "transpose_b": AttrSpec("bool", True)},
+    matmul,
 )
-register_op("nn.bias_add", 2, bias_add_type, {"axis": AttrSpec("int", 1)})
-register_op("nn.softmax", 1, softmax_type, {"axis": AttrSpec("int", -1)})
-register_op("nn.log_softmax", 1, softmax_type, {"axis": AttrSpec("int", -1)})
-register_op("nn.cross_entropy", 2, cross_entropy_type)
-register_op("nn.cross_entropy_with_logits", 2, cross_entropy_type)
+register_op("nn.bias_add", 2, bias_add_type, {"axis": AttrSpec("int", 1)}, bias_add)
+register_op("nn.softmax", 1, softmax_type, {"axis": AttrSpec("int", -1)}, softmax)
+register_op("nn.log_softmax", 1, softmax_type, {"axis": AttrSpec("int", -1)}, log_softmax)
+register_op("nn.cross_entropy", 2, cross_entropy_type, None, cross_entropy)
+register_op("nn.cross_entropy_with_logits", 2, cross_entropy_type, None, cross_entropy_with_logits)
+register_op(
+    "nn.layer_norm", 3, layer_norm_type, {"axis": AttrSpec("int", -1), **NORM_ATTRS}, layer_norm
+)
+register_op(
+    "nn.batch_norm", 5, batch_norm_type, {"axis": AttrSpec("int", 1), **NORM_ATTRS}, batch_norm
+)
+register_op("nn.dropout", 2, dropout_type, {"rate": AttrSpec("float", 0.5)}, dropout)

@@ -2,34 +2,51 @@
 
 Attributes follow Relay: `axis` (None for all, an int or a list; negative counts from the
 end), `keepdims` (reduced axes stay as size 1) and `exclude` (reduce every other axis).
+sum and prod take numbers, mean, variance and logsumexp floating-point tensors, max, min,
+argmax and argmin any dtype; results keep the input dtype (argmax/argmin give int32).
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..ir.types import TensorType, Type
 from .registry import AttrSpec, register_op
-from .relations import norm_axes, tensor
+from .relations import need_dtype, norm_axes, tensor
 
 REDUCE_ATTRS = {
     "axis": AttrSpec("axis", None),
     "keepdims": AttrSpec("bool", False),
     "exclude": AttrSpec("bool", False),
 }
+LAST_INDEX = {"select_last_index": AttrSpec("bool", False)}
+
+
+def reduced_axes(ndim: int, axis, exclude: bool) -> tuple[int, ...]:
+    """The sorted non-negative axes a reduction with `axis` and `exclude` removes."""
+    axes = norm_axes(axis, ndim)
+    if exclude:
+        axes = [a for a in range(ndim) if a not in axes]
+    return tuple(axes)
 
 
 def reduced_shape(data: TensorType, attrs) -> tuple:
     """The shape left after reducing `data` as `attrs` say."""
-    axes = set(norm_axes(attrs.axis, data.ndim))
-    if attrs.exclude:
-        axes = set(range(data.ndim)) - axes
+    axes = reduced_axes(data.ndim, attrs.axis, attrs.exclude)
     if attrs.keepdims:
         return tuple(1 if i in axes else d for i, d in enumerate(data.shape))
     return tuple(d for i, d in enumerate(data.shape) if i not in axes)
 
 
-def reduce_type(arg_types: list[Type], attrs) -> Type:
-    data = tensor(arg_types, 0)
-    return TensorType(reduced_shape(data, attrs), data.dtype)
+def reduce_type(kinds: str):
+    """The relation of a reduction of a tensor whose dtype is one of numpy's `kinds`."""
+
+    def relation(arg_types: list[Type], attrs) -> Type:
+        data = tensor(arg_types, 0)
+        need_dtype(data, 0, kinds)
+        return TensorType(reduced_shape(data, attrs), data.dtype)
+
+    return relation
 
 
 def arg_reduce_type(arg_types: list[Type], attrs) -> Type:
@@ -37,17 +54,57 @@ def arg_reduce_type(arg_types: list[Type], attrs) -> Type:
     return TensorType(reduced_shape(tensor(arg_types, 0), attrs), "int32")
 
 
-def reduction(name: str, relation=reduce_type, **extra: AttrSpec):
+def over_axes(fn):
+    """The impl of a reduction: `fn(x, axis=..., keepdims=..., **extra)` in the input dtype."""
+
+    def impl(x, axis, keepdims, exclude, **extra):
+        axes = reduced_axes(x.ndim, axis, exclude)
+        return np.asarray(fn(x, axis=axes, keepdims=keepdims, **extra)).astype(x.dtype)
+
+    impl.__name__ = fn.__name__
+    return impl
+
+
+def variance(x, axis, keepdims, unbiased):
+    return np.var(x, axis=axis, keepdims=keepdims, ddof=int(unbiased))
+
+
+def logsumexp(x, axis, keepdims):
+    """``log(sum(exp(x)))``, shifted by the maximum so that it does not overflow."""
+    peak = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+    peak = np.where(np.isfinite(peak), peak, 0)
+    total = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
+    return total if keepdims else np.squeeze(total, axis=axis)
+
+
+def arg_reduce(pick):
+    """argmax/argmin over several axes: the index into the reduced axes, flattened (C order)."""
+
+    def impl(x, axis, keepdims, exclude, select_last_index):
+        axes = reduced_axes(x.ndim, axis, exclude)
+        kept = [a for a in range(x.ndim) if a not in axes]
+        flat = np.transpose(x, kept + list(axes)).reshape([x.shape[a] for a in kept] + [-1])
+        if select_last_index:
+            index = flat.shape[-1] - 1 - pick(flat[..., ::-1], axis=-1)
+        else:
+            index = pick(flat, axis=-1)
+        shape = [1 if a in axes else d for a, d in enumerate(x.shape)] if keepdims else None
+        return index.astype("int32") if shape is None else index.reshape(shape).astype("int32")
+
+    return impl
+
+
+def reduction(name: str, impl, relation, **extra: AttrSpec):
     """Register a reduction with Relay's axis/keepdims/exclude attributes."""
-    return register_op(name, 1, relation, {**REDUCE_ATTRS, **extra})
+    return register_op(name, 1, relation, {**REDUCE_ATTRS, **extra}, impl)
 
 
-reduction("sum")
-reduction("mean")
-reduction("variance", unbiased=AttrSpec("bool", False))
-reduction("max")
-reduction("min")
-reduction("prod")
-reduction("logsumexp")
-reduction("argmax", arg_reduce_type, select_last_index=AttrSpec("bool", False))
-reduction("argmin", arg_reduce_type, select_last_index=AttrSpec("bool", False))
+reduction("sum", over_axes(np.sum), reduce_type("fiu"))
+reduction("prod", over_axes(np.prod), reduce_type("fiu"))
+reduction("mean", over_axes(np.mean), reduce_type("f"))
+reduction("variance", over_axes(variance), reduce_type("f"), unbiased=AttrSpec("bool", False))
+reduction("logsumexp", over_axes(logsumexp), reduce_type("f"))
+reduction("max", over_axes(np.max), reduce_type("bfiu"))
+reduction("min", over_axes(np.min), reduce_type("bfiu"))
+reduction("argmax", arg_reduce(np.argmax), arg_reduce_type, **LAST_INDEX)
+reduction("argmin", arg_reduce(np.argmin), arg_reduce_type, **LAST_INDEX)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..errors import Error
 from ..ir.attrs import Attrs
 from ..ir.expr import Call, to_expr
@@ -39,11 +41,15 @@ class AttrSpec:
     """One attribute of an op: its kind (how values are checked) and its default.
 
     Kinds: ``int``, ``float``, ``bool``, ``str``, ``dtype``, ``ints`` (a tuple of ints; a single
-    int is accepted), ``axis`` (None, an int or ints), ``shape`` (ints, -1 allowed), ``any``.
+    int is accepted), ``axis`` (None, an int or ints), ``shape`` (ints, -1 allowed),
+    ``int?``, ``float?`` and ``dtype?`` (like ``int``, ``float``, ``dtype`` but None allowed),
+    ``sections`` (an int or a tuple of ints), ``pairs`` (a tuple of int pairs).
+    `choices`, when given, lists the values allowed.
     """
 
     kind: str
     default: object = REQUIRED
+    choices: tuple | None = None
 
 
 TypeRelation = Callable[[list[Type], Attrs], Type]
@@ -63,6 +69,7 @@ class OpDef:
 
 
 _DEFS: dict[Op, OpDef] = {}
+_ALIASES: dict[str, str] = {}
 
 
 def register_op(
@@ -73,15 +80,47 @@ def register_op(
     impl: Callable | None = None,
     doc: str = "",
 ) -> Op:
-    """Create (or redefine) the op `name` with its rules; returns the Op object."""
+    """Create (or redefine) the op `name` with its rules; returns the Op object.
+
+    The interpreter always gets numpy arrays back from `impl`: numpy scalars it returns
+    (ufuncs do so on 0-d input) become 0-d arrays, in tuples too. Numpy's floating-point
+    warnings are silenced: ``inf`` and ``nan`` are ordinary values of the language.
+    """
     op = Op.create(name)
-    _DEFS[op] = OpDef(op, num_inputs, dict(attrs or {}), type_rel, impl, doc=doc)
+    wrapped = None if impl is None else _returning_arrays(impl)
+    _DEFS[op] = OpDef(op, num_inputs, dict(attrs or {}), type_rel, wrapped, doc=doc)
     return op
 
 
+def register_alias(alias: str, name: str) -> None:
+    """Let `alias` (e.g. ``pad``) build calls of the op `name` (``nn.pad``): one record."""
+    _ALIASES[alias] = name
+
+
+def resolve_alias(name: str) -> str:
+    """The registered op name that `name` stands for."""
+    return _ALIASES.get(name, name)
+
+
+def _returning_arrays(impl: Callable) -> Callable:
+    def run(*args, **attrs):
+        with np.errstate(all="ignore"):
+            return _as_arrays(impl(*args, **attrs))
+
+    run.__name__ = getattr(impl, "__name__", "impl")
+    run.__doc__ = impl.__doc__
+    return run
+
+
+def _as_arrays(value):
+    if isinstance(value, tuple):
+        return tuple(_as_arrays(v) for v in value)
+    return value if isinstance(value, np.ndarray) else np.asarray(value)
+
+
 def op_def(op: Op | str) -> OpDef:
-    """The record of `op` (an Op or its name)."""
-    op = Op.get(op) if isinstance(op, str) else op
+    """The record of `op` (an Op, its name or an alias of its name)."""
+    op = Op.get(resolve_alias(op)) if isinstance(op, str) else op
     try:
         return _DEFS[op]
     except KeyError:
@@ -100,6 +139,7 @@ def make_call(name: str, args: Sequence, attrs: dict | None = None, span=None) -
     >>> str(make_call("sum", [Var("x")], {"axis": 1}))
     'sum(%x, axis=[1], keepdims=False, exclude=False)'
     """
+    name = resolve_alias(name)
     definition = op_def(name)
     if len(args) != definition.num_inputs:
         raise AttrError(
@@ -118,7 +158,7 @@ def normalize_attrs(op_name: str, specs: dict[str, AttrSpec], given: dict) -> At
     values = {}
     for key, spec in specs.items():
         if key in given:
-            values[key] = _check_attr(op_name, key, spec.kind, given[key])
+            values[key] = _check_attr(op_name, key, spec, given[key])
         elif spec.default is REQUIRED:
             raise AttrError(f"operator {op_name} needs attribute {key!r}")
         else:
@@ -126,13 +166,17 @@ def normalize_attrs(op_name: str, specs: dict[str, AttrSpec], given: dict) -> At
     return Attrs(values)
 
 
-def _check_attr(op_name: str, key: str, kind: str, value):
+def _check_attr(op_name: str, key: str, spec: AttrSpec, value):
     try:
-        return _ATTR_KINDS[kind](value)
+        checked = _ATTR_KINDS[spec.kind](value)
     except (TypeError, ValueError) as exc:
         raise AttrError(
-            f"operator {op_name}: attribute {key}={value!r} is not a valid {kind} ({exc})"
+            f"operator {op_name}: attribute {key}={value!r} is not a valid {spec.kind} ({exc})"
         ) from None
+    if spec.choices is not None and checked not in spec.choices:
+        allowed = ", ".join(repr(c) for c in spec.choices)
+        raise AttrError(f"operator {op_name}: attribute {key}={value!r} is not one of {allowed}")
+    return checked
 
 
 def _as_int(value) -> int:
@@ -147,8 +191,20 @@ def _as_ints(value) -> tuple[int, ...]:
     return (_as_int(value),)
 
 
-def _as_axis(value):
-    return None if value is None else _as_ints(value)
+def _optional(check: Callable) -> Callable:
+    """The kind `check` with None allowed too."""
+    return lambda value: None if value is None else check(value)
+
+
+def _as_sections(value) -> int | tuple[int, ...]:
+    return _as_ints(value) if isinstance(value, list | tuple) else _as_int(value)
+
+
+def _as_pairs(value) -> tuple[tuple[int, int], ...]:
+    pairs = tuple(_as_ints(p) for p in value)
+    if any(len(p) != 2 for p in pairs):
+        raise ValueError("expected (before, after) pairs")
+    return pairs
 
 
 def _as_bool(value) -> bool:
@@ -182,7 +238,11 @@ _ATTR_KINDS = {
     "str": _as_str,
     "dtype": _as_dtype,
     "ints": _as_ints,
-    "axis": _as_axis,
+    "axis": _optional(_as_ints),
     "shape": _as_ints,
-    "any": lambda v: v,
+    "int?": _optional(_as_int),
+    "float?": _optional(_as_float),
+    "dtype?": _optional(_as_dtype),
+    "sections": _as_sections,
+    "pairs": _as_pairs,
 }

@@ -116,15 +116,6 @@ def norm_axis(axis: int, ndim: int, i: int = 0) -> int:
     return axis % ndim
 
 
-def one_axis(axis) -> int | None:
-    """A single-axis attribute (stored as a tuple by the ``axis`` kind) as an int or None."""
-    if axis is None:
-        return None
-    if len(axis) != 1:
-        raise OpTypeError(f"axis must be a single integer, got {axis}")
-    return axis[0]
-
-
 def norm_axes(axes, ndim: int, i: int = 0) -> list[int]:
     """Sorted distinct non-negative axes; ``None`` means every axis."""
     if axes is None:

@@ -1,16 +1,18 @@
-"""Shape and data-movement operators: reshape, transpose, concatenate, split, take, ..."""
+"""Shape and data-movement operators: reshape, transpose, concatenate, split, pad, cumsum, ..."""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from ..ir.types import TensorType, TupleType, Type
-from .registry import AttrSpec, OpTypeError, register_op
+from .registry import AttrSpec, OpTypeError, register_alias, register_op
 from .relations import (
     broadcasts_to,
     fmt_shape,
-    need_dtype,
     norm_axes,
     norm_axis,
-    one_axis,
     size,
     tensor,
     tensor_tuple,
@@ -170,36 +172,6 @@ def _sections(dim: int | None, sections: int, data: TensorType) -> list:
     return [None if dim is None else dim // sections] * sections
 
 
-def strided_slice_type(arg_types: list[Type], attrs) -> Type:
-    data = tensor(arg_types, 0)
-    begin, end = attrs.begin, attrs.end
-    strides = attrs.strides or (1,) * len(begin)
-    if not len(begin) == len(end) <= data.ndim or len(strides) not in (1, len(begin)):
-        message = f"begin {begin}, end {end} and strides {strides} do not fit"
-        raise OpTypeError(f"{message} argument 0 of shape {fmt_shape(data.shape)}", 0)
-    strides = strides * len(begin) if len(strides) == 1 else strides
-    dims = [
-        _slice_dim(d, b, e, s)
-        for d, b, e, s in zip(data.shape[: len(begin)], begin, end, strides, strict=True)
-    ]
-    return TensorType(tuple(dims) + data.shape[len(begin) :], data.dtype)
-
-
-def _slice_dim(dim: int | None, begin: int, end: int, stride: int) -> int | None:
-    if stride == 0:
-        raise OpTypeError("strides must not be zero")
-    return None if dim is None else len(range(*slice(begin, end, stride).indices(dim)))
-
-
-def take_type(arg_types: list[Type], attrs) -> Type:
-    data, indices = tensor(arg_types, 0), tensor(arg_types, 1)
-    need_dtype(indices, 1, "iu")
-    if one_axis(attrs.axis) is None:
-        return TensorType(indices.shape, data.dtype)
-    axis = norm_axis(one_axis(attrs.axis), data.ndim)
-    return TensorType(data.shape[:axis] + indices.shape + data.shape[axis + 1 :], data.dtype)
-
-
 def repeat_type(arg_types: list[Type], attrs) -> Type:
     data = tensor(arg_types, 0)
     axis = norm_axis(attrs.axis, data.ndim)
@@ -235,11 +207,13 @@ def shape_of_type(arg_types: list[Type], attrs) -> Type:
 
 
 def cumsum_type(arg_types: list[Type], attrs) -> Type:
+    """Relay's cumsum: ``axis=None`` runs over the flattened tensor; `dtype` defaults to data's."""
     data = tensor(arg_types, 0)
-    if one_axis(attrs.axis) is None:
-        return TensorType((size(data.shape),), data.dtype)
-    norm_axis(one_axis(attrs.axis), data.ndim)
-    return data
+    dtype = attrs.dtype or data.dtype
+    if attrs.axis is None:
+        return TensorType((size(data.shape),), dtype)
+    norm_axis(attrs.axis, data.ndim)
+    return TensorType(data.shape, dtype)
 
 
 def pad_type(arg_types: list[Type], attrs) -> Type:
@@ -252,67 +226,105 @@ def pad_type(arg_types: list[Type], attrs) -> Type:
     return TensorType(tuple(dims), data.dtype)
 
 
-def like_op(name: str, relation):
+def reshape(x, newshape):
+    """Relay's reshape: 0 copies the input dimension at that position, -1 is inferred."""
+    return x.reshape([x.shape[i] if d == 0 else d for i, d in enumerate(newshape)])
+
+
+def expand_dims(x, axis, num_newaxis):
+    axis = axis % (x.ndim + 1)
+    return x.reshape(x.shape[:axis] + (1,) * num_newaxis + x.shape[axis:])
+
+
+def collapse_sum_to(x, shape):
+    """Sum `x` over the axes broadcasting added to a tensor of `shape`, back to `shape`."""
+    lead = x.ndim - len(shape)
+    widened = [i + lead for i, d in enumerate(shape) if d == 1 and x.shape[i + lead] != 1]
+    summed = np.sum(x, axis=tuple(range(lead)) + tuple(widened), keepdims=True, dtype=x.dtype)
+    return summed.reshape(shape)
+
+
+def cumsum(x, axis, dtype, exclusive):
+    """Running sums (``exclusive``: of the elements before each one) in `dtype`."""
+    data = x.ravel() if axis is None else x
+    total = np.cumsum(data, axis=0 if axis is None else axis, dtype=dtype or x.dtype)
+    return total - data.astype(total.dtype) if exclusive else total
+
+
+def pad(x, pad_width, pad_value, pad_mode):
+    if pad_mode == "constant":
+        return np.pad(x, pad_width, constant_values=np.asarray(pad_value).astype(x.dtype))
+    return np.pad(x, pad_width, mode=pad_mode)
+
+
+def batch_flatten(x):
+    return x.reshape(len(x), math.prod(x.shape[1:]))
+
+
+def like_op(name: str, relation, impl):
     """Register a two-input op whose result takes its shape from argument 1."""
-    return register_op(name, 2, relation)
+    return register_op(name, 2, relation, None, impl)
 
 
-register_op("reshape", 1, reshape_type, {"newshape": AttrSpec("shape")})
-like_op("reshape_like", reshape_like_type)
-register_op("transpose", 1, transpose_type, {"axes": AttrSpec("axis", None)})
-register_op("squeeze", 1, squeeze_type, {"axis": AttrSpec("axis", None)})
+register_op("reshape", 1, reshape_type, {"newshape": AttrSpec("shape")}, reshape)
+like_op("reshape_like", reshape_like_type, lambda x, like: x.reshape(like.shape))
+register_op("transpose", 1, transpose_type, {"axes": AttrSpec("axis", None)}, np.transpose)
+register_op("squeeze", 1, squeeze_type, {"axis": AttrSpec("axis", None)}, np.squeeze)
 register_op(
     "expand_dims",
     1,
     expand_dims_type,
     {"axis": AttrSpec("int"), "num_newaxis": AttrSpec("int", 1)},
+    expand_dims,
 )
-register_op("broadcast_to", 1, broadcast_to_type, {"shape": AttrSpec("shape")})
-like_op("broadcast_to_like", broadcast_to_like_type)
-like_op("collapse_sum_like", collapse_sum_like_type)
-register_op("collapse_sum_to", 1, collapse_sum_to_type, {"shape": AttrSpec("shape")})
-register_op("concatenate", 1, concatenate_type, {"axis": AttrSpec("int", 0)})
-register_op("stack", 1, stack_type, {"axis": AttrSpec("int", 0)})
+register_op("broadcast_to", 1, broadcast_to_type, {"shape": AttrSpec("shape")}, np.broadcast_to)
+like_op("broadcast_to_like", broadcast_to_like_type, lambda x, like: np.broadcast_to(x, like.shape))
+like_op("collapse_sum_like", collapse_sum_like_type, lambda x, like: collapse_sum_to(x, like.shape))
+register_op(
+    "collapse_sum_to", 1, collapse_sum_to_type, {"shape": AttrSpec("shape")}, collapse_sum_to
+)
+register_op("concatenate", 1, concatenate_type, {"axis": AttrSpec("int", 0)}, np.concatenate)
+register_op("stack", 1, stack_type, {"axis": AttrSpec("int", 0)}, np.stack)
 register_op(
     "split",
     1,
     split_type,
-    {"indices_or_sections": AttrSpec("any"), "axis": AttrSpec("int", 0)},
+    {"indices_or_sections": AttrSpec("sections"), "axis": AttrSpec("int", 0)},
+    lambda x, indices_or_sections, axis: tuple(np.split(x, indices_or_sections, axis)),
 )
 register_op(
-    "strided_slice",
+    "repeat", 1, repeat_type, {"repeats": AttrSpec("int"), "axis": AttrSpec("int")}, np.repeat
+)
+register_op("tile", 1, tile_type, {"reps": AttrSpec("ints")}, np.tile)
+register_op("reverse", 1, reverse_type, {"axis": AttrSpec("int")}, np.flip)
+register_op("nn.batch_flatten", 1, batch_flatten_type, None, batch_flatten)
+register_op(
+    "shape_of",
     1,
-    strided_slice_type,
-    {"begin": AttrSpec("ints"), "end": AttrSpec("ints"), "strides": AttrSpec("axis", None)},
+    shape_of_type,
+    {"dtype": AttrSpec("dtype", "int32")},
+    lambda x, dtype: np.array(x.shape, dtype=dtype),
 )
-register_op(
-    "take",
-    2,
-    take_type,
-    {
-        "axis": AttrSpec("axis", None),
-        "batch_dims": AttrSpec("int", 0),
-        "mode": AttrSpec("str", "clip"),
-    },
-)
-register_op("repeat", 1, repeat_type, {"repeats": AttrSpec("int"), "axis": AttrSpec("int")})
-register_op("tile", 1, tile_type, {"reps": AttrSpec("ints")})
-register_op("reverse", 1, reverse_type, {"axis": AttrSpec("int")})
-register_op("nn.batch_flatten", 1, batch_flatten_type)
-register_op("shape_of", 1, shape_of_type, {"dtype": AttrSpec("dtype", "int32")})
 register_op(
     "cumsum",
     1,
     cumsum_type,
-    {"axis": AttrSpec("axis", None), "exclusive": AttrSpec("bool", False)},
+    {
+        "axis": AttrSpec("int?", None),
+        "dtype": AttrSpec("dtype?", None),
+        "exclusive": AttrSpec("bool", False),
+    },
+    cumsum,
 )
 register_op(
     "nn.pad",
     1,
     pad_type,
     {
-        "pad_width": AttrSpec("any"),
+        "pad_width": AttrSpec("pairs"),
         "pad_value": AttrSpec("float", 0.0),
-        "pad_mode": AttrSpec("str", "constant"),
+        "pad_mode": AttrSpec("str", "constant", ("constant", "edge", "reflect")),
     },
+    pad,
 )
+register_alias("pad", "nn.pad")

@@ -1,5 +1,5 @@
 """The tensor operators: importing this module registers every family's records."""
 
-from . import creation, elementwise, nn, reduce, shape
+from . import convolution, creation, elementwise, indexing, nn, reduce, shape
 
-__all__ = ["creation", "elementwise", "nn", "reduce", "shape"]
+__all__ = ["convolution", "creation", "elementwise", "indexing", "nn", "reduce", "shape"]
