@@ -44,6 +44,7 @@ from .ir import (
     Var,
 )
 from .ops.builders import OpNamespace
+from .runtime import ConstructorValue, RefValue, create_executor, list_items, make_list
 from .text import parse, parse_expr
 
 op = OpNamespace()
@@ -55,5 +56,6 @@ __all__ = [
     "GlobalTypeVar", "GlobalVar", "If", "IncompleteType", "IRModule", "Let", "Match", "Op",
     "PatternConstructor", "PatternTuple", "PatternVar", "PatternWildcard", "RefCreate",
     "RefRead", "RefType", "RefWrite", "TensorType", "Tuple", "TupleGetItem", "TupleType",
-    "Type", "TypeCall", "TypeData", "TypeVar", "Var",
+    "Type", "TypeCall", "TypeData", "TypeVar", "Var", "ConstructorValue", "RefValue",
+    "create_executor", "list_items", "make_list",
 ]

@@ -2,6 +2,7 @@
 
     lambdagrad check FILE.rly   type-check a program and print each global's type
     lambdagrad fmt FILE.rly     print the program in canonical text
+    lambdagrad run FILE.rly     run @main on seeded random inputs (or --arg NAME=VALUE)
 
 The prelude (List, Option, Tree, nat) is in scope unless ``--no-prelude`` is given. Mistakes
 in the file print a located message and exit with status 1.
@@ -10,11 +11,16 @@ in the file print a located message and exit with status 1.
 from __future__ import annotations
 
 import argparse
+import ast
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from .errors import Error
 from .ir.module import IRModule
+from .runtime import create_executor
+from .runtime.random_values import random_value
 from .text import parse
 from .typing import infer_type
 
@@ -25,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         text = _read(args.file)
         mod, own = _load(text, prelude=not args.no_prelude)
-        print(args.command(mod, own))
+        print(args.command(mod, own, args))
     except Error as err:
         print(f"{args.file}: error: {err}", file=sys.stderr)
         return 1
@@ -38,12 +44,26 @@ def _parser() -> argparse.ArgumentParser:
     for name, command, summary in (
         ("check", _check, "type-check FILE and print each global's type"),
         ("fmt", _fmt, "print FILE in canonical text"),
+        ("run", _run, "run @main of FILE and print the result"),
     ):
         sub = commands.add_parser(name, help=summary, description=summary)
         sub.add_argument("file", metavar="FILE.rly")
         sub.add_argument("--no-prelude", action="store_true", help="do not load the prelude")
         sub.set_defaults(command=command)
+        if name == "run":
+            _add_input_options(sub)
     return parser
+
+
+def _add_input_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    sub.add_argument(
+        "--arg",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter of @main as a Python literal, e.g. --arg x=[1.0,2.0]",
+    )
 
 
 def _read(path: str) -> str:
@@ -66,14 +86,47 @@ def _load(text: str, prelude: bool) -> tuple[IRModule, IRModule]:
     return mod, own
 
 
-def _check(mod: IRModule, own: IRModule) -> str:
+def _check(mod: IRModule, own: IRModule, args) -> str:
     typed = infer_type(mod)
     lines = [f"@{g.name_hint}: {typed[g].checked_type}" for g in own.functions]
     return "\n".join(lines) or "(no global functions)"
 
 
-def _fmt(mod: IRModule, own: IRModule) -> str:
+def _fmt(mod: IRModule, own: IRModule, args) -> str:
     return own.astext().rstrip("\n")
+
+
+def _run(mod: IRModule, own: IRModule, args) -> str:
+    main_fn = infer_type(mod)["main"]
+    given = _given_args(args.arg, [p.name_hint for p in main_fn.params])
+    rng = np.random.default_rng(args.seed)
+    values = [
+        given[p.name_hint] if p.name_hint in given else random_value(p.checked_type, mod, rng)
+        for p in main_fn.params
+    ]
+    return _show(create_executor(mod=mod).evaluate()(*values))
+
+
+def _given_args(pairs: list[str], names: list[str]) -> dict:
+    given = {}
+    for pair in pairs:
+        name, sep, literal = pair.partition("=")
+        name = name.lstrip("%")
+        if not sep or name not in names:
+            raise Error(f"--arg {pair!r}: expected NAME=VALUE with NAME one of {names}")
+        try:
+            given[name] = ast.literal_eval(literal)
+        except (ValueError, SyntaxError):
+            raise Error(f"--arg {pair!r}: {literal!r} is not a Python literal") from None
+    return given
+
+
+def _show(value) -> str:
+    if isinstance(value, np.ndarray | np.generic):
+        return np.array2string(np.asarray(value), precision=6)
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    return repr(value)
 
 
 if __name__ == "__main__":

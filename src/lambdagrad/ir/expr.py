@@ -231,6 +231,10 @@ class Constructor(Expr):
     def __post_init__(self):
         object.__setattr__(self, "inputs", tuple(self.inputs))
 
+    @property
+    def name(self) -> str:
+        return self.name_hint
+
 
 class Pattern:
     """Base class of `match` patterns."""

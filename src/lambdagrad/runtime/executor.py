@@ -1,0 +1,46 @@
+"""Executors: turn an expression (usually a function) into something Python can call."""
+
+from __future__ import annotations
+
+from ..deep import run_deep
+from ..errors import Error
+from ..ir.expr import Expr, GlobalVar
+from ..ir.module import IRModule
+from ..typing import infer_type
+from .interpreter import Interpreter
+
+KINDS = ("debug",)
+
+
+def create_executor(kind: str = "debug", mod: IRModule | None = None) -> Executor:
+    """An executor of `kind` for programs in `mod` (the caller's module is not changed).
+
+    >>> import lambdagrad as lg
+    >>> run = lg.create_executor().evaluate(lg.parse_expr("fn (%x: float32) { multiply(%x, %x) }"))
+    >>> float(run(3.0))
+    9.0
+    """
+    if kind not in KINDS:
+        raise Error(f"unknown executor kind {kind!r}; expected one of {', '.join(KINDS)}")
+    return Executor(mod)
+
+
+class Executor:
+    """Runs expressions with the reference interpreter after type-checking them."""
+
+    def __init__(self, mod: IRModule | None = None):
+        self.mod = mod.copy() if mod is not None else IRModule()
+
+    def evaluate(self, expr: Expr | None = None):
+        """The value of `expr` (default: the module's ``@main``).
+
+        Functions become Python callables taking numpy arrays (or Python numbers where a
+        scalar is declared); other expressions are evaluated at once.
+        """
+        typed_mod = infer_type(self.mod)
+        if expr is None:
+            expr = typed_mod.get_global_var("main")
+        if not isinstance(expr, GlobalVar):
+            expr = infer_type(expr, mod=typed_mod)
+        interpreter = Interpreter(typed_mod)
+        return run_deep(interpreter.eval, expr, {})

@@ -1,0 +1,174 @@
+"""The reference interpreter on every node kind, refs, closures, ADTs and recursion."""
+
+import numpy as np
+import pytest
+
+import lambdagrad as lg
+
+
+def run(text: str, *args, prelude: bool = False):
+    """Parse `text` as a module, run its @main on `args`."""
+    mod = lg.parse(text, prelude=prelude)
+    return lg.create_executor(mod=mod).evaluate()(*args)
+
+
+def run_expr(text: str, *args):
+    return lg.create_executor().evaluate(lg.parse_expr(text))(*args)
+
+
+def test_constants_tuples_and_projections():
+    out = run_expr("fn (%x: float32) { let %t = (%x, (1f, 2)); (%t.1.0, %t.1.1, %t.0) }", 3.0)
+    assert out == (np.float32(1), np.int32(2), np.float32(3))
+    assert out[1].dtype == "int32"
+
+
+def test_non_function_expressions_evaluate_at_once():
+    assert lg.create_executor().evaluate(lg.parse_expr("(1f, 2f).1")) == 2.0
+
+
+def test_if_on_a_computed_condition():
+    f = "fn (%x: float32) { if (less(%x, 0f)) { negative(%x) } else { %x } }"
+    assert run_expr(f, -2.0) == 2.0 and run_expr(f, 5.0) == 5.0
+
+
+def test_closures_capture_their_environment():
+    text = """
+    def @main(%x: float32) -> float32 {
+      let %scale = fn (%k: float32) -> fn (float32) -> float32 {
+        fn (%y: float32) -> float32 { multiply(%k, %y) }
+      };
+      let %triple = %scale(3f);
+      %triple(%x)
+    }"""
+    assert run(text, 2.0) == 6.0
+
+
+def test_closures_are_callable_from_python():
+    adder = run_expr("fn (%a: float32) { fn (%b: float32) { add(%a, %b) } }", 1.0)
+    assert adder(2.0) == 3.0
+
+
+def test_refs_alias_and_closures_capture_refs():
+    text = """
+    def @main(%x: float32) -> (float32, float32) {
+      let %r = ref(%x);
+      let %alias = %r;
+      let %bump = fn () -> () { ref_write(%alias, add(ref_read(%alias), 1f)) };
+      let %u1 = %bump();
+      let %u2 = %bump();
+      (ref_read(%r), %x)
+    }"""
+    assert run(text, 10.0) == (12.0, 10.0)
+
+
+def test_refs_passed_in_and_out():
+    mod = lg.parse("def @main(%r: ref(float32)) -> ref(float32) { let %u = ref_write(%r, 5f); %r }")
+    cell = lg.RefValue(np.float32(1))
+    out = lg.create_executor(mod=mod).evaluate()(cell)
+    assert out is cell and cell.value == 5.0
+
+
+LOCAL_LIST = """
+type MyList[A] { MyCons(A, MyList[A]), MyNil }
+def @my_sum(%l: MyList[float32]) -> float32 {
+  match (%l) {
+    MyCons(%x, %rest) => add(%x, @my_sum(%rest)),
+    MyNil => 0f,
+  }
+}
+"""
+
+
+def test_local_adt_and_match():
+    mod = lg.parse(
+        LOCAL_LIST + "def @main(%a: float32) -> float32 { @my_sum(MyCons(%a, MyCons(2f, MyNil))) }"
+    )
+    assert lg.create_executor(mod=mod).evaluate()(1.5) == 3.5
+
+
+def test_incomplete_match_failure_names_value_and_location():
+    mod = lg.parse("def @main(%x: float32) -> float32 { @hd(Nil) }", prelude=True)
+    with pytest.raises(lg.EvaluationError, match=r"match\?: no clause matches the value Nil.*line"):
+        lg.create_executor(mod=mod).evaluate()(1.0)
+
+
+def test_mutual_recursion_through_globals():
+    text = """
+    def @is_even(%n: nat) -> bool { match (%n) { zero => True, succ(%p) => @is_odd(%p) } }
+    def @is_odd(%n: nat) -> bool { match (%n) { zero => False, succ(%p) => @is_even(%p) } }
+    def @main() -> (bool, bool) { (@is_even(succ(succ(zero))), @is_odd(succ(succ(zero)))) }
+    """
+    assert run(text, prelude=True) == (True, False)
+
+
+def test_polymorphic_globals_at_two_types():
+    text = "def @main(%x: float32) { (@id(%x), @id((%x, 1))) }"
+    value, pair = run(text, 4.0, prelude=True)
+    assert value == 4.0 and pair == (4.0, 1)
+
+
+def test_recursive_let_bound_closure():
+    text = """
+    def @main(%n: int32) -> int32 {
+      let %fact = fn (%k: int32) -> int32 {
+        if (equal(%k, 0)) { 1 } else { multiply(%k, %fact(subtract(%k, 1))) }
+      };
+      %fact(%n)
+    }"""
+    assert run(text, 5) == 120
+
+
+def test_python_numbers_are_cast_to_the_declared_dtype():
+    out = run_expr("fn (%x: float64, %n: int64) { (%x, %n) }", 1, 2)
+    assert out[0].dtype == "float64" and out[1].dtype == "int64"
+
+
+def test_argument_shape_dtype_and_count_are_checked():
+    f = lg.create_executor().evaluate(lg.parse_expr("fn (%x: Tensor[(2, 3), float32]) { %x }"))
+    with pytest.raises(lg.EvaluationError, match=r"argument 0 \(%x\).*shape \(3,\)"):
+        f(np.zeros(3, "float32"))
+    with pytest.raises(lg.EvaluationError, match="dtype float64"):
+        f(np.zeros((2, 3)))
+    with pytest.raises(lg.EvaluationError, match="takes 1 argument"):
+        f(np.zeros((2, 3), "float32"), 1.0)
+
+
+def test_inputs_are_never_mutated():
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    before = x.copy()
+    f = lg.create_executor().evaluate(
+        lg.parse_expr("fn (%x: Tensor[(2, 3), float32]) { add(%x, %x) }")
+    )
+    np.testing.assert_array_equal(f(x), 2 * before)
+    np.testing.assert_array_equal(x, before)
+
+
+def test_deep_let_chain_runs():
+    n = 100_000
+    lines = ["fn (%x0: float32) {"]
+    lines += [f"  let %x{i + 1} = add(%x{i}, 1f);" for i in range(n)]
+    lines += [f"  %x{n}", "}"]
+    assert run_expr("\n".join(lines), 0.0) == n
+
+
+def test_deep_list_built_and_folded_with_foldl():
+    mod = lg.parse(
+        "def @main(%xs: List[float32]) -> float32 {"
+        "  @foldl(fn (%a: float32, %b: float32) { add(%a, %b) }, 0f, %xs)"
+        "}",
+        prelude=True,
+    )
+    items = [np.float32(1)] * 100_000
+    assert lg.create_executor(mod=mod).evaluate()(lg.make_list(items, mod)) == 100_000
+
+
+def test_deep_non_tail_recursion_runs():
+    mod = lg.parse(
+        "def @main(%xs: List[float32]) -> List[float32] {"
+        "  @map(fn (%x: float32) { negative(%x) }, %xs)"
+        "}",
+        prelude=True,
+    )
+    out = lg.create_executor(mod=mod).evaluate()(lg.make_list([np.float32(2)] * 100_000, mod))
+    items = lg.list_items(out)
+    assert len(items) == 100_000 and items[-1] == -2.0

@@ -1,0 +1,66 @@
+"""The lambdagrad command: check and fmt on good and bad files."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lambdagrad.cli import main
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.rly")), ids=lambda p: p.name)
+def test_check_prints_each_global_type(example, capsys):
+    assert main(["check", str(example)]) == 0
+    out = capsys.readouterr().out
+    assert "@main: fn (" in out
+
+
+def test_check_tree_sum_example(capsys):
+    assert main(["check", str(EXAMPLES / "tree_sum.rly")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("@tree_sum: fn (Tree[Tensor[(3), float32]])")
+    assert len(lines) == 2  # the prelude's globals are not listed
+
+
+def test_fmt_prints_text_that_parses_back(tmp_path, capsys):
+    assert main(["fmt", str(EXAMPLES / "mlp.rly")]) == 0
+    printed = capsys.readouterr().out
+    again = tmp_path / "again.rly"
+    again.write_text(printed)
+    assert main(["fmt", str(again)]) == 0
+    assert capsys.readouterr().out == printed
+
+
+def test_parse_error_is_located_and_exits_1(tmp_path, capsys):
+    bad = tmp_path / "bad.rly"
+    bad.write_text("def @main(%x: float32) {\n  add(%x, )\n}\n")
+    assert main(["check", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "bad.rly: error:" in err and "line 2" in err and "^" in err
+    assert "Traceback" not in err
+
+
+def test_type_error_exits_1(tmp_path, capsys):
+    bad = tmp_path / "bad.rly"
+    bad.write_text("def @main(%x: float32, %y: Tensor[(3), float64]) { add(%x, %y) }\n")
+    assert main(["check", str(bad)]) == 1
+    assert "add" in capsys.readouterr().err
+
+
+def test_missing_file_exits_1(capsys):
+    assert main(["check", "no/such/file.rly"]) == 1
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_console_script_entry_point():
+    result = subprocess.run(
+        [sys.executable, "-m", "lambdagrad.cli", "check", str(EXAMPLES / "tree_sum.rly")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "@main:" in result.stdout
