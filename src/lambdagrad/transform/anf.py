@@ -1,0 +1,220 @@
+"""A-normal form: every intermediate result gets a name, each shared node is bound once.
+
+In A-normal form every argument of a call, tuple, projection, `if` condition and reference
+operation is an atom (a variable, global, constant, op or constructor), and every other
+expression is bound by a `let` in the scope where it is evaluated. A node object used in
+several places (graph form) is bound once, in the innermost scope enclosing all its uses, so
+it is computed once, as Relay's graph bindings mean.
+"""
+
+from __future__ import annotations
+
+from ..deep import run_deep
+from ..ir.expr import (
+    Call,
+    Clause,
+    Constant,
+    Constructor,
+    Expr,
+    Function,
+    GlobalVar,
+    If,
+    Let,
+    Match,
+    RefCreate,
+    RefRead,
+    RefWrite,
+    Tuple,
+    TupleGetItem,
+    Var,
+)
+from ..ir.module import IRModule
+from ..ir.op import Op
+from ..ir.visitor import children
+
+ATOMS = (Var, GlobalVar, Constant, Op, Constructor)
+
+
+def to_anf(target):
+    """`target` (an expression, function or module) in A-normal form.
+
+    >>> import lambdagrad as lg
+    >>> x = lg.var("x", "float32")
+    >>> print(to_anf(lg.Function([x], (x * x) + x)))
+    fn (%x: float32) {
+      let %multiply = multiply(%x, %x);
+      let %add = add(%multiply, %x);
+      %add
+    }
+    """
+    if isinstance(target, IRModule):
+        out = target.copy()
+        for gvar, func in target.functions.items():
+            out[gvar] = to_anf(func)
+        return out
+    return run_deep(_Normalizer(target).run)
+
+
+class _Scope:
+    """A region evaluated as one let-chain: the program, a function body, a branch, a clause."""
+
+    __slots__ = ("parent", "depth", "bindings")
+
+    def __init__(self, parent: _Scope | None):
+        self.parent = parent
+        self.depth = 0 if parent is None else parent.depth + 1
+        self.bindings: list[tuple[Var, Expr]] = []
+
+
+def _common_scope(a: _Scope, b: _Scope) -> _Scope:
+    while a.depth > b.depth:
+        a = a.parent
+    while b.depth > a.depth:
+        b = b.parent
+    while a is not b:
+        a, b = a.parent, b.parent
+    return a
+
+
+def _scoped_children(node: Expr) -> set[int]:
+    """Indices (into `children(node)`) of the children evaluated in a scope of their own."""
+    if isinstance(node, Function):
+        return {len(node.params)}
+    if isinstance(node, If):
+        return {1, 2}
+    if isinstance(node, Match):
+        return set(range(1, len(node.clauses) + 1))
+    return set()
+
+
+class _Normalizer:
+    def __init__(self, expr: Expr):
+        self.expr = expr
+        self.root = _Scope(None)
+        self.placement: dict[int, _Scope] = {}
+        self.child_scopes: dict[tuple[int, int], _Scope] = {}
+        self.names: dict[int, Var] = {}
+
+    def run(self) -> Expr:
+        self._place_nodes()
+        if isinstance(self.expr, Function):  # keep a function a function
+            return self._function(self.expr)
+        return self._scope_body(self.expr, self.root)
+
+    def _place_nodes(self) -> None:
+        """Assign each node the innermost scope enclosing all of its uses."""
+        order = _topological(self.expr)
+        self.placement[id(self.expr)] = self.root
+        for node in order:
+            scope = self.placement[id(node)]
+            scoped = _scoped_children(node)
+            for index, child in enumerate(children(node)):
+                child_scope = scope
+                if index in scoped:
+                    child_scope = _Scope(scope)
+                    self.child_scopes[(id(node), index)] = child_scope
+                known = self.placement.get(id(child))
+                self.placement[id(child)] = (
+                    child_scope if known is None else _common_scope(known, child_scope)
+                )
+
+    def _scope_body(self, expr: Expr, scope: _Scope) -> Expr:
+        """Normalize `expr` as the whole body of `scope`: its bindings, then its result."""
+        result = self._atom(expr, scope)
+        body = result
+        for var, value in reversed(scope.bindings):
+            body = Let(var, value, body)
+        return body
+
+    def _atom(self, expr: Expr, scope: _Scope) -> Expr:
+        """An atom standing for `expr`, binding it (and its parts) where they belong."""
+        if isinstance(expr, ATOMS):
+            return expr
+        named = self.names.get(id(expr))
+        if named is not None:
+            return named
+        home = self.placement.get(id(expr), scope)
+        if isinstance(expr, Let):
+            return self._let_chain(expr, home)
+        value = self._rebuild(expr, home)
+        var = Var(_name_for(expr), checked_type=expr.checked_type)
+        home.bindings.append((var, value))
+        self.names[id(expr)] = var
+        return var
+
+    def _let_chain(self, expr: Let, scope: _Scope) -> Expr:
+        while isinstance(expr, Let):
+            value = self._let_value(expr, scope)
+            scope.bindings.append((expr.var, value))
+            expr = expr.body
+        return self._atom(expr, scope)
+
+    def _let_value(self, let: Let, scope: _Scope) -> Expr:
+        value = let.value
+        shared_elsewhere = self.placement.get(id(value), scope) is not scope
+        simple = isinstance(value, (*ATOMS, Let)) or id(value) in self.names
+        if simple or shared_elsewhere:
+            return self._atom(value, scope)
+        rebuilt = self._rebuild(value, scope)
+        self.names[id(value)] = let.var
+        return rebuilt
+
+    def _rebuild(self, expr: Expr, scope: _Scope) -> Expr:
+        """`expr` with atoms for its evaluated children and normalized inner scopes."""
+        def atom(child: Expr) -> Expr:
+            return self._atom(child, scope)
+
+        span = expr.span
+        match expr:
+            case Tuple(fields=fields):
+                return Tuple([atom(f) for f in fields], span=span)
+            case TupleGetItem(tuple_value=value, index=index):
+                return TupleGetItem(atom(value), index, span=span)
+            case Call(op=op, args=args, attrs=attrs, type_args=type_args):
+                return Call(atom(op), [atom(a) for a in args], attrs, type_args, span=span)
+            case RefCreate(value=value):
+                return RefCreate(atom(value), span=span)
+            case RefRead(ref=ref):
+                return RefRead(atom(ref), span=span)
+            case RefWrite(ref=ref, value=value):
+                return RefWrite(atom(ref), atom(value), span=span)
+            case Function():
+                return self._function(expr)
+            case If():
+                return self._if(expr, scope)
+            case Match():
+                return self._match(expr, scope)
+        raise TypeError(f"to_anf: unexpected node {type(expr).__name__}")
+
+    def _inner(self, node: Expr, index: int, child: Expr) -> Expr:
+        return self._scope_body(child, self.child_scopes[(id(node), index)])
+
+    def _function(self, expr: Function) -> Function:
+        body = self._inner(expr, len(expr.params), expr.body)
+        return Function(expr.params, body, expr.ret_type, expr.type_params, span=expr.span)
+
+    def _if(self, expr: If, scope: _Scope) -> If:
+        cond = self._atom(expr.cond, scope)
+        then = self._inner(expr, 1, expr.true_branch)
+        other = self._inner(expr, 2, expr.false_branch)
+        return If(cond, then, other, span=expr.span)
+
+    def _match(self, expr: Match, scope: _Scope) -> Match:
+        data = self._atom(expr.data, scope)
+        clauses = [
+            Clause(c.lhs, self._inner(expr, i + 1, c.rhs)) for i, c in enumerate(expr.clauses)
+        ]
+        return Match(data, clauses, expr.complete, span=expr.span)
+
+
+def _name_for(expr: Expr) -> str:
+    if isinstance(expr, Call) and isinstance(expr.op, Op):
+        return expr.op.name.split(".")[-1]
+    return type(expr).__name__.lower()
+
+
+def _topological(expr: Expr) -> list[Expr]:
+    """Nodes with every parent before its children (reverse post-order), without recursion."""
+    from ..ir.visitor import post_order
+
+    return list(reversed(list(post_order(expr))))
