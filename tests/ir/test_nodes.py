@@ -37,8 +37,15 @@ def test_constant_copies_and_freezes_its_array():
 
 @pytest.mark.parametrize(
     ("value", "dtype"),
-    [(1.5, "float32"), (2, "int32"), (True, "bool"), ([1, 2], "int32"), ([1.0], "float32"),
-     (np.float64(1.0), "float64"), (np.arange(3, dtype="int64"), "int64")],
+    [
+        (1.5, "float32"),
+        (2, "int32"),
+        (True, "bool"),
+        ([1, 2], "int32"),
+        ([1.0], "float32"),
+        (np.float64(1.0), "float64"),
+        (np.arange(3, dtype="int64"), "int64"),
+    ],
 )
 def test_constant_dtype_defaults(value, dtype):
     assert lg.const(value).data.dtype == dtype

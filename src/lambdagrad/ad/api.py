@@ -1,0 +1,171 @@
+"""`gradient` and `vjp`: the entry points of reverse-mode AD."""
+
+from __future__ import annotations
+
+from ..errors import GradientError
+from ..ir.expr import Call, Expr, Function, GlobalVar, Var
+from ..ir.module import IRModule
+from ..ir.op import Op
+from ..ir.types import FuncType, TupleType
+from ..ir.visitor import free_vars, post_order
+from ..ops.gradients import gradient_of
+from ..transform.anf import to_anf
+from ..typing import infer_type
+from .adtypes import BACKPROP_TYPE
+from .context import ADContext
+from .higher_order import Block, FunctionTransformer, new_backprop
+from .structure import StructureCode, has_float_leaf
+
+MODES = ("higher_order", "first_order")
+
+
+def gradient(expr, mod: IRModule | None = None, mode: str = "higher_order") -> Function:
+    """The gradient of function `expr` (a Function or a GlobalVar of `mod`).
+
+    Returns ``fn(params) -> (result, (one gradient per param))``, the gradient of the sum of
+    all float tensor leaves of the result. Higher-order mode adds the derived globals
+    (``@f_grad``) it needs to `mod`, in which the returned function evaluates.
+
+    >>> import lambdagrad as lg
+    >>> f = lg.parse_expr("fn (%x: float32) { multiply(%x, %x) }")
+    >>> run = lg.create_executor().evaluate(lg.transform.gradient(f))
+    >>> value, (dx,) = run(3.0)
+    >>> float(value), float(dx)
+    (9.0, 6.0)
+    """
+    return _differentiate(expr, mod, mode, with_cotangent=False)
+
+
+def vjp(expr, mod: IRModule | None = None, mode: str = "higher_order") -> Function:
+    """``fn(params..., cotangent) -> (result, (grads))``: a vector-Jacobian product.
+
+    The cotangent has the result's type; the gradients are those of ``<result, cotangent>``.
+    """
+    return _differentiate(expr, mod, mode, with_cotangent=True)
+
+
+def _differentiate(expr, mod, mode: str, with_cotangent: bool) -> Function:
+    if mode not in MODES:
+        raise GradientError(f"unknown AD mode {mode!r}; expected one of {', '.join(MODES)}")
+    mod = mod if mod is not None else IRModule()
+    func = _function_of(expr, mod)
+    typed_mod = infer_type(to_anf(mod))
+    typed = infer_type(to_anf(func), mod=typed_mod)
+    _check_gradients_exist(typed, typed_mod)
+    if mode == "first_order":
+        from .first_order import first_order_gradient
+
+        return first_order_gradient(typed, typed_mod, with_cotangent)
+    return _higher_order(typed, mod, typed_mod, with_cotangent)
+
+
+def _function_of(expr, mod: IRModule) -> Function:
+    if isinstance(expr, GlobalVar | str):
+        return mod[expr]
+    if not isinstance(expr, Function):
+        raise GradientError(f"gradient needs a function, got {type(expr).__name__}: {expr}")
+    free = free_vars(expr)
+    if free:
+        names = ", ".join(f"%{v.name_hint}" for v in free)
+        raise GradientError(f"the function to differentiate has free variables: {names}")
+    return expr
+
+
+def _check_gradients_exist(func: Function, mod: IRModule) -> None:
+    """Raise one GradientError naming every op the program needs a gradient for and lacks."""
+    missing = sorted(
+        {
+            call.op.name
+            for body in _reachable(func, mod)
+            for call in post_order(body)
+            if _needs_gradient(call) and _lacks_gradient(call.op)
+        }
+    )
+    if missing:
+        raise GradientError(f"no gradient registered for: {', '.join(missing)}")
+
+
+def _needs_gradient(node) -> bool:
+    return (
+        isinstance(node, Call)
+        and isinstance(node.op, Op)
+        and node.op.name != "annotation.checkpoint"
+        and has_float_leaf(node.checked_type)
+        and any(has_float_leaf(a.checked_type) for a in node.args)
+    )
+
+
+def _lacks_gradient(op: Op) -> bool:
+    try:
+        gradient_of(op)
+    except GradientError:
+        return True
+    return False
+
+
+def _reachable(func: Function, mod: IRModule) -> list[Expr]:
+    """`func` and every global function it can call, transitively."""
+    seen: dict[str, Expr] = {}
+    stack: list[Expr] = [func]
+    while stack:
+        body = stack.pop()
+        for node in post_order(body):
+            if isinstance(node, GlobalVar) and node.name_hint not in seen and node in mod:
+                seen[node.name_hint] = mod[node]
+                stack.append(mod[node])
+    return [func, *seen.values()]
+
+
+def _higher_order(func: Function, mod: IRModule, typed_mod: IRModule, with_cotangent: bool):
+    ctx = ADContext(mod, typed_mod)
+    code = StructureCode(ctx)
+    block = Block()
+    backprop = block.bind("bp", new_backprop(), BACKPROP_TYPE)
+    transformer = FunctionTransformer(ctx, backprop)
+    for param in func.params:
+        code.check_supported(param.checked_type, f"parameter %{param.name_hint}")
+        transformer.var_map[param] = _lifted_param(block, code, param)
+    out_type = func.checked_type.ret_type
+    code.check_supported(out_type, "the result")
+    out = block.bind("result", transformer.visit(func.body), ctx.ad_type(out_type))
+    cotangent = Var("cotangent", out_type) if with_cotangent else None
+    block.do(code.seed(out, out_type, cotangent))
+    block.do(Call(_read(backprop), ()))
+    grads = [code.gradients(transformer.var_map[p], p.checked_type) for p in func.params]
+    body = block.result(_pair(code.unlift(out, out_type), grads))
+    _transform_pending_globals(ctx)
+    params = [*func.params, cotangent] if cotangent is not None else list(func.params)
+    return Function(params, body, _gradient_type(func))
+
+
+def _lifted_param(block: Block, code: StructureCode, param: Var) -> Expr:
+    ty = param.checked_type
+    if not code.changes(ty):
+        return param
+    return block.bind(f"{param.name_hint}_ad", code.lift(param, ty), code.ctx.ad_type(ty))
+
+
+def _read(ref: Expr):
+    from ..ir.expr import RefRead
+
+    return RefRead(ref)
+
+
+def _pair(result: Expr, grads: list[Expr]) -> Expr:
+    from ..ir.expr import Tuple
+
+    return Tuple([result, Tuple(grads)])
+
+
+def _gradient_type(func: Function):
+    sig: FuncType = func.checked_type
+    return TupleType([sig.ret_type, TupleType(sig.arg_types)])
+
+
+def _transform_pending_globals(ctx: ADContext) -> None:
+    """Transform each global the program reaches (and those they reach) into `@name_grad`."""
+    while ctx.pending:
+        source, target = ctx.pending.pop()
+        original = ctx.typed[source]
+        top = FunctionTransformer(ctx, Var("unused", BACKPROP_TYPE))
+        ctx.mod[target] = top.function(original)

@@ -1,0 +1,316 @@
+"""Higher-order reverse-mode AD, after "Demystifying Differentiable Programming".
+
+Every float tensor becomes a pair (value, ref to its gradient). A ref, the backpropagator,
+holds a closure; each differentiable op call pushes a new closure that reads its output's
+gradient, adds the op's input gradients into the inputs' refs and then calls the previous
+closure. Functions and closures take the backpropagator ref as one more argument, so calls
+through closures, higher-order functions and (mutually) recursive globals record onto the
+caller's tape. The output is an ordinary program: it can be printed, optimized, run and
+differentiated again.
+"""
+
+from __future__ import annotations
+
+from ..errors import GradientError
+from ..ir.expr import (
+    Call,
+    Clause,
+    Constant,
+    Constructor,
+    Expr,
+    Function,
+    GlobalVar,
+    If,
+    Let,
+    Match,
+    Pattern,
+    PatternConstructor,
+    PatternTuple,
+    PatternVar,
+    PatternWildcard,
+    RefCreate,
+    RefRead,
+    RefWrite,
+    Tuple,
+    TupleGetItem,
+    Var,
+)
+from ..ir.op import Op
+from ..ir.types import FuncType, TensorType, Type
+from ..ir.visitor import ExprMutator
+from ..ops.gradients import gradient_of, is_non_differentiable
+from .adtypes import BACKPROP_TYPE, UNIT, is_float_tensor
+from .context import ADContext
+from .structure import accumulate, has_float_leaf, lift, primal, read_gradient
+
+CHECKPOINT = "annotation.checkpoint"
+
+
+def op(name: str, *args: Expr, **attrs) -> Call:
+    """A call of op `name` (attributes as given, no validation: they come from the program)."""
+    return Call(Op.get(name), args, attrs)
+
+
+class Block:
+    """A let-chain under construction: bindings in order, then a result."""
+
+    def __init__(self):
+        self.bindings: list[tuple[Var, Expr]] = []
+
+    def bind(self, name: str, value: Expr, ty: Type | None = None) -> Var:
+        """Bind `value` to a fresh variable (atoms are returned as they are)."""
+        if isinstance(value, Var | Constant | GlobalVar):
+            return value
+        var = Var(name, ty, checked_type=ty)
+        self.bindings.append((var, value))
+        return var
+
+    def do(self, effect: Expr) -> None:
+        """Evaluate `effect` for its side effect."""
+        self.bindings.append((Var("_", UNIT), effect))
+
+    def result(self, body: Expr) -> Expr:
+        for var, value in reversed(self.bindings):
+            body = Let(var, value, body)
+        return body
+
+
+def new_backprop() -> RefCreate:
+    """A backpropagator that does nothing yet: ``ref(fn () -> () { () })``."""
+    return RefCreate(Function((), Tuple(()), UNIT))
+
+
+class FunctionTransformer:
+    """Rewrites one function body (and the closures inside it) for higher-order AD."""
+
+    def __init__(self, ctx: ADContext, backprop: Var, var_map: dict | None = None):
+        self.ctx = ctx
+        self.backprop = backprop
+        self.var_map: dict[Var, Expr] = var_map if var_map is not None else {}
+        self.memo: dict[int, Expr] = {}
+
+    def visit(self, expr: Expr) -> Expr:
+        found = self.memo.get(id(expr))
+        if found is None:
+            found = self.memo[id(expr)] = self._visit(expr)
+        return found
+
+    def _visit(self, expr: Expr) -> Expr:
+        match expr:
+            case Var():
+                return self._var(expr)
+            case Let():
+                return self._let(expr)
+            case Call():
+                return self._call(expr)
+            case Constant():
+                return self._lift_constant(expr)
+            case GlobalVar():
+                return self.ctx.derived_global(expr)
+            case Function():
+                return self.function(expr)
+            case Constructor():
+                return self._constructor_value(expr)
+            case Op():
+                raise GradientError(
+                    f"operator {expr.name} used as a value cannot be differentiated"
+                )
+        return self._structural(expr)
+
+    def _var(self, var: Var) -> Expr:
+        try:
+            return self.var_map[var]
+        except KeyError:
+            raise GradientError(
+                f"free variable %{var.name_hint} in the differentiated program"
+            ) from None
+
+    def new_var(self, var: Var) -> Var:
+        """The AD version of a binder, with its type rewritten."""
+        ty = self.ctx.ad_type(var.checked_type) if var.checked_type is not None else None
+        new = Var(var.name_hint, ty, checked_type=ty)
+        self.var_map[var] = new
+        return new
+
+    def _structural(self, expr: Expr) -> Expr:
+        """Nodes whose AD version has the same shape: tuples, projections, if, match, refs."""
+        v = self.visit
+        match expr:
+            case Tuple(fields=fields):
+                return Tuple([v(f) for f in fields])
+            case TupleGetItem(tuple_value=value, index=index):
+                return TupleGetItem(v(value), index)
+            case If(cond=cond, true_branch=then, false_branch=other):
+                return If(v(cond), v(then), v(other))
+            case Match(data=data, clauses=clauses, complete=complete):
+                new = [Clause(self._pattern(c.lhs), v(c.rhs)) for c in clauses]
+                return Match(v(data), new, complete)
+            case RefCreate(value=value):
+                return RefCreate(v(value))
+            case RefRead(ref=ref):
+                return RefRead(v(ref))
+            case RefWrite(ref=ref, value=value):
+                return RefWrite(v(ref), v(value))
+        raise GradientError(f"cannot differentiate {type(expr).__name__} {expr}")
+
+    def _pattern(self, pattern: Pattern) -> Pattern:
+        match pattern:
+            case PatternVar(var=var):
+                return PatternVar(self.new_var(var))
+            case PatternConstructor(constructor=ctor, patterns=subs):
+                return PatternConstructor(
+                    self.ctx.constructor(ctor), [self._pattern(p) for p in subs]
+                )
+            case PatternTuple(patterns=subs):
+                return PatternTuple([self._pattern(p) for p in subs])
+        return PatternWildcard()
+
+    def _let(self, expr: Let) -> Expr:
+        chain = []
+        while isinstance(expr, Let):
+            var = self.new_var(expr.var)  # before the value: a let-bound closure may recurse
+            chain.append((var, self.visit(expr.value)))
+            expr = expr.body
+        body = self.visit(expr)
+        for var, value in reversed(chain):
+            body = Let(var, value, body)
+        return body
+
+    def function(self, func: Function) -> Function:
+        """A closure's AD version: parameters rewritten, plus the caller's backpropagator."""
+        params = [self.new_var(p) for p in func.params]
+        backprop = Var("bp", BACKPROP_TYPE)
+        inner = FunctionTransformer(self.ctx, backprop, self.var_map)
+        body = inner.visit(func.body)
+        ret = func.checked_type.ret_type if isinstance(func.checked_type, FuncType) else None
+        ret_type = self.ctx.ad_type(ret) if ret is not None else None
+        return Function([*params, backprop], body, ret_type, func.type_params)
+
+    def _constructor_value(self, ctor: Constructor) -> Function:
+        """A constructor passed as a function takes the backpropagator too: eta-expand it."""
+        params = [Var(f"field{i}") for i in range(len(ctor.inputs))]
+        body = Call(self.ctx.constructor(ctor), params)
+        return Function([*params, Var("bp", BACKPROP_TYPE)], body)
+
+    def _lift_constant(self, const: Constant) -> Expr:
+        if not is_float_tensor(
+            const.checked_type or TensorType(const.data.shape, const.data.dtype.name)
+        ):
+            return const
+        return Tuple([const, RefCreate(op("zeros_like", const))])
+
+    def _call(self, call: Call) -> Expr:
+        callee = call.op
+        if isinstance(callee, Op):
+            if callee.name == CHECKPOINT:
+                return self._checkpoint(call)
+            return OpCallTransformer(self, call).build()
+        args = [self.visit(a) for a in call.args]
+        if isinstance(callee, Constructor):
+            return Call(self.ctx.constructor(callee), args)
+        return Call(self.visit(callee), [*args, self.backprop])
+
+    def _checkpoint(self, call: Call) -> Expr:
+        """Run the argument off the tape; on the way back, rerun it on a tape of its own.
+
+        The forward pass keeps no closures for the checkpointed computation; the backward
+        pass recomputes them, then propagates the checkpoint's output gradient through them.
+        """
+        (arg,) = call.args
+        ty = call.checked_type
+        block = Block()
+        discarded = block.bind("checkpoint_tape", new_backprop(), BACKPROP_TYPE)
+        forward = block.bind("checkpoint", self._rerun(arg, discarded), self.ctx.ad_type(ty))
+        value = block.bind("value", primal(forward, ty), ty)
+        out = block.bind("out", lift(value, ty), self.ctx.ad_type(ty))
+        tape = Block()
+        local = tape.bind("local_tape", new_backprop(), BACKPROP_TYPE)
+        again = tape.bind("again", self._rerun(arg, local), self.ctx.ad_type(ty))
+        tape.do(accumulate(again, read_gradient(out, ty), ty))
+        tape.do(Call(RefRead(local), ()))
+        push_backprop(block, self.backprop, tape)
+        return block.result(out)
+
+    def _rerun(self, expr: Expr, backprop: Var) -> Expr:
+        """A fresh AD copy of `expr` recording onto `backprop` (its binders get new vars)."""
+        return FunctionTransformer(self.ctx, backprop, dict(self.var_map)).visit(expr)
+
+
+def push_backprop(block: Block, backprop: Var, tape: Block) -> None:
+    """Make `tape`'s steps the new head of the backpropagator chain in `backprop`."""
+    previous = block.bind("prev", RefRead(backprop), FuncType((), UNIT))
+    closure = Function((), tape.result(Call(previous, ())), UNIT)
+    block.do(RefWrite(backprop, closure))
+
+
+class OpCallTransformer:
+    """The AD version of one op call: forward on plain values, then a tape entry."""
+
+    def __init__(self, parent: FunctionTransformer, call: Call):
+        self.parent = parent
+        self.call = call
+        self.op = call.op
+        self.arg_types = [a.checked_type for a in call.args]
+        self.block = Block()
+
+    def build(self) -> Expr:
+        ctx, block, out_ty = self.parent.ctx, self.block, self.call.checked_type
+        ad_args = [
+            block.bind(_name(a), self.parent.visit(a), ctx.ad_type(t))
+            for a, t in zip(self.call.args, self.arg_types, strict=True)
+        ]
+        plain = [
+            self._plain(a, arg, t)
+            for a, arg, t in zip(self.call.args, ad_args, self.arg_types, strict=True)
+        ]
+        forward = Call(self.op, plain, self.call.attrs, checked_type=out_ty)
+        if not has_float_leaf(out_ty):
+            return block.result(forward)
+        value = block.bind(self.op.name.split(".")[-1], forward, out_ty)
+        differentiable = [i for i, t in enumerate(self.arg_types) if has_float_leaf(t)]
+        if not differentiable or is_non_differentiable(self.op):
+            return block.result(lift(value, out_ty))
+        out = block.bind("out", lift(value, out_ty), ctx.ad_type(out_ty))
+        tape = self._tape(plain, value, out, ad_args, differentiable)
+        push_backprop(block, self.parent.backprop, tape)
+        return block.result(out)
+
+    def _plain(self, original: Expr, ad_arg: Expr, ty: Type) -> Expr:
+        """A variable holding the plain value of an argument, typed for the gradient rule."""
+        value = primal(ad_arg, ty)
+        if isinstance(value, Var | Constant) and value.checked_type is not None:
+            return value
+        return self.block.bind(_name(original), value, ty)
+
+    def _tape(self, plain, value, out, ad_args, differentiable) -> Block:
+        out_ty = self.call.checked_type
+        tape = Block()
+        grad = tape.bind("grad", read_gradient(out, out_ty), out_ty)
+        orig_call = Call(self.op, plain, self.call.attrs, checked_type=out_ty)
+        grads = gradient_of(self.op)(orig_call, grad)
+        if len(grads) != len(plain):
+            count = f"{len(grads)} values for {len(plain)} arguments"
+            raise GradientError(f"the gradient of {self.op.name} returned {count}")
+        for i in differentiable:
+            rule = _ReplaceNode(orig_call, value).visit(grads[i])
+            g = tape.bind(f"grad_{_name(self.call.args[i])}", rule, self.arg_types[i])
+            effect = accumulate(ad_args[i], g, self.arg_types[i])
+            if effect is not None:
+                tape.do(effect)
+        return tape
+
+
+class _ReplaceNode(ExprMutator):
+    """Replaces one node object (the original call) by an expression (its forward value)."""
+
+    def __init__(self, node: Expr, replacement: Expr):
+        super().__init__()
+        self.memo[id(node)] = replacement
+
+
+def _name(expr: Expr) -> str:
+    if isinstance(expr, Var):
+        return expr.name_hint
+    if isinstance(expr, Call) and isinstance(expr.op, Op):
+        return expr.op.name.split(".")[-1]
+    return "x"

@@ -1,0 +1,270 @@
+"""Moving whole values in and out of AD form: lifting, seeding, reading gradients.
+
+For tensors and tuples the code is inline. For ADT values (a List of tensors, a Tree) it is a
+recursive helper global per concrete type, generated on first use and added to the module.
+"""
+
+from __future__ import annotations
+
+from ..errors import GradientError
+from ..ir.expr import (
+    Call,
+    Clause,
+    Expr,
+    Function,
+    GlobalVar,
+    Match,
+    PatternConstructor,
+    PatternTuple,
+    PatternVar,
+    PatternWildcard,
+    RefCreate,
+    RefRead,
+    RefWrite,
+    Tuple,
+    TupleGetItem,
+    Var,
+)
+from ..ir.op import Op
+from ..ir.types import FuncType, RefType, TensorType, TupleType, Type, TypeCall, TypeVar
+from ..typing.unify import substitute
+from .adtypes import UNIT, is_float_tensor
+from .context import ADContext
+
+
+def op(name: str, *args: Expr) -> Call:
+    return Call(Op.get(name), args)
+
+
+def has_float_leaf(ty: Type) -> bool:
+    """Whether a tensor or tuple type holds a float tensor (ADTs: see ADContext)."""
+    if isinstance(ty, TupleType):
+        return any(has_float_leaf(f) for f in ty.fields)
+    return is_float_tensor(ty)
+
+
+def primal(e: Expr, ty: Type) -> Expr:
+    """The plain value inside AD value `e` of original type `ty` (tensors and tuples)."""
+    if is_float_tensor(ty):
+        return TupleGetItem(e, 0)
+    if isinstance(ty, TupleType) and has_float_leaf(ty):
+        return Tuple([primal(TupleGetItem(e, i), f) for i, f in enumerate(ty.fields)])
+    return e
+
+
+def lift(e: Expr, ty: Type) -> Expr:
+    """Plain value `e` paired with fresh zero gradient refs (tensors and tuples)."""
+    if is_float_tensor(ty):
+        return Tuple([e, RefCreate(op("zeros_like", e))])
+    if isinstance(ty, TupleType) and has_float_leaf(ty):
+        return Tuple([lift(TupleGetItem(e, i), f) for i, f in enumerate(ty.fields)])
+    return e
+
+
+def read_gradient(e: Expr, ty: Type) -> Expr:
+    """The gradient accumulated so far in AD value `e` (zeros for non-float leaves)."""
+    if is_float_tensor(ty):
+        return RefRead(TupleGetItem(e, 1))
+    if isinstance(ty, TupleType):
+        return Tuple([read_gradient(TupleGetItem(e, i), f) for i, f in enumerate(ty.fields)])
+    return op("zeros_like", e)
+
+
+def accumulate(e: Expr, grad: Expr, ty: Type) -> Expr | None:
+    """Add `grad` into the gradient refs of AD value `e`; None when `ty` has no float leaf."""
+    if is_float_tensor(ty):
+        ref = TupleGetItem(e, 1)
+        return RefWrite(ref, op("add", RefRead(ref), grad))
+    if not (isinstance(ty, TupleType) and has_float_leaf(ty)):
+        return None
+    steps = [
+        accumulate(TupleGetItem(e, i), TupleGetItem(grad, i), f) for i, f in enumerate(ty.fields)
+    ]
+    return sequence([s for s in steps if s is not None])
+
+
+def sequence(effects: list[Expr]) -> Expr:
+    """Evaluate `effects` in order; the unit value."""
+    body: Expr = Tuple(())
+    for effect in reversed(effects):
+        body = _then(effect, body)
+    return body
+
+
+def _then(effect: Expr, body: Expr) -> Expr:
+    from ..ir.expr import Let
+
+    return Let(Var("_", UNIT), effect, body)
+
+
+class StructureCode:
+    """Code that walks whole values of any parameter or result type, ADTs included."""
+
+    def __init__(self, ctx: ADContext):
+        self.ctx = ctx
+        self.helpers: dict[tuple[str, Type], GlobalVar] = {}
+
+    def changes(self, ty: Type) -> bool:
+        """Whether AD represents values of `ty` differently (they hold float tensors)."""
+        return self.ctx.ad_type(ty) != ty
+
+    def check_supported(self, ty: Type, what: str) -> None:
+        """Reject types whose values cannot be moved in or out of AD form."""
+        bad = _unsupported(ty)
+        if bad is not None:
+            raise GradientError(f"cannot differentiate with respect to {what} of type {ty}: {bad}")
+
+    def lift(self, e: Expr, ty: Type) -> Expr:
+        if isinstance(ty, TypeCall) and self.changes(ty):
+            return Call(self._helper("lift", ty), [e])
+        if isinstance(ty, TupleType) and self.changes(ty):
+            return Tuple([self.lift(TupleGetItem(e, i), f) for i, f in enumerate(ty.fields)])
+        return lift(e, ty)
+
+    def unlift(self, e: Expr, ty: Type) -> Expr:
+        if isinstance(ty, TypeCall) and self.changes(ty):
+            return Call(self._helper("unlift", ty), [e])
+        if isinstance(ty, TupleType) and self.changes(ty):
+            return Tuple([self.unlift(TupleGetItem(e, i), f) for i, f in enumerate(ty.fields)])
+        return primal(e, ty)
+
+    def gradients(self, e: Expr, ty: Type) -> Expr:
+        """The gradient of AD value `e`: the original structure with gradients at the leaves."""
+        if isinstance(ty, TypeCall):
+            return Call(self._helper("gradients", ty), [e])
+        if isinstance(ty, TupleType):
+            return Tuple([self.gradients(TupleGetItem(e, i), f) for i, f in enumerate(ty.fields)])
+        if is_float_tensor(ty):
+            return RefRead(TupleGetItem(e, 1))
+        return op("zeros_like", e)
+
+    def seed(self, e: Expr, ty: Type, cotangent: Expr | None) -> Expr:
+        """Add `cotangent` (ones when None) to the gradient refs of every leaf of `e`."""
+        if isinstance(ty, TypeCall) and self.changes(ty):
+            args = [e] if cotangent is None else [e, cotangent]
+            return Call(self._helper("seed" if cotangent is None else "seed_with", ty), args)
+        if isinstance(ty, TupleType):
+            return sequence(
+                [self.seed(*self._fields(e, cotangent, i), f) for i, f in enumerate(ty.fields)]
+            )
+        if is_float_tensor(ty):
+            grad = cotangent if cotangent is not None else op("ones_like", TupleGetItem(e, 0))
+            return accumulate(e, grad, ty)
+        return Tuple(())
+
+    @staticmethod
+    def _fields(e: Expr, cotangent: Expr | None, i: int) -> tuple:
+        return TupleGetItem(e, i), None if cotangent is None else TupleGetItem(cotangent, i)
+
+    def _helper(self, kind: str, ty: TypeCall) -> GlobalVar:
+        key = (kind, ty)
+        if key not in self.helpers:
+            name = self._fresh_name(f"ad_{kind}_{ty.func.name_hint}")
+            self.helpers[key] = gvar = GlobalVar(name)
+            self.ctx.mod[gvar] = _HELPER_BUILDERS[kind](self, ty)
+        return self.helpers[key]
+
+    def _fresh_name(self, base: str) -> str:
+        name, n = base, 0
+        while name in self.ctx.mod:
+            n += 1
+            name = f"{base}_{n}"
+        return name
+
+    def clauses(self, ty: TypeCall, source_ad: bool, build) -> list[Clause]:
+        """One clause per constructor of `ty`: ``Ctor(%f0, ...) => build(ctor, fields)``."""
+        data = self.ctx.typed.type_definitions[ty.func]
+        binding = dict(zip(data.type_vars, ty.args, strict=True))
+        out = []
+        for ctor in data.constructors:
+            field_types = [substitute(t, binding) for t in ctor.inputs]
+            match_ctor = self.ctx.constructor(ctor) if source_ad else ctor
+            var_types = [self.ctx.ad_type(t) if source_ad else t for t in field_types]
+            fields = [Var(f"f{i}", t) for i, t in enumerate(var_types)]
+            pattern = PatternConstructor(match_ctor, [PatternVar(f) for f in fields])
+            out.append(Clause(pattern, build(ctor, list(zip(fields, field_types, strict=True)))))
+        return out
+
+
+def _build_lift(code: StructureCode, ty: TypeCall) -> Function:
+    x = Var("x", ty)
+
+    def build(ctor, fields):
+        return Call(code.ctx.constructor(ctor), [code.lift(f, t) for f, t in fields])
+
+    return Function([x], Match(x, code.clauses(ty, False, build)), code.ctx.ad_type(ty))
+
+
+def _build_unlift(code: StructureCode, ty: TypeCall) -> Function:
+    x = Var("x", code.ctx.ad_type(ty))
+
+    def build(ctor, fields):
+        return Call(ctor, [code.unlift(f, t) for f, t in fields])
+
+    return Function([x], Match(x, code.clauses(ty, True, build)), ty)
+
+
+def _build_gradients(code: StructureCode, ty: TypeCall) -> Function:
+    x = Var("x", code.ctx.ad_type(ty))
+
+    def build(ctor, fields):
+        return Call(ctor, [code.gradients(f, t) for f, t in fields])
+
+    return Function([x], Match(x, code.clauses(ty, True, build)), ty)
+
+
+def _build_seed(code: StructureCode, ty: TypeCall) -> Function:
+    x = Var("x", code.ctx.ad_type(ty))
+
+    def build(ctor, fields):
+        return sequence([code.seed(f, t, None) for f, t in fields])
+
+    return Function([x], Match(x, code.clauses(ty, True, build)), UNIT)
+
+
+def _build_seed_with(code: StructureCode, ty: TypeCall) -> Function:
+    """Seed an AD value with a cotangent of the same shape, walking both together."""
+    x, ct = Var("x", code.ctx.ad_type(ty)), Var("cotangent", ty)
+    data = code.ctx.typed.type_definitions[ty.func]
+    binding = dict(zip(data.type_vars, ty.args, strict=True))
+    clauses = []
+    for ctor in data.constructors:
+        types = [substitute(t, binding) for t in ctor.inputs]
+        ad_fields = [Var(f"f{i}", code.ctx.ad_type(t)) for i, t in enumerate(types)]
+        ct_fields = [Var(f"c{i}", t) for i, t in enumerate(types)]
+        pattern = PatternTuple(
+            [
+                PatternConstructor(code.ctx.constructor(ctor), [PatternVar(f) for f in ad_fields]),
+                PatternConstructor(ctor, [PatternVar(c) for c in ct_fields]),
+            ]
+        )
+        steps = [code.seed(f, t, c) for f, c, t in zip(ad_fields, ct_fields, types, strict=True)]
+        clauses.append(Clause(pattern, sequence(steps)))
+    if len(data.constructors) > 1:  # a cotangent of another shape adds nothing
+        clauses.append(Clause(PatternWildcard(), Tuple(())))
+    return Function([x, ct], Match(Tuple([x, ct]), clauses), UNIT)
+
+
+_HELPER_BUILDERS = {
+    "lift": _build_lift,
+    "unlift": _build_unlift,
+    "gradients": _build_gradients,
+    "seed": _build_seed,
+    "seed_with": _build_seed_with,
+}
+
+
+def _unsupported(ty: Type) -> str | None:
+    """Why values of `ty` cannot cross into AD form, or None."""
+    if isinstance(ty, FuncType):
+        return "functions have no gradient"
+    if isinstance(ty, RefType):
+        return "references have no gradient"
+    if isinstance(ty, TypeVar):
+        return "the type must be concrete"
+    if isinstance(ty, TupleType | TypeCall):
+        children = ty.fields if isinstance(ty, TupleType) else ty.args
+        return next((r for r in map(_unsupported, children) if r is not None), None)
+    if isinstance(ty, TensorType):
+        return None
+    return f"unsupported type {ty}"
