@@ -6,7 +6,7 @@
 'fn (Tensor[(2), float32]) -> Tensor[(2), float32]'
 """
 
-from . import analysis, ops, transform
+from . import analysis, ops, testing, transform
 from .builders import const, var
 from .errors import Error, EvaluationError, GradientError, ParseError, TypeInferenceError
 from .ir import (
@@ -44,13 +44,14 @@ from .ir import (
     Var,
 )
 from .ops.builders import OpNamespace
+from .ops.gradients import register_gradient
 from .runtime import ConstructorValue, RefValue, create_executor, list_items, make_list
 from .text import parse, parse_expr
 
 op = OpNamespace()
 
 __all__ = [
-    "analysis", "ops", "transform", "op", "const", "var", "parse", "parse_expr",
+    "analysis", "ops", "testing", "transform", "op", "register_gradient", "const", "var", "parse", "parse_expr",
     "Error", "EvaluationError", "GradientError", "ParseError", "TypeInferenceError",
     "Call", "Clause", "Constant", "Constructor", "Expr", "FuncType", "Function",
     "GlobalTypeVar", "GlobalVar", "If", "IncompleteType", "IRModule", "Let", "Match", "Op",
