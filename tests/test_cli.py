@@ -64,3 +64,42 @@ def test_console_script_entry_point():
     )
     assert result.returncode == 0, result.stderr
     assert "@main:" in result.stdout
+
+
+def test_grad_prints_the_gradient_program_and_checks_it(capsys):
+    assert main(["grad", str(EXAMPLES / "tree_sum.rly"), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "def @main_gradient(" in out and "def @tree_sum_grad(" in out
+    assert "gradient check passed" in out
+
+
+def test_grad_first_order_mode_rejects_recursion_with_a_hint(capsys):
+    assert main(["grad", str(EXAMPLES / "tree_sum.rly"), "--mode", "first_order"]) == 1
+    assert 'mode="higher_order"' in capsys.readouterr().err
+
+
+def test_grad_first_order_mode_on_a_straight_line_program(capsys):
+    assert main(["grad", str(EXAMPLES / "mlp.rly"), "--mode", "first_order", "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "ref(" not in out and "gradient check passed" in out
+
+
+def test_run_prints_the_result(capsys):
+    assert main(["run", str(EXAMPLES / "mlp.rly"), "--seed", "3"]) == 0
+    assert capsys.readouterr().out.strip()
+
+
+def test_run_with_an_explicit_argument(tmp_path, capsys):
+    program = tmp_path / "double.rly"
+    program.write_text("def @main(%x: Tensor[(2), float32]) { multiply(%x, 2f) }\n")
+    assert main(["run", str(program), "--arg", "x=[1.5, 2.0]"]) == 0
+    assert capsys.readouterr().out.strip() == "[3. 4.]"
+
+
+def test_run_with_a_bad_argument_is_a_located_error(tmp_path, capsys):
+    program = tmp_path / "double.rly"
+    program.write_text("def @main(%x: Tensor[(2), float32]) { multiply(%x, 2f) }\n")
+    assert main(["run", str(program), "--arg", "x=[1.5]"]) == 1
+    assert "argument 0 (%x)" in capsys.readouterr().err
+    assert main(["run", str(program), "--arg", "y=1"]) == 1
+    assert "NAME one of ['x']" in capsys.readouterr().err

@@ -51,7 +51,8 @@ from .text import parse, parse_expr
 op = OpNamespace()
 
 __all__ = [
-    "analysis", "ops", "testing", "transform", "op", "register_gradient", "const", "var", "parse", "parse_expr",
+    "analysis", "ops", "testing", "transform", "op", "register_gradient", "const", "var",
+    "parse", "parse_expr",
     "Error", "EvaluationError", "GradientError", "ParseError", "TypeInferenceError",
     "Call", "Clause", "Constant", "Constructor", "Expr", "FuncType", "Function",
     "GlobalTypeVar", "GlobalVar", "If", "IncompleteType", "IRModule", "Let", "Match", "Op",

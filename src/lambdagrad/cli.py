@@ -3,6 +3,7 @@
     lambdagrad check FILE.rly   type-check a program and print each global's type
     lambdagrad fmt FILE.rly     print the program in canonical text
     lambdagrad run FILE.rly     run @main on seeded random inputs (or --arg NAME=VALUE)
+    lambdagrad grad FILE.rly    print the gradient program of @main (--check: verify it)
 
 The prelude (List, Option, Tree, nat) is in scope unless ``--no-prelude`` is given. Mistakes
 in the file print a located message and exit with status 1.
@@ -17,10 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .ad import gradient
+from .ad.api import MODES
 from .errors import Error
+from .ir.expr import GlobalVar
 from .ir.module import IRModule
 from .runtime import create_executor
 from .runtime.random_values import random_value
+from .testing import check_grad
 from .text import parse
 from .typing import infer_type
 
@@ -45,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         ("check", _check, "type-check FILE and print each global's type"),
         ("fmt", _fmt, "print FILE in canonical text"),
         ("run", _run, "run @main of FILE and print the result"),
+        ("grad", _grad, "print the gradient program of @main of FILE"),
     ):
         sub = commands.add_parser(name, help=summary, description=summary)
         sub.add_argument("file", metavar="FILE.rly")
@@ -52,7 +58,19 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(command=command)
         if name == "run":
             _add_input_options(sub)
+        if name == "grad":
+            _add_gradient_options(sub)
     return parser
+
+
+def _add_gradient_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--mode", choices=MODES, default="higher_order", help="the AD mode")
+    sub.add_argument(
+        "--check",
+        action="store_true",
+        help="also compare the gradient with finite differences on seeded random inputs",
+    )
+    sub.add_argument("--seed", type=int, default=0, help="seed of the random inputs of --check")
 
 
 def _add_input_options(sub: argparse.ArgumentParser) -> None:
@@ -105,6 +123,22 @@ def _run(mod: IRModule, own: IRModule, args) -> str:
         for p in main_fn.params
     ]
     return _show(create_executor(mod=mod).evaluate()(*values))
+
+
+def _grad(mod: IRModule, own: IRModule, args) -> str:
+    """The gradient of @main and the derived globals it calls, as text."""
+    before = set(mod.functions)
+    grad = gradient(mod.get_global_var("main"), mod=mod, mode=args.mode)
+    derived = {g: f for g, f in mod.functions.items() if g not in before}
+    derived[GlobalVar("main_gradient")] = grad
+    text = IRModule(derived).astext().rstrip("\n")
+    if args.check:
+        try:
+            check_grad(mod.get_global_var("main"), mod=mod, mode=args.mode, seed=args.seed)
+        except AssertionError as err:
+            raise Error(f"gradient check failed: {err}") from None
+        text += "\n// gradient check passed (finite differences on seeded random inputs)"
+    return text
 
 
 def _given_args(pairs: list[str], names: list[str]) -> dict:

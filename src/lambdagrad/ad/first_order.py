@@ -26,6 +26,7 @@ from ..ir.op import Op
 from ..ir.types import TupleType, Type
 from ..ir.visitor import ExprMutator
 from ..ops.gradients import gradient_of, is_non_differentiable
+from ..transform.anf import is_checkpoint
 from .adtypes import is_float_tensor
 from .structure import has_float_leaf, op
 
@@ -87,6 +88,9 @@ class _Flattener:
             return
         if isinstance(value, Call) and not isinstance(value.op, Op | Constructor):
             self.subst[var] = self._inline(value)
+            return
+        if is_checkpoint(value):  # nothing to recompute in a straight line: run it in place
+            self.subst[var] = self.flatten(value.args[0])
             return
         new = Var(var.name_hint, checked_type=var.checked_type)
         self.bindings.append((new, self._simple(value)))

@@ -144,17 +144,15 @@ class StructureCode:
             args = [e] if cotangent is None else [e, cotangent]
             return Call(self._helper("seed" if cotangent is None else "seed_with", ty), args)
         if isinstance(ty, TupleType):
-            return sequence(
-                [self.seed(*self._fields(e, cotangent, i), f) for i, f in enumerate(ty.fields)]
-            )
+            return sequence([self._seed_field(e, ty, cotangent, i) for i in range(len(ty.fields))])
         if is_float_tensor(ty):
             grad = cotangent if cotangent is not None else op("ones_like", TupleGetItem(e, 0))
             return accumulate(e, grad, ty)
         return Tuple(())
 
-    @staticmethod
-    def _fields(e: Expr, cotangent: Expr | None, i: int) -> tuple:
-        return TupleGetItem(e, i), None if cotangent is None else TupleGetItem(cotangent, i)
+    def _seed_field(self, e: Expr, ty: TupleType, cotangent: Expr | None, i: int) -> Expr:
+        field_cotangent = None if cotangent is None else TupleGetItem(cotangent, i)
+        return self.seed(TupleGetItem(e, i), ty.fields[i], field_cotangent)
 
     def _helper(self, kind: str, ty: TypeCall) -> GlobalVar:
         key = (kind, ty)

@@ -8,14 +8,23 @@ views of the padded input and contract them with einsum.
 Pooling with ``ceil_mode`` extends the bottom/right padding by ``stride - 1`` as TVM does; that
 extension never counts as padding in ``avg_pool2d`` (``count_include_pad`` counts only the
 explicit padding).
+
+The pooling gradients are ops of their own, so that they can be differentiated again:
+``nn.max_pool2d_grad`` and ``nn.avg_pool2d_grad`` (Relay's, arguments ``(out_grad, data)``)
+and ``nn.max_pool2d_pick``, the adjoint of ``nn.max_pool2d_grad`` in out_grad.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..errors import GradientError
+from ..ir.expr import Call, Expr
 from ..ir.types import TensorType, Type
+from .gradients import call, register_gradient, scalar, tensor_type, zeros_like_value
 from .registry import AttrSpec, OpTypeError, register_op
 from .relations import fmt_shape, need_dtype, same_dtype, tensor
 
@@ -204,19 +213,101 @@ def pool_windows(x, pool_size, strides, padding, dilation, ceil_mode, value, ext
     return windows(padded, pair(pool_size, "pool_size"), strides, dilation)
 
 
+def lowest(dtype):
+    """The padding value of max pooling: below every value of `dtype`."""
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
 def max_pool2d(data, pool_size, strides, padding, dilation, ceil_mode):
-    lowest = -np.inf if data.dtype.kind == "f" else np.iinfo(data.dtype).min
-    patches = pool_windows(data, pool_size, strides, padding, dilation, ceil_mode, lowest)
-    return patches.max(axis=(-2, -1))
+    window = (pool_size, strides, padding, dilation, ceil_mode)
+    return pool_windows(data, *window, lowest(data.dtype)).max(axis=(-2, -1))
+
+
+def window_cells(shape: tuple, window: tuple, count_include_pad: bool):
+    """How many cells each pooling window averages over: shape ``(1, 1, OH, OW)``."""
+    cells = np.ones((1, 1) + tuple(shape[2:]))
+    return pool_windows(cells, *window, float(count_include_pad), 0.0).sum(axis=(-2, -1))
 
 
 def avg_pool2d(data, pool_size, strides, padding, dilation, ceil_mode, count_include_pad):
     """The mean over each window of the cells it covers (padding counts if asked)."""
     window = (pool_size, strides, padding, dilation, ceil_mode)
     total = pool_windows(data.astype(np.float64), *window, 0.0).sum(axis=(-2, -1))
-    cells = np.ones((1, 1) + data.shape[2:])
-    count = pool_windows(cells, *window, float(count_include_pad), 0.0).sum(axis=(-2, -1))
-    return (total / count).astype(data.dtype)
+    return (total / window_cells(data.shape, window, count_include_pad)).astype(data.dtype)
+
+
+def unwindow(patches, shape: tuple, strides, padding, dilation, ceil_mode):
+    """The adjoint of `pool_windows`: add window cells ``(N, C, OH, OW, KH, KW)`` back onto
+    an NCHW tensor of `shape`, dropping what lands in the padding."""
+    n, c, oh, ow, kh, kw = patches.shape
+    (sh, sw), (dh, dw) = pair(strides, "strides"), pair(dilation, "dilation")
+    top, left, bottom, right = pad4(padding)
+    grow = (sh - 1, sw - 1) if ceil_mode else (0, 0)
+    height, width = shape[2] + top + bottom + grow[0], shape[3] + left + right + grow[1]
+    out = np.zeros((n, c, height, width), dtype=patches.dtype)
+    for i, j in np.ndindex(kh, kw):
+        rows = slice(i * dh, i * dh + (oh - 1) * sh + 1, sh)
+        cols = slice(j * dw, j * dw + (ow - 1) * sw + 1, sw)
+        out[:, :, rows, cols] += patches[..., i, j]
+    return out[:, :, top : top + shape[2], left : left + shape[3]]
+
+
+def window_argmax(data, window: tuple):
+    """The flat position ``i * KW + j`` of the first maximum of each pooling window."""
+    patches = pool_windows(data, *window, lowest(data.dtype))
+    return patches.reshape(patches.shape[:4] + (-1,)).argmax(axis=-1)
+
+
+def max_pool2d_grad(out_grad, data, pool_size, strides, padding, dilation, ceil_mode):
+    """Each window's gradient goes to its first maximal element (as numpy and PyTorch do)."""
+    window = (pool_size, strides, padding, dilation, ceil_mode)
+    best = window_argmax(data, window)
+    kh, kw = pair(pool_size, "pool_size")
+    hot = best[..., None] == np.arange(kh * kw)
+    patches = (hot * out_grad[..., None]).reshape(best.shape + (kh, kw))
+    return unwindow(patches, data.shape, *window[1:]).astype(out_grad.dtype)
+
+
+def max_pool2d_pick(data, values, pool_size, strides, padding, dilation, ceil_mode):
+    """For each pooling window of `data`, the element of `values` where `data` is maximal."""
+    window = (pool_size, strides, padding, dilation, ceil_mode)
+    best = window_argmax(data, window)
+    patches = pool_windows(values, *window, 0)
+    flat = patches.reshape(best.shape + (-1,))
+    return np.take_along_axis(flat, best[..., None], axis=-1)[..., 0]
+
+
+def avg_pool2d_grad(
+    out_grad, data, pool_size, strides, padding, dilation, ceil_mode, count_include_pad
+):
+    """Each window's gradient, divided by its cell count, spread over the window's cells."""
+    window = (pool_size, strides, padding, dilation, ceil_mode)
+    share = out_grad / window_cells(data.shape, window, count_include_pad)
+    patches = np.broadcast_to(share[..., None, None], share.shape + pair(pool_size, "pool_size"))
+    return unwindow(patches, data.shape, *window[1:]).astype(out_grad.dtype)
+
+
+def pool_grad_type(arg_types: list[Type], attrs) -> Type:
+    """``(out_grad, data)``: `out_grad` has data's pooled shape; the result is data's type."""
+    out_grad, data = four_d(arg_types, 0, "out_grad"), four_d(arg_types, 1, "data NCHW")
+    same_dtype([out_grad, data], [0, 1])
+    need_shape(out_grad, 0, pool_type([data], attrs).shape, "the pooled shape of argument 1")
+    return data
+
+
+def pool_pick_type(arg_types: list[Type], attrs) -> Type:
+    """``(data, values)`` of one shape give data's pooled shape."""
+    data, values = four_d(arg_types, 0, "data NCHW"), four_d(arg_types, 1, "values")
+    same_dtype([data, values], [0, 1])
+    need_shape(values, 1, data.shape, "the shape of argument 0")
+    return pool_type([data], attrs)
+
+
+def need_shape(t: TensorType, i: int, shape: tuple, what: str) -> None:
+    """Argument `i` must have `shape` (unknown dimensions agree with anything)."""
+    if any(None not in (a, b) and a != b for a, b in zip(t.shape, shape, strict=True)):
+        message = f"argument {i} has shape {fmt_shape(t.shape)} but needs {what}"
+        raise OpTypeError(f"{message}, {fmt_shape(shape)}", i)
 
 
 def global_avg_pool2d_type(arg_types: list[Type], attrs) -> Type:
@@ -246,3 +337,169 @@ register_op(
     avg_pool2d,
 )
 register_op("nn.global_avg_pool2d", 1, global_avg_pool2d_type, None, global_avg_pool2d)
+register_op("nn.max_pool2d_grad", 2, pool_grad_type, POOL_ATTRS, max_pool2d_grad)
+register_op("nn.max_pool2d_pick", 2, pool_pick_type, POOL_ATTRS, max_pool2d_pick)
+register_op(
+    "nn.avg_pool2d_grad",
+    2,
+    pool_grad_type,
+    {**POOL_ATTRS, "count_include_pad": AttrSpec("bool", False)},
+    avg_pool2d_grad,
+)
+
+
+# Gradients.
+
+
+class ConvShapes(NamedTuple):
+    """The static shapes of a convolution seen as a conv2d: data, result, kernel (KH, KW)."""
+
+    data: tuple
+    out: tuple
+    kernel: tuple
+
+
+def known_shape(expr: Expr) -> tuple[int, ...]:
+    """The static shape of a typed expression (window gradients need it)."""
+    shape = tensor_type(expr).shape
+    if None in shape:
+        raise GradientError(f"the gradient of a window op needs known shapes, got {expr}")
+    return shape
+
+
+def sides(attrs) -> tuple:
+    """Strides, dilation and total padding per spatial axis: ``((s, d, pad), (s, d, pad))``."""
+    top, left, bottom, right = pad4(attrs.padding)
+    strides, dilation = pair(attrs.strides, "strides"), pair(attrs.dilation, "dilation")
+    return tuple(zip(strides, dilation, (top + bottom, left + right), strict=True))
+
+
+def conv_weight_grad(data: Expr, out_grad: Expr, shapes: ConvShapes, attrs) -> Expr:
+    """``dw[o, c, i, j] = sum_{n,p,q} g[n, o, p, q] * xpad[n, G(o) + c, p*s + i*d, q*s + j*d]``.
+
+    That is a grouped conv2d of data with its batch and channel axes swapped (each group
+    folded into the channels) by out_grad as the kernel, strides and dilation exchanged; the
+    extra windows that padding can add beyond the kernel size are cut off.
+    """
+    grads = call(
+        "nn.conv2d",
+        batch_as_channels(data, shapes.data, attrs.groups),
+        call("transpose", out_grad, axes=(1, 0, 2, 3)),
+        strides=attrs.dilation,
+        padding=attrs.padding,
+        dilation=attrs.strides,
+        groups=attrs.groups,
+    )
+    reach = tuple(
+        window_count(size, out, d, s, pad)
+        for size, out, (s, d, pad) in zip(
+            shapes.data[2:], shapes.out[2:], sides(attrs), strict=True
+        )
+    )
+    if reach != shapes.kernel:
+        grads = call("strided_slice", grads, begin=(0, 0), end=shapes.kernel, axes=(2, 3))
+    return call("transpose", grads, axes=(1, 0, 2, 3))
+
+
+def batch_as_channels(data: Expr, shape: tuple, groups: int) -> Expr:
+    """NCHW `data` as ``(C / groups, groups * N, H, W)``: group-major channels of samples."""
+    n, c, height, width = shape
+    by_group = call("reshape", data, newshape=(n, groups, c // groups, height, width))
+    swapped = call("transpose", by_group, axes=(2, 1, 0, 3, 4))
+    return call("reshape", swapped, newshape=(c // groups, groups * n, height, width))
+
+
+def conv_data_grad(out_grad: Expr, weight: Expr, shapes: ConvShapes, attrs) -> Expr:
+    """``dx = conv2d_transpose(g, w)``, its output_padding restoring the rows and columns of
+    x that no window reached."""
+    extra = tuple(
+        size - ((out - 1) * s - pad + d * (k - 1) + 1)
+        for size, out, k, (s, d, pad) in zip(
+            shapes.data[2:], shapes.out[2:], shapes.kernel, sides(attrs), strict=True
+        )
+    )
+    return call(
+        "nn.conv2d_transpose",
+        out_grad,
+        weight,
+        strides=attrs.strides,
+        padding=attrs.padding,
+        dilation=attrs.dilation,
+        groups=attrs.groups,
+        output_padding=extra,
+    )
+
+
+def conv2d_grad(orig_call: Call, out_grad: Expr) -> list:
+    """``dx = conv2d_transpose(g, w)`` and ``dw = conv_weight_grad(x, g)``."""
+    data, weight = orig_call.args
+    shapes = ConvShapes(known_shape(data), known_shape(orig_call), known_shape(weight)[2:])
+    return [
+        conv_data_grad(out_grad, weight, shapes, orig_call.attrs),
+        conv_weight_grad(data, out_grad, shapes, orig_call.attrs),
+    ]
+
+
+def conv2d_transpose_grad(orig_call: Call, out_grad: Expr) -> list:
+    """``dx = conv2d(g, w)`` (conv2d_transpose is its adjoint in x) and
+    ``dw = conv_weight_grad(g, x)`` (the conv2d of g by w has x's shape)."""
+    data, weight = orig_call.args
+    attrs = orig_call.attrs
+    shapes = ConvShapes(known_shape(orig_call), known_shape(data), known_shape(weight)[2:])
+    dx = call(
+        "nn.conv2d",
+        out_grad,
+        weight,
+        strides=attrs.strides,
+        padding=attrs.padding,
+        dilation=attrs.dilation,
+        groups=attrs.groups,
+    )
+    return [dx, conv_weight_grad(out_grad, data, shapes, attrs)]
+
+
+def max_pool2d_gradient(orig_call: Call, out_grad: Expr) -> list:
+    """``dx = max_pool2d_grad(g, x)``: each window's g goes to its first maximum."""
+    return [call("nn.max_pool2d_grad", out_grad, orig_call.args[0], **orig_call.attrs)]
+
+
+def max_pool2d_grad_gradient(orig_call: Call, out_grad: Expr) -> list:
+    """Linear in g, piecewise constant in x: ``dg = max_pool2d_pick(x, h)``, ``dx = 0``."""
+    _, data = orig_call.args
+    return [call("nn.max_pool2d_pick", data, out_grad, **orig_call.attrs), zeros_like_value(data)]
+
+
+def max_pool2d_pick_gradient(orig_call: Call, out_grad: Expr) -> list:
+    """Piecewise constant in x, linear in v: ``dx = 0``, ``dv = max_pool2d_grad(g, x)``."""
+    data, _ = orig_call.args
+    pick_grad = call("nn.max_pool2d_grad", out_grad, data, **orig_call.attrs)
+    return [zeros_like_value(data), pick_grad]
+
+
+def avg_pool2d_gradient(orig_call: Call, out_grad: Expr) -> list:
+    """``dx = avg_pool2d_grad(g, x)``: each window's g / count spread over its cells."""
+    return [call("nn.avg_pool2d_grad", out_grad, orig_call.args[0], **orig_call.attrs)]
+
+
+def avg_pool2d_grad_gradient(orig_call: Call, out_grad: Expr) -> list:
+    """Linear in g, whose adjoint is the pooling itself: ``dg = avg_pool2d(h)``, ``dx = 0``."""
+    _, data = orig_call.args
+    return [call("nn.avg_pool2d", out_grad, **orig_call.attrs), zeros_like_value(data)]
+
+
+def global_avg_pool2d_gradient(orig_call: Call, out_grad: Expr) -> list:
+    """``dx = broadcast_to_like(g / (H * W), x)``."""
+    data = orig_call.args[0]
+    _, _, height, width = known_shape(data)
+    share = out_grad * scalar(1 / (height * width), data)
+    return [call("broadcast_to_like", share, data)]
+
+
+register_gradient("nn.conv2d", conv2d_grad)
+register_gradient("nn.conv2d_transpose", conv2d_transpose_grad)
+register_gradient("nn.max_pool2d", max_pool2d_gradient)
+register_gradient("nn.max_pool2d_grad", max_pool2d_grad_gradient)
+register_gradient("nn.max_pool2d_pick", max_pool2d_pick_gradient)
+register_gradient("nn.avg_pool2d", avg_pool2d_gradient)
+register_gradient("nn.avg_pool2d_grad", avg_pool2d_grad_gradient)
+register_gradient("nn.global_avg_pool2d", global_avg_pool2d_gradient)

@@ -18,7 +18,18 @@ import math
 
 import numpy as np
 
+from ..ir.expr import Call, Expr
 from ..ir.types import TensorType, Type
+from .gradients import (
+    broadcasting,
+    call,
+    collapse,
+    linear,
+    non_differentiable,
+    register_gradient,
+    scalar,
+    unary_gradient,
+)
 from .registry import AttrSpec, register_op
 from .relations import broadcast, need_dtype, need_scalar, same_dtype, tensor
 
@@ -190,3 +201,138 @@ binary("greater_equal", np.greater_equal, "bool")
 binary("logical_and", np.logical_and, "bool", "b")
 binary("logical_or", np.logical_or, "bool", "b")
 register_op("where", 3, where_type, None, np.where)
+
+
+# ---- gradients: out_grad is g, the input x, the forward result y (see gradients.py)
+
+
+def _masked(cond: Expr, g: Expr) -> Expr:
+    """`g` where `cond` holds, zero elsewhere."""
+    return call("where", cond, g, call("zeros_like", g))
+
+
+def _positive_log(x: Expr) -> Expr:
+    """log(x) where x > 0 and 0 elsewhere, without evaluating log of non-positive numbers."""
+    positive = call("greater", x, call("zeros_like", x))
+    return call("log", call("where", positive, x, call("ones_like", x)))
+
+
+def _one_minus_square(v: Expr) -> Expr:
+    return scalar(1.0, v) - v * v
+
+
+def _relu_grad(c: Call, g: Expr) -> list:
+    """g where x > 0."""
+    x = c.args[0]
+    return [_masked(call("greater", x, call("zeros_like", x)), g)]
+
+
+def _clip_grad(c: Call, g: Expr) -> list:
+    """g where a_min <= x <= a_max."""
+    x = c.args[0]
+    low = call("greater_equal", x, scalar(c.attrs.a_min, x))
+    high = call("less_equal", x, scalar(c.attrs.a_max, x))
+    return [_masked(call("logical_and", low, high), g)]
+
+
+def _cast_grad(c: Call, g: Expr) -> list:
+    """g cast back to the input's dtype."""
+    return [call("cast_like", g, c.args[0])]
+
+
+def _cast_like_grad(c: Call, g: Expr) -> list:
+    return [call("cast_like", g, c.args[0]), call("zeros_like", c.args[1])]
+
+
+def _full_like_grad(c: Call, g: Expr) -> list:
+    """Only the fill value matters: its gradient is sum(g)."""
+    data, fill = c.args
+    return [call("zeros_like", data), call("cast_like", call("sum", g), fill)]
+
+
+def _where_grad(c: Call, g: Expr) -> list:
+    """g flows to x where cond holds and to y elsewhere."""
+    cond, x, y = c.args
+    zeros = call("zeros_like", g)
+    return [
+        call("zeros_like", cond),
+        collapse(call("where", cond, g, zeros), x),
+        collapse(call("where", cond, zeros, g), y),
+    ]
+
+
+def _remainder_divisor(g, x, y, out):
+    """d/dy of x - q * y with q = (x - out) / y the rounded quotient: -q."""
+    return -(g * (x - out) / y)
+
+
+linear("negative", lambda g, c: [-g])
+linear("copy", lambda g, c: [g])
+linear("annotation.checkpoint", lambda g, c: [g])
+unary_gradient("abs", lambda x, y: call("sign", x))
+unary_gradient("exp", lambda x, y: y)
+unary_gradient("log", lambda x, y: scalar(1.0, x) / x)
+unary_gradient("log2", lambda x, y: scalar(1.0 / math.log(2.0), x) / x)
+unary_gradient("log10", lambda x, y: scalar(1.0 / math.log(10.0), x) / x)
+unary_gradient("sqrt", lambda x, y: scalar(0.5, x) / y)
+unary_gradient("rsqrt", lambda x, y: scalar(-0.5, x) * y / x)
+unary_gradient("sigmoid", lambda x, y: y * (scalar(1.0, x) - y))
+unary_gradient("tanh", lambda x, y: _one_minus_square(y))
+unary_gradient("sin", lambda x, y: call("cos", x))
+unary_gradient("cos", lambda x, y: -call("sin", x))
+unary_gradient("tan", lambda x, y: scalar(1.0, x) + y * y)
+unary_gradient("sinh", lambda x, y: call("cosh", x))
+unary_gradient("cosh", lambda x, y: call("sinh", x))
+unary_gradient("asin", lambda x, y: call("rsqrt", _one_minus_square(x)))
+unary_gradient("acos", lambda x, y: -call("rsqrt", _one_minus_square(x)))
+unary_gradient("atan", lambda x, y: scalar(1.0, x) / (scalar(1.0, x) + x * x))
+unary_gradient("asinh", lambda x, y: call("rsqrt", x * x + scalar(1.0, x)))
+unary_gradient("acosh", lambda x, y: call("rsqrt", x * x - scalar(1.0, x)))
+unary_gradient("atanh", lambda x, y: scalar(1.0, x) / _one_minus_square(x))
+unary_gradient("erf", lambda x, y: scalar(2.0 / math.sqrt(math.pi), x) * call("exp", -(x * x)))
+register_gradient("nn.relu", _relu_grad)
+register_gradient("clip", _clip_grad)
+register_gradient("cast", _cast_grad)
+register_gradient("cast_like", _cast_like_grad)
+register_gradient("full_like", _full_like_grad)
+register_gradient("where", _where_grad)
+
+broadcasting("add", lambda g, x, y, out: g, lambda g, x, y, out: g)
+broadcasting("subtract", lambda g, x, y, out: g, lambda g, x, y, out: -g)
+broadcasting("multiply", lambda g, x, y, out: g * y, lambda g, x, y, out: g * x)
+broadcasting("divide", lambda g, x, y, out: g / y, lambda g, x, y, out: -(g * out) / y)
+broadcasting(
+    "power",
+    lambda g, x, y, out: g * y * call("power", x, y - call("ones_like", y)),
+    lambda g, x, y, out: g * out * _positive_log(x),
+)
+broadcasting(
+    "maximum",
+    lambda g, x, y, out: _masked(call("greater_equal", x, y), g),
+    lambda g, x, y, out: _masked(call("less", x, y), g),
+)
+broadcasting(
+    "minimum",
+    lambda g, x, y, out: _masked(call("less_equal", x, y), g),
+    lambda g, x, y, out: _masked(call("greater", x, y), g),
+)
+broadcasting("mod", lambda g, x, y, out: g, _remainder_divisor)
+broadcasting("floor_mod", lambda g, x, y, out: g, _remainder_divisor)
+non_differentiable(
+    "sign",
+    "floor",
+    "ceil",
+    "round",
+    "zeros_like",
+    "ones_like",
+    "logical_not",
+    "floor_divide",
+    "equal",
+    "not_equal",
+    "less",
+    "less_equal",
+    "greater",
+    "greater_equal",
+    "logical_and",
+    "logical_or",
+)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import GradientError
-from ..ir.expr import Call, Constant, Expr, Tuple, TupleGetItem
+from ..ir.expr import Call, Constant, Expr, Function, Tuple, TupleGetItem, Var
 from ..ir.op import Op
 from ..ir.types import TensorType, TupleType
 from .registry import make_call, op_def
@@ -94,7 +94,7 @@ def collapse(grad: Expr, arg: Expr) -> Expr:
     return call("collapse_sum_like", grad, arg)
 
 
-def unary(name: str, derivative: Callable[[Expr, Expr], Expr]) -> None:
+def unary_gradient(name: str, derivative: Callable[[Expr, Expr], Expr]) -> None:
     """Register ``grad = out_grad * derivative(x, out)`` for a one-input elementwise op."""
     register_gradient(name, lambda c, g: [g * derivative(c.args[0], c)])
 
@@ -113,3 +113,22 @@ def broadcasting(name: str, dx: Callable, dy: Callable) -> None:
             collapse(dy(g, *c.args, c), c.args[1]),
         ],
     )
+
+
+def decomposed(build: Callable[..., Expr]) -> Gradient:
+    """A gradient taken from a decomposition of the op into simpler differentiable ops.
+
+    ``build(attrs, *args)`` re-expresses the op; its vector-Jacobian product (by first-order
+    AD) is the gradient. For ops whose direct formula would need ops of its own.
+    """
+
+    def grad(orig_call: Call, out_grad: Expr) -> list:
+        from ..ad.api import vjp
+
+        types = [a.checked_type for a in orig_call.args]
+        params = [Var(f"arg{i}", t, checked_type=t) for i, t in enumerate(types)]
+        back = vjp(Function(params, build(orig_call.attrs, *params)), mode="first_order")
+        grads = TupleGetItem(Call(back, [*orig_call.args, out_grad]), 1)
+        return [TupleGetItem(grads, i) for i in range(len(params))]
+
+    return grad

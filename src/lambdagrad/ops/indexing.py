@@ -1,4 +1,5 @@
-"""Indexing operators: strided_slice, strided_set, take, gather_nd, scatter_add, scatter_nd.
+"""Indexing operators: strided_slice, strided_set, take, gather_nd, scatter_add, scatter_nd, and
+gather (scatter_add's adjoint, which its gradient needs).
 
 Slices follow Python's rules (negative begin/end count from the end, out-of-range bounds are
 clamped, negative strides walk backwards), as Relay's strided_slice does. Index tensors must
@@ -9,9 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..ir.expr import Call, Expr
 from ..ir.types import TensorType, Type
+from .gradients import call, collapse, register_gradient, scalar, tensor_type, zeros_like_value
 from .registry import AttrSpec, OpTypeError, register_op
-from .relations import broadcasts_to, fmt_shape, need_dtype, norm_axis, same_dtype, tensor
+from .relations import broadcasts_to, fmt_shape, need_dtype, norm_axis, same_dtype, size, tensor
 
 SLICE_ATTRS = {
     "begin": AttrSpec("ints"),
@@ -105,15 +108,24 @@ def _index_depth(data: TensorType, indices: TensorType) -> int:
     return indices.shape[0]
 
 
+def along_axis_fits(data: TensorType, indices: TensorType, axis: int) -> bool:
+    """Indices of data's rank, no larger than data except along `axis` (unknowns fit)."""
+    return indices.ndim == data.ndim and all(
+        None in (i, d) or i <= d or a == axis
+        for a, (i, d) in enumerate(zip(indices.shape, data.shape, strict=True))
+    )
+
+
 def scatter_add_type(arg_types: list[Type], attrs) -> Type:
     """Relay's scatter_add: indices and updates have one shape, no larger than data's."""
     data, indices, updates = (tensor(arg_types, i) for i in range(3))
     need_dtype(indices, 1, "iu")
     same_dtype([data, updates], [0, 2])
     axis = norm_axis(attrs.axis, data.ndim)
-    fits = indices.ndim == updates.ndim == data.ndim and all(
-        None in (i, u, d) or (i == u and (i <= d or a == axis))
-        for a, (i, u, d) in enumerate(zip(indices.shape, updates.shape, data.shape, strict=True))
+    fits = (
+        along_axis_fits(data, indices, axis)
+        and updates.ndim == indices.ndim
+        and all(None in (i, u) or i == u for i, u in zip(indices.shape, updates.shape, strict=True))
     )
     if not fits:
         shapes = f"{fmt_shape(indices.shape)} and argument 2 (updates) of shape"
@@ -125,12 +137,36 @@ def scatter_add_type(arg_types: list[Type], attrs) -> Type:
     return data
 
 
+def gather_type(arg_types: list[Type], attrs) -> Type:
+    """Relay's gather (numpy's take_along_axis): the result has the indices' shape."""
+    data, indices = tensor(arg_types, 0), tensor(arg_types, 1)
+    need_dtype(indices, 1, "iu")
+    if not along_axis_fits(data, indices, norm_axis(attrs.axis, data.ndim)):
+        message = f"argument 1 (indices) of shape {fmt_shape(indices.shape)} must have the rank"
+        raise OpTypeError(
+            f"{message} of argument 0 of shape {fmt_shape(data.shape)} and fit it off axis "
+            f"{attrs.axis}",
+            1,
+        )
+    return TensorType(indices.shape, data.dtype)
+
+
+def along_axis(indices, axis: int) -> tuple:
+    """The index tuple that pairs each entry of `indices` with its own position off `axis`."""
+    where = list(np.indices(indices.shape, sparse=True))
+    where[axis] = indices
+    return tuple(where)
+
+
+def gather(data, indices, axis):
+    """``out[i, j] = data[indices[i, j], j]`` along `axis` (here 0): scatter_add's adjoint."""
+    return data[along_axis(indices, axis)]
+
+
 def scatter_add(data, indices, updates, axis):
     """``out[..., indices[i, j], ...] += updates[i, j]`` along `axis`, duplicates adding up."""
     out = data.copy()
-    where = list(np.indices(indices.shape, sparse=True))
-    where[axis] = indices
-    np.add.at(out, tuple(where), updates)
+    np.add.at(out, along_axis(indices, axis), updates)
     return out
 
 
@@ -177,6 +213,7 @@ register_op(
 )
 register_op("gather_nd", 2, gather_nd_type, None, lambda data, indices: data[tuple(indices)])
 register_op("scatter_add", 3, scatter_add_type, {"axis": AttrSpec("int", 0)}, scatter_add)
+register_op("gather", 2, gather_type, {"axis": AttrSpec("int", 0)}, gather)
 register_op(
     "scatter_nd",
     3,
@@ -184,3 +221,107 @@ register_op(
     {"mode": AttrSpec("str", "update", ("update", "add"))},
     scatter_nd,
 )
+
+
+# Gradients.
+
+
+def strided_slice_grad(orig_call: Call, out_grad: Expr) -> list:
+    """``dx = strided_set(zeros_like(x), g)``: g in the slice, zeros elsewhere."""
+    data = orig_call.args[0]
+    return [call("strided_set", call("zeros_like", data), out_grad, **orig_call.attrs)]
+
+
+def strided_set_grad(orig_call: Call, out_grad: Expr) -> list:
+    """``dx = strided_set(g, 0)`` (the slice was overwritten), ``dv = collapse(slice(g), v)``."""
+    data, value = orig_call.args
+    cleared = call("strided_set", out_grad, scalar(0.0, data), **orig_call.attrs)
+    return [cleared, collapse(call("strided_slice", out_grad, **orig_call.attrs), value)]
+
+
+def take_grad(orig_call: Call, out_grad: Expr) -> list:
+    """``dx = scatter_add(0, i', g)`` along the axis (x flattened for axis None), where i' are
+    the indices as the mode resolves them, broadcast over the other axes; ``di = 0``."""
+    data, indices = orig_call.args
+    shape, axis = tensor_type(data).shape, orig_call.attrs.axis
+    if axis is None:
+        flat = spread_taken(orig_call, out_grad, (size(shape),), 0)
+        return [call("reshape", flat, newshape=shape), zeros_like_value(indices)]
+    spread = spread_taken(orig_call, out_grad, shape, norm_axis(axis, len(shape)))
+    return [spread, zeros_like_value(indices)]
+
+
+def spread_taken(orig_call: Call, out_grad: Expr, shape: tuple, axis: int) -> Expr:
+    """take's gradient for data of `shape`: g scatter-added where the indices read."""
+    data, indices = orig_call.args
+    count = size(tensor_type(indices).shape)
+    spread = shape[:axis] + (count,) + shape[axis + 1 :]
+    along = tuple(count if a == axis else 1 for a in range(len(shape)))
+    resolved = resolve_indices(indices, shape[axis], orig_call.attrs.mode)
+    where = call("broadcast_to", call("reshape", resolved, newshape=along), shape=spread)
+    zeros = call("zeros", shape=shape, dtype=tensor_type(data).dtype)
+    updates = call("reshape", out_grad, newshape=spread)
+    return call("scatter_add", zeros, where, updates, axis=axis)
+
+
+def resolve_indices(indices: Expr, extent: int, mode: str) -> Expr:
+    """The positions in ``[0, extent)`` that take's `mode` reads: clip clamps, wrap (and
+    fast, for in-range negative indices) wrap around."""
+    if mode == "clip":
+        return call("clip", indices, a_min=0.0, a_max=float(extent - 1))
+    return call("floor_mod", indices, scalar(extent, indices))
+
+
+def scatter_add_grad(orig_call: Call, out_grad: Expr) -> list:
+    """``dx = g``, ``di = 0``, ``du = gather(g, i)`` along the axis."""
+    _, indices, _ = orig_call.args
+    picked = call("gather", out_grad, indices, axis=orig_call.attrs.axis)
+    return [out_grad, zeros_like_value(indices), picked]
+
+
+def gather_grad(orig_call: Call, out_grad: Expr) -> list:
+    """``dx = scatter_add(zeros_like(x), i, g)`` along the axis, ``di = 0``."""
+    data, indices = orig_call.args
+    zeros = call("zeros_like", data)
+    spread = call("scatter_add", zeros, indices, out_grad, axis=orig_call.attrs.axis)
+    return [spread, zeros_like_value(indices)]
+
+
+def gather_nd_grad(orig_call: Call, out_grad: Expr) -> list:
+    """``dx = scatter_nd(zeros_like(x), i, g, mode="add")``, ``di = 0``."""
+    data, indices = orig_call.args
+    spread = call("scatter_nd", call("zeros_like", data), indices, out_grad, mode="add")
+    return [spread, zeros_like_value(indices)]
+
+
+def scatter_nd_grad(orig_call: Call, out_grad: Expr) -> list:
+    """add: ``dx = g``, ``du = gather_nd(g, i)``. update: ``dx = g`` with the written
+    positions zeroed, ``du = gather_nd(g, i)`` where the update was the one written (last of
+    duplicates), else 0. ``di = 0``."""
+    data, indices, updates = orig_call.args
+    picked = call("gather_nd", out_grad, indices)
+    if orig_call.attrs.mode == "add":
+        return [out_grad, zeros_like_value(indices), picked]
+    cleared = call("scatter_nd", out_grad, indices, call("zeros_like", updates), mode="update")
+    kept = call("where", written(data, indices, updates), picked, call("zeros_like", picked))
+    return [cleared, zeros_like_value(indices), kept]
+
+
+def written(data: Expr, indices: Expr, updates: Expr) -> Expr:
+    """Which updates a scatter_nd in update mode writes: each stamps its own number into
+    zeros like data, and finds it there afterwards unless a later duplicate overwrote it."""
+    shape = tensor_type(updates).shape
+    stamps = call("arange", start=1.0, stop=size(shape) + 1.0, dtype="int32")
+    stamps = call("reshape", stamps, newshape=shape)
+    blank = call("zeros", shape=tensor_type(data).shape, dtype="int32")
+    stamped = call("scatter_nd", blank, indices, stamps, mode="update")
+    return call("equal", call("gather_nd", stamped, indices), stamps)
+
+
+register_gradient("strided_slice", strided_slice_grad)
+register_gradient("strided_set", strided_set_grad)
+register_gradient("take", take_grad)
+register_gradient("gather_nd", gather_nd_grad)
+register_gradient("scatter_add", scatter_add_grad)
+register_gradient("gather", gather_grad)
+register_gradient("scatter_nd", scatter_nd_grad)

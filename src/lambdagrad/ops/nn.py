@@ -11,7 +11,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import GradientError
+from ..ir.expr import Call, Expr, Tuple
 from ..ir.types import TensorType, TupleType, Type
+from .gradients import (
+    call,
+    collapse,
+    decomposed,
+    register_gradient,
+    scalar,
+    tensor_type,
+    zeros_like_value,
+)
 from .registry import AttrSpec, OpTypeError, register_op
 from .relations import fmt_shape, need_dtype, need_scalar, norm_axis, same_dtype, tensor
 
@@ -268,3 +279,123 @@ register_op(
     "nn.batch_norm", 5, batch_norm_type, {"axis": AttrSpec("int", 1), **NORM_ATTRS}, batch_norm
 )
 register_op("nn.dropout", 2, dropout_type, {"rate": AttrSpec("float", 0.5)}, dropout)
+
+
+# ---- gradients
+
+
+def _dense_grad(c: Call, g: Expr) -> list:
+    """x: g @ w; w: g^T @ x, with leading axes of x folded into the batch."""
+    x, w = c.args
+    if tensor_type(x).ndim != 2:
+        units, inner = tensor_type(w).shape
+        g2 = call("reshape", g, newshape=[-1, units])
+        x2 = call("reshape", x, newshape=[-1, inner])
+    else:
+        g2, x2 = g, x
+    grad_w = call("nn.dense", call("transpose", g2), call("transpose", x2))
+    return [call("nn.dense", g, call("transpose", w)), grad_w]
+
+
+def _matmul_grads(name: str, c: Call, g: Expr) -> list:
+    """d(A @ B): dA = g @ B^T, dB = A^T @ g, re-transposed to match each argument's layout."""
+    a, b = c.args
+    ta, tb = c.attrs.transpose_a, c.attrs.transpose_b
+    if not ta:
+        da = call(name, g, b, transpose_a=False, transpose_b=not tb)
+    else:
+        da = call(name, b, g, transpose_a=tb, transpose_b=True)
+    if not tb:
+        db = call(name, a, g, transpose_a=not ta, transpose_b=False)
+    else:
+        db = call(name, g, a, transpose_a=True, transpose_b=ta)
+    return [collapse(da, a), collapse(db, b)]
+
+
+def _bias_add_grad(c: Call, g: Expr) -> list:
+    """The bias gets g summed over every axis but `axis`."""
+    return [g, call("sum", g, axis=[c.attrs.axis], exclude=True)]
+
+
+def _softmax_grad(c: Call, g: Expr) -> list:
+    """y * (g - sum(g * y))."""
+    total = call("sum", g * c, axis=[c.attrs.axis], keepdims=True)
+    return [c * (g - total)]
+
+
+def _log_softmax_grad(c: Call, g: Expr) -> list:
+    """g - exp(y) * sum(g)."""
+    return [g - call("exp", c) * call("sum", g, axis=[c.attrs.axis], keepdims=True)]
+
+
+def _batch(c: Call) -> Expr:
+    pred = c.args[0]
+    return scalar(float(_dim(c, pred, 0)), pred)
+
+
+def _dim(c: Call, arg: Expr, axis: int) -> int:
+    size = tensor_type(arg).shape[axis]
+    if size is None:
+        raise GradientError(f"{c.op.name}: the gradient needs dimension {axis} to be known")
+    return size
+
+
+def _cross_entropy_grad(c: Call, g: Expr) -> list:
+    """-g * target / pred / n and -g * log(pred) / n."""
+    pred, target = c.args
+    return [-(g * target / pred) / _batch(c), -(g * call("log", pred)) / _batch(c)]
+
+
+def _cross_entropy_logits_grad(c: Call, g: Expr) -> list:
+    """-g * target / n and -g * pred / n."""
+    pred, target = c.args
+    return [-(g * target) / _batch(c), -(g * pred) / _batch(c)]
+
+
+def _along(vector: Expr, ndim: int, axis: int) -> Expr:
+    shape = [1] * ndim
+    shape[axis] = -1
+    return call("reshape", vector, newshape=shape)
+
+
+def _normalized(attrs, data: Expr, gamma: Expr, beta: Expr, axis: int, axes: list) -> tuple:
+    """The normalization written with reductions and elementwise ops, and its statistics."""
+    ndim = tensor_type(data).ndim
+    mean = call("mean", data, axis=axes, keepdims=True)
+    var = call("variance", data, axis=axes, keepdims=True)
+    out = (data - mean) * call("rsqrt", var + scalar(attrs.epsilon, data))
+    if attrs.scale:
+        out = out * _along(gamma, ndim, axis)
+    if attrs.center:
+        out = out + _along(beta, ndim, axis)
+    return out, mean, var
+
+
+def _layer_norm_parts(attrs, data, gamma, beta) -> Expr:
+    axis = attrs.axis % tensor_type(data).ndim
+    return _normalized(attrs, data, gamma, beta, axis, [axis])[0]
+
+
+def _batch_norm_parts(attrs, data, gamma, beta, moving_mean, moving_var) -> Expr:
+    ndim = tensor_type(data).ndim
+    axis = attrs.axis % ndim
+    axes = [a for a in range(ndim) if a != axis]
+    out, mean, var = _normalized(attrs, data, gamma, beta, axis, axes)
+    flat = [call("reshape", s, newshape=[-1]) for s in (mean, var)]
+    return Tuple([out, *flat])
+
+
+register_gradient("nn.dense", _dense_grad)
+register_gradient("nn.matmul", lambda c, g: _matmul_grads("nn.matmul", c, g))
+register_gradient("nn.batch_matmul", lambda c, g: _matmul_grads("nn.batch_matmul", c, g))
+register_gradient("nn.bias_add", _bias_add_grad)
+register_gradient("nn.softmax", _softmax_grad)
+register_gradient("nn.log_softmax", _log_softmax_grad)
+register_gradient("nn.cross_entropy", _cross_entropy_grad)
+register_gradient("nn.cross_entropy_with_logits", _cross_entropy_logits_grad)
+register_gradient("nn.layer_norm", decomposed(_layer_norm_parts))
+register_gradient("nn.batch_norm", decomposed(_batch_norm_parts))
+register_gradient(
+    "nn.dropout",
+    lambda c, g: [call("nn.dropout", g, c.args[1], rate=c.attrs.rate), zeros_like_value(c.args[1])],
+)

@@ -8,9 +8,14 @@ argmax and argmin any dtype; results keep the input dtype (argmax/argmin give in
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from ..errors import GradientError
+from ..ir.expr import Call, Expr
 from ..ir.types import TensorType, Type
+from .gradients import call, non_differentiable, register_gradient, scalar, tensor_type
 from .registry import AttrSpec, register_op
 from .relations import need_dtype, norm_axes, tensor
 
@@ -108,3 +113,73 @@ reduction("max", over_axes(np.max), reduce_type("bfiu"))
 reduction("min", over_axes(np.min), reduce_type("bfiu"))
 reduction("argmax", arg_reduce(np.argmax), arg_reduce_type, **LAST_INDEX)
 reduction("argmin", arg_reduce(np.argmin), arg_reduce_type, **LAST_INDEX)
+
+
+# ---- gradients: each spreads the output gradient back over the reduced axes
+
+
+def _axes_of(c: Call) -> tuple[int, ...]:
+    return reduced_axes(tensor_type(c.args[0]).ndim, c.attrs.axis, c.attrs.exclude)
+
+
+def _spread(c: Call, value: Expr) -> Expr:
+    """`value` (shaped like the output) broadcast back to the input's shape."""
+    kept = value
+    if not c.attrs.keepdims:
+        for axis in _axes_of(c):  # ascending, so each index is the final position
+            kept = call("expand_dims", kept, axis=axis)
+    return call("broadcast_to_like", kept, c.args[0])
+
+
+def _count(c: Call) -> int:
+    """How many elements each output element reduces (needs those dimensions known)."""
+    shape = tensor_type(c.args[0]).shape
+    dims = [shape[a] for a in _axes_of(c)]
+    if any(d is None for d in dims):
+        raise GradientError(f"{c.op.name}: the gradient needs the reduced dimensions, got {shape}")
+    return math.prod(dims)
+
+
+def _reduce_again(c: Call, name: str, value: Expr) -> Expr:
+    """`name` applied to `value` over the same axes as `c`, shaped like `c`'s output."""
+    return call(name, value, axis=list(_axes_of(c)), keepdims=c.attrs.keepdims)
+
+
+def _mean_grad(c: Call, g: Expr) -> list:
+    """g spread evenly: g / n."""
+    return [_spread(c, g) / scalar(_count(c), c.args[0])]
+
+
+def _variance_grad(c: Call, g: Expr) -> list:
+    """g * 2 (x - mean(x)) / (n - ddof)."""
+    x = c.args[0]
+    centered = x - _spread(c, _reduce_again(c, "mean", x))
+    n = _count(c) - int(c.attrs.unbiased)
+    return [_spread(c, g) * centered * scalar(2.0 / max(n, 1), x)]
+
+
+def _extremum_grad(c: Call, g: Expr) -> list:
+    """g shared equally among the elements equal to the extremum."""
+    x = c.args[0]
+    hits = call("cast_like", call("equal", x, _spread(c, c)), x)
+    return [_spread(c, g / _reduce_again(c, "sum", hits)) * hits]
+
+
+def _prod_grad(c: Call, g: Expr) -> list:
+    """g * prod(x) / x (inputs must be non-zero)."""
+    return [_spread(c, g * c) / c.args[0]]
+
+
+def _logsumexp_grad(c: Call, g: Expr) -> list:
+    """g * softmax(x) = g * exp(x - logsumexp(x))."""
+    return [_spread(c, g) * call("exp", c.args[0] - _spread(c, c))]
+
+
+register_gradient("sum", lambda c, g: [_spread(c, g)])
+register_gradient("mean", _mean_grad)
+register_gradient("variance", _variance_grad)
+register_gradient("max", _extremum_grad)
+register_gradient("min", _extremum_grad)
+register_gradient("prod", _prod_grad)
+register_gradient("logsumexp", _logsumexp_grad)
+non_differentiable("argmax", "argmin")

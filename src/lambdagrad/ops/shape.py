@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 
+from ..errors import GradientError
+from ..ir.expr import Call, Expr, Tuple, TupleGetItem, Var
 from ..ir.types import TensorType, TupleType, Type
+from .gradients import (
+    call,
+    collapse,
+    decomposed,
+    non_differentiable,
+    register_gradient,
+    tensor_type,
+    zeros_like_value,
+)
 from .registry import AttrSpec, OpTypeError, register_alias, register_op
 from .relations import (
     broadcasts_to,
@@ -328,3 +340,146 @@ register_op(
     pad,
 )
 register_alias("pad", "nn.pad")
+
+
+# ---- gradients: data movement moves the output gradient back where it came from
+
+
+def _reshape_back(c: Call, g: Expr) -> list:
+    """Shape-only ops: g takes the input's shape again."""
+    return [call("reshape_like", g, c.args[0])]
+
+
+def _transpose_grad(c: Call, g: Expr) -> list:
+    """Transpose by the inverse permutation."""
+    axes = c.attrs.axes
+    if axes is None:
+        return [call("transpose", g)]
+    ndim = tensor_type(c.args[0]).ndim
+    inverse = np.argsort([a % ndim for a in axes]).tolist()
+    return [call("transpose", g, axes=inverse)]
+
+
+def _static_dims(c: Call, arg: Expr) -> tuple[int, ...]:
+    shape = tensor_type(arg).shape
+    if any(d is None for d in shape):
+        raise GradientError(f"{c.op.name}: the gradient needs known input shapes, got {shape}")
+    return shape
+
+
+def _concatenate_grad(c: Call, g: Expr) -> list:
+    """Split g where the inputs were joined."""
+    fields = c.args[0].checked_type.fields
+    axis = c.attrs.axis % fields[0].ndim
+    sizes = [_static_dims(c, _typed(f))[axis] for f in fields]
+    bounds = list(itertools.accumulate(sizes))[:-1]
+    return [call("split", g, indices_or_sections=bounds, axis=axis)]
+
+
+def _stack_grad(c: Call, g: Expr) -> list:
+    """Split g along the new axis and drop it."""
+    fields = c.args[0].checked_type.fields
+    axis = c.attrs.axis % (fields[0].ndim + 1)
+    parts = call("split", g, indices_or_sections=len(fields), axis=axis)
+    return [
+        Tuple([call("squeeze", TupleGetItem(parts, i), axis=[axis]) for i in range(len(fields))])
+    ]
+
+
+def _split_grad(c: Call, g: Expr) -> list:
+    """Join the parts' gradients."""
+    axis = c.attrs.axis % tensor_type(c.args[0]).ndim
+    return [call("concatenate", g, axis=axis)]
+
+
+def _repeat_grad(c: Call, g: Expr) -> list:
+    """Sum each run of copies: view g as (..., n, repeats, ...) and sum the repeats."""
+    x = c.args[0]
+    dims = _static_dims(c, x)
+    axis = c.attrs.axis % len(dims)
+    runs = (*dims[:axis], dims[axis], c.attrs.repeats, *dims[axis + 1 :])
+    return [call("sum", call("reshape", g, newshape=runs), axis=[axis + 1])]
+
+
+def _tile_grad(c: Call, g: Expr) -> list:
+    """Sum the tiles: view g as (reps0, d0, reps1, d1, ...) and sum the reps axes."""
+    x = c.args[0]
+    dims = _static_dims(c, x)
+    reps = tuple(c.attrs.reps)
+    rank = max(len(dims), len(reps))
+    dims, reps = (1,) * (rank - len(dims)) + dims, (1,) * (rank - len(reps)) + reps
+    tiles = [n for pair in zip(reps, dims, strict=True) for n in pair]
+    summed = call("sum", call("reshape", g, newshape=tiles), axis=list(range(0, 2 * rank, 2)))
+    return [call("reshape_like", summed, x)]
+
+
+def _cumsum_grad(c: Call, g: Expr) -> list:
+    """Running sums from the other end: reverse, cumsum, reverse."""
+    x, axis = c.args[0], c.attrs.axis
+    if axis is None:
+        g, axis = call("reshape", g, newshape=[-1]), 0
+    back = call("cumsum", call("reverse", g, axis=axis), axis=axis, exclusive=c.attrs.exclusive)
+    back = call("reverse", back, axis=axis)
+    return [call("cast_like", call("reshape_like", back, x), x)]
+
+
+def _pad_grad(c: Call, g: Expr) -> list:
+    """Constant padding: slice the interior; edge and reflect: by decomposition."""
+    if c.attrs.pad_mode != "constant":
+        return _padding_by_slices(c, g)
+    dims = _static_dims(c, c.args[0])
+    begin = [before for before, _ in c.attrs.pad_width]
+    end = [b + d for b, d in zip(begin, dims, strict=True)]
+    return [call("strided_slice", g, begin=begin, end=end)]
+
+
+def _pad_parts(attrs, x: Expr) -> Expr:
+    """Edge or reflect padding written with slices, reverse and concatenate."""
+    dims = list(tensor_type(x).shape)
+    for axis, (before, after) in enumerate(attrs.pad_width):
+        n = dims[axis]
+        if attrs.pad_mode == "edge":
+            left = call("repeat", _slice(x, axis, 0, 1), repeats=before, axis=axis)
+            right = call("repeat", _slice(x, axis, n - 1, n), repeats=after, axis=axis)
+        else:
+            left = call("reverse", _slice(x, axis, 1, before + 1), axis=axis)
+            right = call("reverse", _slice(x, axis, n - 1 - after, n - 1), axis=axis)
+        parts = [p for p, size in ((left, before), (x, n), (right, after)) if size]
+        x = call("concatenate", Tuple(parts), axis=axis) if len(parts) > 1 else x
+        dims[axis] = n + before + after
+    return x
+
+
+def _slice(x: Expr, axis: int, begin: int, end: int) -> Expr:
+    return call("strided_slice", x, begin=[begin], end=[end], axes=[axis])
+
+
+def _typed(ty: Type) -> Expr:
+    """A placeholder expression of type `ty`, to read static shapes."""
+    return Var("_", ty, checked_type=ty)
+
+
+_padding_by_slices = decomposed(_pad_parts)
+
+for _name in ("reshape", "squeeze", "expand_dims", "nn.batch_flatten"):
+    register_gradient(_name, _reshape_back)
+register_gradient("reshape_like", lambda c, g: [*_reshape_back(c, g), zeros_like_value(c.args[1])])
+register_gradient("transpose", _transpose_grad)
+register_gradient("broadcast_to", lambda c, g: [collapse(g, c.args[0])])
+register_gradient(
+    "broadcast_to_like", lambda c, g: [collapse(g, c.args[0]), zeros_like_value(c.args[1])]
+)
+register_gradient(
+    "collapse_sum_like",
+    lambda c, g: [call("broadcast_to_like", g, c.args[0]), zeros_like_value(c.args[1])],
+)
+register_gradient("collapse_sum_to", lambda c, g: [call("broadcast_to_like", g, c.args[0])])
+register_gradient("concatenate", _concatenate_grad)
+register_gradient("stack", _stack_grad)
+register_gradient("split", _split_grad)
+register_gradient("repeat", _repeat_grad)
+register_gradient("tile", _tile_grad)
+register_gradient("reverse", lambda c, g: [call("reverse", g, axis=c.attrs.axis)])
+register_gradient("cumsum", _cumsum_grad)
+register_gradient("nn.pad", _pad_grad)
+non_differentiable("shape_of")

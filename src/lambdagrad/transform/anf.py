@@ -4,7 +4,8 @@ In A-normal form every argument of a call, tuple, projection, `if` condition and
 operation is an atom (a variable, global, constant, op or constructor), and every other
 expression is bound by a `let` in the scope where it is evaluated. A node object used in
 several places (graph form) is bound once, in the innermost scope enclosing all its uses, so
-it is computed once, as Relay's graph bindings mean.
+it is computed once, as Relay's graph bindings mean. One exception: the argument of
+``annotation.checkpoint`` stays inside the call as a block of its own, because AD recomputes it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from ..ir.op import Op
 from ..ir.visitor import children
 
 ATOMS = (Var, GlobalVar, Constant, Op, Constructor)
+CHECKPOINT = "annotation.checkpoint"
 
 
 def to_anf(target):
@@ -84,7 +86,14 @@ def _scoped_children(node: Expr) -> set[int]:
         return {1, 2}
     if isinstance(node, Match):
         return set(range(1, len(node.clauses) + 1))
+    if is_checkpoint(node):
+        return {1}  # children are (op, arg): the argument stays inside the call
     return set()
+
+
+def is_checkpoint(node: Expr) -> bool:
+    """``annotation.checkpoint(e)``: AD recomputes `e`, so A-normal form keeps it together."""
+    return isinstance(node, Call) and isinstance(node.op, Op) and node.op.name == CHECKPOINT
 
 
 class _Normalizer:
@@ -170,6 +179,8 @@ class _Normalizer:
                 return Tuple([atom(f) for f in fields], span=span)
             case TupleGetItem(tuple_value=value, index=index):
                 return TupleGetItem(atom(value), index, span=span)
+            case Call(op=op, args=args, attrs=attrs) if is_checkpoint(expr):
+                return Call(op, [self._inner(expr, 1, args[0])], attrs, span=span)
             case Call(op=op, args=args, attrs=attrs, type_args=type_args):
                 return Call(atom(op), [atom(a) for a in args], attrs, type_args, span=span)
             case RefCreate(value=value):

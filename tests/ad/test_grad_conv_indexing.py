@@ -1,0 +1,208 @@
+"""Gradients of the convolution, pooling and indexing ops (and the helper ops their gradients
+use) pass finite-difference checks at first and second order in both AD modes; integer index
+inputs get zero gradients."""
+
+import functools
+
+import numpy as np
+import pytest
+
+import lambdagrad as lg
+from lambdagrad.ops.registry import op_def
+from lambdagrad.testing import check_grad
+
+MODES = ("first_order", "higher_order")
+HELPER_OPS = ("nn.max_pool2d_grad", "nn.max_pool2d_pick", "nn.avg_pool2d_grad", "gather")
+
+
+def index(*rows):
+    """An int32 index constant."""
+    return np.array(rows if len(rows) != 1 else rows[0], dtype="int32")
+
+
+def case(name, *args, **attrs):
+    """``fn(floats) { square(name(args, **attrs)) }``: a shape in `args` is a float parameter,
+    an array an index constant. Squaring makes the second-order check non-trivial."""
+
+    def build():
+        params = [lg.var(f"x{i}", shape=a) for i, a in enumerate(args) if isinstance(a, tuple)]
+        floats = iter(params)
+        operands = [next(floats) if isinstance(a, tuple) else lg.const(a) for a in args]
+        out = functools.reduce(getattr, name.split("."), lg.op)(*operands, **attrs)
+        return lg.Function(params, out * out)
+
+    return build
+
+
+CONV = {
+    "conv2d": case("nn.conv2d", (1, 2, 4, 4), (3, 2, 3, 3)),
+    "conv2d_stride_pad": case("nn.conv2d", (1, 2, 5, 5), (3, 2, 3, 3), strides=2, padding=1),
+    "conv2d_unreached_rows": case("nn.conv2d", (2, 2, 6, 5), (2, 2, 3, 2), strides=(2, 3)),
+    "conv2d_dilation_pad4": case(
+        "nn.conv2d", (1, 2, 5, 5), (2, 2, 2, 3), dilation=2, padding=(1, 0, 2, 1)
+    ),
+    "conv2d_groups": case("nn.conv2d", (2, 4, 4, 4), (4, 2, 2, 2), groups=2, strides=2),
+    "conv2d_depthwise": case("nn.conv2d", (1, 3, 5, 5), (3, 1, 3, 3), groups=3, padding=1),
+    "conv2d_transpose": case(
+        "nn.conv2d_transpose", (1, 3, 3, 3), (3, 2, 3, 3), strides=2, padding=1, output_padding=1
+    ),
+    "conv2d_transpose_groups": case(
+        "nn.conv2d_transpose", (1, 4, 3, 3), (4, 1, 2, 2), groups=2, dilation=2, strides=(1, 2)
+    ),
+}
+POOL = {
+    "max_pool2d": case("nn.max_pool2d", (1, 2, 4, 4), pool_size=2, strides=2),
+    "max_pool2d_overlap_pad": case(
+        "nn.max_pool2d", (1, 2, 5, 5), pool_size=3, strides=2, padding=1
+    ),
+    "max_pool2d_ceil": case("nn.max_pool2d", (2, 1, 5, 5), pool_size=2, strides=2, ceil_mode=True),
+    "max_pool2d_dilation": case("nn.max_pool2d", (1, 2, 5, 5), pool_size=2, dilation=2),
+    "avg_pool2d": case("nn.avg_pool2d", (1, 2, 4, 4), pool_size=2, strides=2),
+    "avg_pool2d_pad": case("nn.avg_pool2d", (1, 2, 4, 5), pool_size=3, padding=1),
+    "avg_pool2d_pad_counted": case(
+        "nn.avg_pool2d", (1, 2, 4, 5), pool_size=3, padding=(1, 2), count_include_pad=True
+    ),
+    "avg_pool2d_ceil": case("nn.avg_pool2d", (1, 2, 5, 5), pool_size=2, strides=2, ceil_mode=True),
+    "avg_pool2d_ceil_counted": case(
+        "nn.avg_pool2d",
+        (1, 1, 5, 4),
+        pool_size=2,
+        strides=2,
+        padding=1,
+        ceil_mode=True,
+        count_include_pad=True,
+    ),
+    "global_avg_pool2d": case("nn.global_avg_pool2d", (2, 3, 4, 5)),
+    "max_pool2d_grad": case(
+        "nn.max_pool2d_grad", (1, 2, 2, 2), (1, 2, 5, 5), pool_size=3, strides=2
+    ),
+    "max_pool2d_pick": case("nn.max_pool2d_pick", (1, 2, 5, 5), (1, 2, 5, 5), pool_size=2),
+    "avg_pool2d_grad": case(
+        "nn.avg_pool2d_grad", (1, 2, 3, 3), (1, 2, 5, 5), pool_size=3, strides=2, padding=1
+    ),
+}
+INDEXING = {
+    "strided_slice": case("strided_slice", (4, 5), begin=(1, 0), end=(3, 5), strides=(1, 2)),
+    "strided_slice_negative": case(
+        "strided_slice", (4, 5), begin=(-1, 4), end=(-9, 0), strides=(-2, -1)
+    ),
+    "strided_slice_axes": case("strided_slice", (3, 4, 2), begin=(1,), end=(10,), axes=(1,)),
+    "strided_set": case("strided_set", (4, 5), (2, 3), begin=(0, 1), end=(4, 4), strides=(2, 1)),
+    "strided_set_broadcast": case(
+        "strided_set", (4, 5), (1,), begin=(3, 4), end=(0, 0), strides=(-1, -2)
+    ),
+    "take_flat_fast": case("take", (3, 4), index([0, 11], [-1, 5]), axis=None, mode="fast"),
+    "take_axis_clip": case("take", (3, 4), index([7, -2, 1, 1]), axis=1, mode="clip"),
+    "take_axis_wrap": case("take", (3, 4), index([[4, -1], [0, 0]]), axis=0, mode="wrap"),
+    "take_last_axis_fast": case("take", (2, 3, 4), index([-4, 3, 3]), axis=-1, mode="fast"),
+    "gather_nd": case("gather_nd", (3, 4), index([0, 2, 2], [1, 3, 3])),
+    "gather_nd_rows": case("gather_nd", (3, 4, 2), index([[2, 0], [2, 1]])),
+    "scatter_add": case("scatter_add", (3, 4), index([[0, 2, 2, 1]]), (1, 4), axis=0),
+    "scatter_add_axis1": case("scatter_add", (2, 3), index([1, 1], [0, 2]), (2, 2), axis=1),
+    "gather": case("gather", (3, 4), index([2, 0, 2], [1, 1, 0]), axis=0),
+    "gather_axis1": case("gather", (2, 3), index([2, 2, 0, 1], [1, 0, 0, 0]), axis=1),
+    "scatter_nd_add": case("scatter_nd", (3, 4), index([0, 2, 0], [1, 3, 1]), (3,), mode="add"),
+    "scatter_nd_update": case("scatter_nd", (3, 4), index([0, 2], [1, 3]), (2,)),
+    "scatter_nd_update_duplicates": case(
+        "scatter_nd", (3, 4), index([0, 2, 0], [1, 3, 1]), (3,), mode="update"
+    ),
+    "scatter_nd_update_rows": case("scatter_nd", (3, 2), index([[2, 0, 2]]), (3, 2)),
+}
+CASES = {**CONV, **POOL, **INDEXING}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("build", CASES.values(), ids=CASES.keys())
+def test_gradient_matches_finite_differences(build, order, mode):
+    check_grad(build(), mode=mode, order=order)
+
+
+TAKES = {
+    "take": (lambda x, i: lg.op.take(x, i, axis=1, mode="wrap"), (3, 4), [[5, -1]]),
+    "gather_nd": (lg.op.gather_nd, (3, 4), [[0, 2], [1, 1]]),
+    "gather": (lambda x, i: lg.op.gather(x, i, axis=1), (3, 4), [[0], [3], [3]]),
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("build", "shape", "indices"), TAKES.values(), ids=TAKES.keys())
+def test_index_inputs_get_zero_gradients(build, shape, indices, mode):
+    indices = np.array(indices, dtype="int32")
+    x, i = lg.var("x", shape=shape), lg.var("i", shape=indices.shape, dtype="int32")
+    grad = lg.transform.gradient(lg.Function([x, i], build(x, i)), mode=mode)
+    data = np.random.default_rng(0).standard_normal(shape).astype("float32")
+    out, (dx, di) = lg.create_executor().evaluate(grad)(data, indices)
+    assert di.dtype == np.int32 and di.shape == indices.shape and not di.any()
+    assert dx.sum() == out.size
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_scatter_index_inputs_get_zero_gradients(mode):
+    x, u = lg.var("x", shape=(3, 4)), lg.var("u", shape=(1, 4))
+    i = lg.var("i", shape=(1, 4), dtype="int32")
+    func = lg.Function([x, i, u], lg.op.scatter_add(x, i, u, axis=0))
+    grad = lg.transform.gradient(func, mode=mode)
+    indices = np.array([[0, 2, 2, 1]], dtype="int32")
+    _, (dx, di, du) = lg.create_executor().evaluate(grad)(
+        np.zeros((3, 4), "float32"), indices, np.ones((1, 4), "float32")
+    )
+    assert not di.any() and di.shape == (1, 4)
+    np.testing.assert_array_equal(dx, np.ones((3, 4)))
+    np.testing.assert_array_equal(du, np.ones((1, 4)))
+
+
+def test_max_pool_ties_send_the_gradient_to_the_first_maximum():
+    x = lg.var("x", shape=(1, 1, 2, 4))
+    grad = lg.transform.gradient(lg.Function([x], lg.op.nn.max_pool2d(x, pool_size=2, strides=2)))
+    data = np.array([[[[1.0, 1.0, 0.0, 2.0], [1.0, 0.0, 2.0, 2.0]]]], dtype="float32")
+    _, (dx,) = lg.create_executor().evaluate(grad)(data)
+    np.testing.assert_array_equal(dx[0, 0], [[1, 0, 0, 1], [0, 0, 0, 0]])
+
+
+def test_scatter_nd_update_gradient_masks_overwritten_positions():
+    x, u = lg.var("x", shape=(3,)), lg.var("u", shape=(3,))
+    indices = lg.const(np.array([[1, 2, 1]], dtype="int32"))
+    grad = lg.transform.gradient(lg.Function([x, u], lg.op.scatter_nd(x, indices, u)))
+    _, (dx, du) = lg.create_executor().evaluate(grad)(np.zeros(3, "float32"), np.ones(3, "float32"))
+    np.testing.assert_array_equal(dx, [1, 0, 0])
+    np.testing.assert_array_equal(du, [0, 1, 1])
+
+
+@pytest.mark.parametrize("name", HELPER_OPS)
+def test_helper_ops_have_an_implementation_a_type_relation_and_a_gradient(name):
+    definition = op_def(name)
+    assert definition.impl is not None
+    assert definition.type_rel is not None
+    assert definition.gradient is not None
+
+
+@pytest.mark.parametrize("build", CASES.values(), ids=CASES.keys())
+def test_gradients_only_use_ops_with_gradients(build):
+    """Closure under differentiation, in the first- and second-order gradient programs."""
+    func = build()
+    grad = lg.transform.gradient(func, mode="first_order")
+    params = [lg.var(p.name_hint, p.type_annotation) for p in func.params]
+    second = lg.transform.gradient(
+        lg.Function(params, lg.TupleGetItem(lg.Call(grad, params), 1)), mode="first_order"
+    )
+    used = {**lg.analysis.count_ops(grad), **lg.analysis.count_ops(second)}
+    assert not [name for name in used if op_def(name).gradient is None]
+
+
+T = lg.TensorType
+RELATION_ERRORS = [
+    ("nn.max_pool2d_grad", [T((1, 2, 3, 3)), T((1, 2, 5, 5))], {"pool_size": 2}, "pooled shape"),
+    ("nn.avg_pool2d_grad", [T((1, 2, 2, 2)), T((1, 2, 4))], {}, "4-d"),
+    ("nn.max_pool2d_pick", [T((1, 2, 5, 5)), T((1, 2, 5, 4))], {}, r"\(1, 2, 5, 4\)"),
+    ("gather", [T((3, 4)), T((2, 5), "int32")], {"axis": 0}, "fit it off axis 0"),
+    ("gather", [T((3, 4)), T((2, 4))], {}, "integer"),
+]
+
+
+@pytest.mark.parametrize(("name", "types", "attrs", "fragment"), RELATION_ERRORS)
+def test_helper_op_relations_name_the_bad_argument(name, types, attrs, fragment):
+    params = [lg.var(f"a{i}", t) for i, t in enumerate(types)]
+    body = functools.reduce(getattr, name.split("."), lg.op)(*params, **attrs)
+    with pytest.raises(lg.TypeInferenceError, match=fragment):
+        lg.transform.infer_type(lg.Function(params, body))
