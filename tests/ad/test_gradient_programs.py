@@ -334,3 +334,43 @@ def test_check_grad_reports_a_wrong_gradient():
             lg.parse_expr("fn (%x: Tensor[(3), float32]) { test.wrong_grad(%x) }"), elementwise=True
         )
     lg.register_gradient("test.wrong_grad", lambda c, g: [g * lg.const(2.0, dtype="float64")])
+
+
+def test_check_grad_second_order_catches_a_wrong_second_derivative():
+    def same_type(types, attrs):
+        return types[0]
+
+    lg.ops.register_op("test.cube", 1, same_type, impl=lambda x: x**3)
+    lg.ops.register_op("test.cube_slope", 1, same_type, impl=lambda x: 3 * x**2)
+    lg.register_gradient("test.cube", lambda c, g: [g * lg.op.test.cube_slope(c.args[0])])
+    lg.register_gradient("test.cube_slope", lambda c, g: [g * c.args[0]])  # should be 6x
+    f = lg.parse_expr("fn (%x: Tensor[(3), float32]) { test.cube(%x) }")
+    check_grad(f)
+    with pytest.raises(AssertionError, match="gradient mismatch"):
+        check_grad(f, order=2)
+
+
+SMALL_PROGRAMS = {
+    "identity": "def @main(%x: Tensor[(3), float32]) { %x }",
+    "x_plus_x": "def @main(%x: Tensor[(3), float32]) { add(%x, %x) }",
+    "let_reuse": "def @main(%x: float32) { let %y = multiply(%x, %x); multiply(%y, %y) }",
+    "subtract_broadcast": """
+        def @main(%x: Tensor[(3, 4, 1), float32], %y: Tensor[(1, 5), float32]) {
+          multiply(subtract(%x, %y), subtract(%x, %y))
+        }""",
+    "tuple_param": """def @main(%p: (Tensor[(2), float32], float32)) {
+        let %t = (multiply(%p.0, %p.1), %p.1); multiply(%t.0, %t.1) }""",
+    "graph_form": "def @main(%x: Tensor[(2), float32]) { %0 = tanh(%x); multiply(%0, %0) }",
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", SMALL_PROGRAMS)
+def test_small_programs_at_second_order(name, mode):
+    check(SMALL_PROGRAMS[name], order=2, mode=mode)
+
+
+def test_graph_form_shared_nodes_are_differentiated_once():
+    mod = lg.parse(SMALL_PROGRAMS["graph_form"])
+    grad = lg.transform.gradient(mod.get_global_var("main"), mod=mod, mode="first_order")
+    assert lg.analysis.count_ops(grad)["tanh"] == 1

@@ -172,3 +172,15 @@ def test_deep_non_tail_recursion_runs():
     out = lg.create_executor(mod=mod).evaluate()(lg.make_list([np.float32(2)] * 100_000, mod))
     items = lg.list_items(out)
     assert len(items) == 100_000 and items[-1] == -2.0
+
+
+def test_deep_list_built_in_the_language_and_folded():
+    text = """
+    def @build(%n: int32, %acc: List[float32]) -> List[float32] {
+      if (equal(%n, 0)) { %acc } else { @build(subtract(%n, 1), Cons(1f, %acc)) }
+    }
+    def @main(%n: int32) -> float32 {
+      @foldl(fn (%a: float32, %b: float32) { add(%a, %b) }, 0f, @build(%n, Nil))
+    }"""
+    n = 100_000
+    assert run(text, n, prelude=True) == n
