@@ -27,6 +27,7 @@ from .runtime import create_executor
 from .runtime.random_values import random_value
 from .testing import check_grad
 from .text import parse
+from .transform.pipeline import optimize
 from .typing import infer_type
 
 
@@ -71,6 +72,9 @@ def _add_gradient_options(sub: argparse.ArgumentParser) -> None:
         help="also compare the gradient with finite differences on seeded random inputs",
     )
     sub.add_argument("--seed", type=int, default=0, help="seed of the random inputs of --check")
+    sub.add_argument(
+        "--no-optimize", action="store_true", help="print the raw AD output, not the optimized one"
+    )
 
 
 def _add_input_options(sub: argparse.ArgumentParser) -> None:
@@ -129,9 +133,11 @@ def _grad(mod: IRModule, own: IRModule, args) -> str:
     """The gradient of @main and the derived globals it calls, as text."""
     before = set(mod.functions)
     grad = gradient(mod.get_global_var("main"), mod=mod, mode=args.mode)
-    derived = {g: f for g, f in mod.functions.items() if g not in before}
+    derived = IRModule({g: f for g, f in mod.functions.items() if g not in before})
     derived[GlobalVar("main_gradient")] = grad
-    text = IRModule(derived).astext().rstrip("\n")
+    if not args.no_optimize:
+        derived = _optimized(derived, mod)
+    text = derived.astext().rstrip("\n")
     if args.check:
         try:
             check_grad(mod.get_global_var("main"), mod=mod, mode=args.mode, seed=args.seed)
@@ -139,6 +145,14 @@ def _grad(mod: IRModule, own: IRModule, args) -> str:
             raise Error(f"gradient check failed: {err}") from None
         text += "\n// gradient check passed (finite differences on seeded random inputs)"
     return text
+
+
+def _optimized(derived: IRModule, mod: IRModule) -> IRModule:
+    """The derived functions optimized in the context of the whole module."""
+    whole = mod.copy()
+    whole.update(derived)
+    optimized = optimize(whole)
+    return IRModule({g: optimized[g] for g in derived.functions})
 
 
 def _given_args(pairs: list[str], names: list[str]) -> dict:

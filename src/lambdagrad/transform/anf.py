@@ -31,7 +31,7 @@ from ..ir.expr import (
 )
 from ..ir.module import IRModule
 from ..ir.op import Op
-from ..ir.visitor import children
+from ..ir.visitor import ExprMutator, children, free_vars, let_chain, pre_order
 
 ATOMS = (Var, GlobalVar, Constant, Op, Constructor)
 CHECKPOINT = "annotation.checkpoint"
@@ -229,3 +229,73 @@ def _topological(expr: Expr) -> list[Expr]:
     from ..ir.visitor import post_order
 
     return list(reversed(list(post_order(expr))))
+
+
+def from_anf(target):
+    """Back from A-normal form to readable nested expressions, for printing.
+
+    A let-bound pure value (an op call, tuple or projection) used exactly once, later in the
+    same scope and not inside a function literal, is substituted at its use. Effects keep their
+    order because only pure values move, and never into a closure that may run many times.
+
+    >>> import lambdagrad as lg
+    >>> f = lg.parse_expr("fn (%x: float32) { let %a = multiply(%x, %x); let %b = (%a,); %b }")
+    >>> print(from_anf(f))
+    fn (%x: float32) {
+      (multiply(%x, %x),)
+    }
+    """
+    if isinstance(target, IRModule):
+        out = target.copy()
+        for gvar, func in target.functions.items():
+            out[gvar] = from_anf(func)
+        return out
+    return run_deep(_Nester(target).visit, target)
+
+
+class _Nester(ExprMutator):
+    def __init__(self, root: Expr):
+        super().__init__()
+        self.uses, self.inside_function = _use_counts(root)
+
+    def visit_let(self, expr: Let) -> Expr:
+        lets, body = let_chain(expr)
+        kept = []
+        for let in lets:
+            value = self.visit(let.value)
+            if self._movable(let.var, value):
+                self.memo[id(let.var)] = value  # later uses of the var see the value itself
+            else:
+                kept.append((let, value))
+        result = self.visit(body)
+        for let, value in reversed(kept):
+            result = Let(let.var, value, result, span=let.span)
+        return result
+
+    def _movable(self, var: Var, value: Expr) -> bool:
+        pure = isinstance(value, Tuple | TupleGetItem) or (
+            isinstance(value, Call) and isinstance(value.op, Op) and not is_checkpoint(value)
+        )
+        return pure and self.uses.get(var, 0) == 1 and var not in self.inside_function
+
+
+def _use_counts(root: Expr) -> tuple[dict, set]:
+    """How often each variable is used, and which are used inside a function literal."""
+    counts: dict[Var, int] = {}
+    in_function: set[Var] = set()
+    for node in pre_order(root):
+        if isinstance(node, Function) and node is not root:
+            in_function.update(free_vars(node))
+        for child in _uses(node):
+            if isinstance(child, Var):
+                counts[child] = counts.get(child, 0) + 1
+    return counts, in_function
+
+
+def _uses(node: Expr) -> tuple[Expr, ...]:
+    """The children of `node` that are uses, not binding sites."""
+    if isinstance(node, Let):
+        return (node.value, node.body)
+    if isinstance(node, Function):
+        return (node.body,)
+    return children(node)

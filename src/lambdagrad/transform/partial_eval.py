@@ -1,0 +1,575 @@
+"""Online partial evaluation with partially static values and a static store.
+
+The evaluator runs the program on values that are partly known at compile time: constants,
+tuples, closures, constructor values and references whose cells live in a static store. What it
+cannot decide is emitted as residual code. This is what turns higher-order AD output back into
+first-order code: the backpropagator closures are known, so calling them inlines their bodies;
+the gradient refs are known cells, so reads are replaced by their contents and the refs vanish.
+
+It is written in continuation-passing style. At a dynamic ``if`` or ``match`` the rest of the
+computation (the continuation) is specialized into every branch, each with its own copy of the
+store, so a dynamic condition does not stop refs from being removed after it; a budget bounds
+that duplication, past which the store is joined conservatively (refs are materialized and
+their contents forgotten). Recursion is unrolled a bounded number of times (fuel), so the pass
+always terminates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..deep import run_deep
+from ..errors import Error
+from ..ir.expr import (
+    Call,
+    Clause,
+    Constant,
+    Constructor,
+    Expr,
+    Function,
+    GlobalVar,
+    If,
+    Let,
+    Match,
+    Pattern,
+    PatternConstructor,
+    PatternTuple,
+    PatternVar,
+    PatternWildcard,
+    RefCreate,
+    RefRead,
+    RefWrite,
+    Tuple,
+    TupleGetItem,
+    Var,
+)
+from ..ir.module import IRModule
+from ..ir.op import Op
+from ..ir.visitor import free_vars
+from ..ops.registry import op_def
+from .anf import to_anf
+
+FOLD_LIMIT = 1_000  # largest constant (in elements) that folding may create
+UNFOLD_BUDGET = 100_000  # inlined calls per run, so that evaluation always terminates
+FORK_BUDGET = 16  # how many times a continuation may be specialized into branches
+NOT_FOLDED = ("annotation.checkpoint",)
+
+
+class PValue:
+    """A partially static value; subclasses say what is known."""
+
+
+@dataclass(eq=False)
+class Dyn(PValue):
+    """Known only at run time: `atom` (a variable, global or constant) holds it."""
+
+    atom: Expr
+
+
+@dataclass(eq=False)
+class SConst(PValue):
+    """A known tensor."""
+
+    const: Constant
+
+
+@dataclass(eq=False)
+class STuple(PValue):
+    fields: list
+
+
+@dataclass(eq=False)
+class SCtor(PValue):
+    ctor: Constructor
+    fields: list
+
+
+@dataclass(eq=False)
+class SClosure(PValue):
+    """A known function literal and the values of its free variables."""
+
+    func: Function
+    env: dict
+    name: str = "f"
+
+
+@dataclass(eq=False)
+class SGlobal(PValue):
+    gvar: GlobalVar
+
+
+@dataclass(eq=False)
+class SRef(PValue):
+    """A reference whose cell is tracked in the store."""
+
+    cell: int
+
+
+@dataclass(frozen=True)
+class CellState:
+    """A cell in one path's store: its contents (None: unknown) and its residual ref var."""
+
+    value: PValue | None
+    var: Var | None = None
+
+
+@dataclass
+class Path:
+    """Everything that differs between branches: the store and the residual names of values."""
+
+    store: dict[int, CellState] = field(default_factory=dict)
+    residual: dict[int, Expr] = field(default_factory=dict)
+    stack: tuple = ()
+
+    def fork(self) -> Path:
+        return Path(dict(self.store), dict(self.residual), self.stack)
+
+
+class Block:
+    """The residual bindings of one straight-line stretch of output."""
+
+    def __init__(self):
+        self.bindings: list[tuple[Var, Expr]] = []
+
+    def emit(self, name: str, value: Expr, checked_type=None) -> Var:
+        var = Var(name, checked_type=checked_type)
+        self.bindings.append((var, value))
+        return var
+
+    def close(self, body: Expr) -> Expr:
+        for var, value in reversed(self.bindings):
+            body = Let(var, value, body)
+        return body
+
+
+Continuation = Callable[[PValue], Expr]
+
+
+def partial_evaluate(target, mod: IRModule | None = None):
+    """Partially evaluate a function (or every function of a module).
+
+    Known closures are inlined, known refs are read through and disappear, matches on known
+    constructors are decided and ops on small constants are folded.
+
+    >>> import lambdagrad as lg
+    >>> f = lg.parse_expr('''
+    ... fn (%x: float32) {
+    ...   let %r = ref(%x);
+    ...   let %u = ref_write(%r, add(ref_read(%r), 1f));
+    ...   ref_read(%r)
+    ... }''')
+    >>> print(partial_evaluate(f))
+    fn (%x: float32) {
+      let %add = add(%x, 1f);
+      %add
+    }
+    """
+    if isinstance(target, IRModule):
+        out = target.copy()
+        for gvar, func in target.functions.items():
+            out[gvar] = _evaluate_function(func, target)
+        return out
+    return _evaluate_function(target, mod or IRModule())
+
+
+def _evaluate_function(func: Function, mod: IRModule) -> Function:
+    normal = to_anf(func)
+    return run_deep(PartialEvaluator(mod).top_level, normal)
+
+
+class PartialEvaluator:
+    """Evaluates one function; see the module docstring."""
+
+    def __init__(self, mod: IRModule):
+        self.mod = {gvar.name_hint: to_anf(f) for gvar, f in mod.functions.items()}
+        self.path = Path()
+        self.block = Block()
+        self.forks_left = FORK_BUDGET
+        self.unfolds_left = UNFOLD_BUDGET
+        self.next_cell = 0
+        self.captures: dict[int, list[Var]] = {}
+
+    # ---- entry points
+    def top_level(self, func: Function) -> Function:
+        env = {p: Dyn(p) for p in func.params}
+        body = self.scope(lambda: self.eval(func.body, env, self.residual_result))
+        return Function(func.params, body, func.ret_type, func.type_params, span=func.span)
+
+    def scope(self, run: Callable[[], Expr]) -> Expr:
+        """Run `run` with a fresh block; its bindings wrap the expression it returns."""
+        saved, self.block = self.block, Block()
+        try:
+            body = run()
+            return self.block.close(body)
+        finally:
+            self.block = saved
+
+    def residual_result(self, value: PValue) -> Expr:
+        return self.residualize(value)
+
+    # ---- evaluation (continuation-passing)
+    def eval(self, expr: Expr, env: dict, k: Continuation) -> Expr:
+        if isinstance(expr, Let):
+            return self.eval_let(expr, env, k)
+        if isinstance(expr, If):
+            return self.eval_if(expr, env, k)
+        if isinstance(expr, Match):
+            return self.eval_match(expr, env, k)
+        if isinstance(expr, Call) and not isinstance(expr.op, Op | Constructor):
+            return self.eval_call(expr, env, k)
+        return k(self.value(expr, env))
+
+    def eval_let(self, expr: Let, env: dict, k: Continuation) -> Expr:
+        if isinstance(expr.value, Function):  # bound first: a let-bound closure may recurse
+            env[expr.var] = self.closure(expr.value, env, expr.var)
+            return self.eval(expr.body, env, k)
+
+        def bind(value: PValue) -> Expr:
+            env[expr.var] = value
+            return self.eval(expr.body, env, k)
+
+        return self.eval(expr.value, env, bind)
+
+    def value(self, expr: Expr, env: dict) -> PValue:
+        """Values of expressions that never fork: atoms and single operations on atoms."""
+        handler = _VALUE_HANDLERS.get(type(expr))
+        if handler is None:
+            raise Error(f"partial_evaluate: unexpected {type(expr).__name__} in A-normal form")
+        return handler(self, expr, env)
+
+    def v_var(self, expr: Var, env: dict) -> PValue:
+        return env.get(expr) or Dyn(expr)
+
+    def v_global(self, expr: GlobalVar, env: dict) -> PValue:
+        return SGlobal(expr) if expr.name_hint in self.mod else Dyn(expr)
+
+    def v_constant(self, expr: Constant, env: dict) -> PValue:
+        return SConst(expr)
+
+    def v_tuple(self, expr: Tuple, env: dict) -> PValue:
+        return STuple([self.value(f, env) for f in expr.fields])
+
+    def v_function(self, expr: Function, env: dict) -> PValue:
+        return self.closure(expr, env, None)
+
+    def v_constructor(self, expr: Constructor, env: dict) -> PValue:
+        return Dyn(expr)
+
+    def v_tuple_get_item(self, expr: TupleGetItem, env: dict) -> PValue:
+        value = self.value(expr.tuple_value, env)
+        if isinstance(value, STuple):
+            return value.fields[expr.index]
+        atom = self.residualize(value)
+        return Dyn(self.block.emit("proj", TupleGetItem(atom, expr.index), expr.checked_type))
+
+    def v_call(self, expr: Call, env: dict) -> PValue:
+        args = [self.value(a, env) for a in expr.args]
+        if isinstance(expr.op, Constructor):
+            return SCtor(expr.op, args)
+        folded = self.fold(expr, args)
+        if folded is not None:
+            return folded
+        atoms = [self.residualize(a) for a in args]
+        call = Call(expr.op, atoms, expr.attrs, checked_type=expr.checked_type)
+        return Dyn(self.block.emit(expr.op.name.split(".")[-1], call, expr.checked_type))
+
+    def fold(self, expr: Call, args: list) -> PValue | None:
+        """An op on known small constants, computed now."""
+        if expr.op.name in NOT_FOLDED or not all(isinstance(a, SConst) for a in args):
+            return None
+        definition = op_def(expr.op)
+        if definition.impl is None or definition.num_inputs == 0:
+            return None
+        try:
+            result = definition.impl(*(a.const.data for a in args), **expr.attrs)
+        except (ValueError, TypeError, IndexError, ArithmeticError):
+            return None  # leave the failure to run time, where it is reported properly
+        if not isinstance(result, np.ndarray) or result.size > FOLD_LIMIT:
+            return None
+        return SConst(Constant(result))
+
+    def v_ref_create(self, expr: RefCreate, env: dict) -> PValue:
+        cell = self.next_cell
+        self.next_cell += 1
+        self.path.store[cell] = CellState(self.value(expr.value, env))
+        return SRef(cell)
+
+    def v_ref_read(self, expr: RefRead, env: dict) -> PValue:
+        ref = self.value(expr.ref, env)
+        if isinstance(ref, SRef):
+            state = self.path.store[ref.cell]
+            if state.value is not None:
+                return state.value
+        atom = self.residualize(ref)
+        return Dyn(self.block.emit("read", RefRead(atom), expr.checked_type))
+
+    def v_ref_write(self, expr: RefWrite, env: dict) -> PValue:
+        ref, value = self.value(expr.ref, env), self.value(expr.value, env)
+        if isinstance(ref, SRef):
+            state = self.path.store[ref.cell]
+            if state.var is not None:  # escaped: unknown code may read it, so really write it
+                self.block.emit("_", RefWrite(state.var, self.residualize(value)))
+            self.path.store[ref.cell] = CellState(value, state.var)
+            return STuple([])
+        self.block.emit("_", RefWrite(self.residualize(ref), self.residualize(value)))
+        self.forget_escaped_cells()  # the written ref may alias any escaped one
+        return STuple([])
+
+    # ---- calls
+    def eval_call(self, expr: Call, env: dict, k: Continuation) -> Expr:
+        callee = self.value(expr.op, env)
+        args = [self.value(a, env) for a in expr.args]
+        func = self.known_function(callee)
+        if func is not None and self.may_unfold(callee):
+            return self.unfold(func, callee, args, k)
+        return k(self.dynamic_call(expr, callee, args))
+
+    def known_function(self, callee: PValue) -> Function | None:
+        if isinstance(callee, SClosure):
+            return callee.func
+        if isinstance(callee, SGlobal):
+            return self.mod[callee.gvar.name_hint]
+        return None
+
+    def may_unfold(self, callee: PValue) -> bool:
+        """Inline a function value unless it is already being inlined here (recursion).
+
+        Closures are told apart by value, not by their literal: the backpropagator chain
+        calls many closures made from one literal, one inside the other, without recursing.
+        """
+        return self.unfolds_left > 0 and _identity(callee) not in self.path.stack
+
+    def unfold(self, func: Function, callee: PValue, args: list, k: Continuation) -> Expr:
+        """Inline a known function: evaluate its body with the caller's continuation."""
+        env = dict(callee.env) if isinstance(callee, SClosure) else {}
+        env.update(zip(func.params, args, strict=True))
+        self.unfolds_left -= 1
+        caller_stack = self.path.stack
+        self.path.stack = (*caller_stack, _identity(callee))
+
+        def back(value: PValue) -> Expr:
+            self.path.stack = caller_stack
+            return k(value)
+
+        return self.eval(func.body, env, back)
+
+    def dynamic_call(self, expr: Call, callee: PValue, args: list) -> PValue:
+        """A call the evaluator does not unfold: residualize it; it may touch escaped refs."""
+        atoms = [self.residualize(a) for a in args]
+        target = self.residualize(callee)
+        result = self.block.emit("call", Call(target, atoms), expr.checked_type)
+        self.forget_escaped_cells()
+        return Dyn(result)
+
+    def forget_escaped_cells(self) -> None:
+        store = self.path.store
+        for cell, state in store.items():
+            if state.var is not None and state.value is not None:
+                store[cell] = CellState(None, state.var)
+
+    # ---- control flow
+    def eval_if(self, expr: If, env: dict, k: Continuation) -> Expr:
+        cond = self.value(expr.cond, env)
+        if isinstance(cond, SConst):
+            branch = expr.true_branch if bool(cond.const.data) else expr.false_branch
+            return self.eval(branch, env, k)
+        atom = self.residualize(cond)
+        arms = [(expr.true_branch, dict(env)), (expr.false_branch, dict(env))]
+        bodies, specialized = self.branches(arms, k)
+        return self.after_branches(If(atom, *bodies), specialized, expr.checked_type, k)
+
+    def branches(self, arms: list, k: Continuation) -> tuple[list[Expr], bool]:
+        """Evaluate each arm (body, env) on a path of its own.
+
+        With budget left, each arm goes on with the continuation `k` itself (specialized per
+        branch). Past the budget the arms only compute their values and are joined: every
+        tracked cell gets a real ref first, and afterwards their contents count as unknown.
+        """
+        if self.forks_left >= len(arms) - 1:
+            self.forks_left -= len(arms) - 1
+            return [self.arm(body, env, k) for body, env in arms], True
+        self.materialize_all()
+        bodies = [self.arm(body, env, self.residual_result) for body, env in arms]
+        self.forget_escaped_cells()
+        return bodies, False
+
+    def after_branches(self, residual: Expr, specialized: bool, ty, k: Continuation) -> Expr:
+        if specialized:
+            return residual  # the continuation is already inside every branch
+        joined = self.block.emit("joined", residual, ty)
+        return k(Dyn(joined))
+
+    def arm(self, body: Expr, env: dict, k: Continuation) -> Expr:
+        saved = self.path
+        self.path = saved.fork()
+        try:
+            return self.scope(lambda: self.eval(body, env, k))
+        finally:
+            self.path = saved
+
+    def materialize_all(self) -> None:
+        """Give every tracked cell a residual ref, so that branches write it for real."""
+        for cell in list(self.path.store):
+            self.residualize(SRef(cell))
+
+    def eval_match(self, expr: Match, env: dict, k: Continuation) -> Expr:
+        data = self.value(expr.data, env)
+        for clause in expr.clauses:
+            bindings: dict = {}
+            verdict = _static_match(clause.lhs, data, bindings)
+            if verdict is False:
+                continue
+            if verdict is True:
+                env.update(bindings)
+                return self.eval(clause.rhs, env, k)
+            break  # undecided: the match must happen at run time
+        return self.dynamic_match(expr, data, env, k)
+
+    def dynamic_match(self, expr: Match, data: PValue, env: dict, k: Continuation) -> Expr:
+        atom = self.residualize(data)
+        patterns, arms = [], []
+        for clause in expr.clauses:
+            renamed: dict = {}
+            patterns.append(_fresh_pattern(clause.lhs, renamed))
+            arm_env = dict(env)
+            arm_env.update({old: Dyn(new) for old, new in renamed.items()})
+            arms.append((clause.rhs, arm_env))
+        bodies, specialized = self.branches(arms, k)
+        clauses = [Clause(p, body) for p, body in zip(patterns, bodies, strict=True)]
+        residual = Match(atom, clauses, expr.complete)
+        return self.after_branches(residual, specialized, expr.checked_type, k)
+
+    # ---- closures and residual code
+    def closure(self, func: Function, env: dict, self_var: Var | None) -> SClosure:
+        captures = self.captures.get(id(func))
+        if captures is None:
+            captures = self.captures[id(func)] = free_vars(func)
+        closure = SClosure(func, {}, self_var.name_hint if self_var else "fn")
+        closure.env.update({v: env.get(v) or Dyn(v) for v in captures if v is not self_var})
+        if self_var is not None:
+            closure.env[self_var] = closure
+        return closure
+
+    def residualize(self, value: PValue) -> Expr:
+        """An atom holding `value` at run time, emitting the code that builds it if needed."""
+        if isinstance(value, Dyn):
+            return value.atom
+        if isinstance(value, SConst):
+            return value.const
+        if isinstance(value, SGlobal):
+            return value.gvar
+        known = self.path.residual.get(id(value))
+        if known is not None:
+            return known
+        atom = _RESIDUALIZERS[type(value)](self, value)
+        self.path.residual[id(value)] = atom
+        return atom
+
+    def r_tuple(self, value: STuple) -> Expr:
+        return self.block.emit("tuple", Tuple([self.residualize(f) for f in value.fields]))
+
+    def r_ctor(self, value: SCtor) -> Expr:
+        fields = [self.residualize(f) for f in value.fields]
+        return self.block.emit(value.ctor.name_hint.lower(), Call(value.ctor, fields))
+
+    def r_ref(self, value: SRef) -> Expr:
+        state = self.path.store[value.cell]
+        if state.var is not None:
+            return state.var
+        contents = self.residualize(state.value) if state.value is not None else None
+        var = self.block.emit("ref", RefCreate(contents))
+        self.path.store[value.cell] = CellState(state.value, var)
+        return var
+
+    def r_closure(self, value: SClosure) -> Expr:
+        """Emit the function literal; its body is evaluated with nothing known about refs."""
+        func = value.func
+        name = Var(value.name)
+        self.path.residual[id(value)] = name  # a recursive closure refers to itself by name
+        for captured in value.env.values():
+            if captured is not value:
+                self.residualize(captured)  # captured refs escape into the body
+        self.forget_escaped_cells()
+        # no annotations: an inlined polymorphic function's type variables are not in scope here
+        params = [Var(p.name_hint, checked_type=p.checked_type) for p in func.params]
+        env = dict(value.env)
+        env.update({p: Dyn(q) for p, q in zip(func.params, params, strict=True)})
+        saved = self.path
+        self.path = saved.fork()
+        self.path.stack = (*saved.stack, _identity(value))  # its recursive calls stay calls
+        try:
+            body = self.scope(lambda: self.eval(func.body, env, self.residual_result))
+        finally:
+            self.path = saved
+        self.block.bindings.append((name, Function(params, body)))
+        return name
+
+
+def _identity(callee: PValue):
+    return callee.gvar.name_hint if isinstance(callee, SGlobal) else id(callee)
+
+
+def _static_match(pattern: Pattern, value: PValue, bindings: dict) -> bool | None:
+    """True or False when `value` is known enough to decide the match, else None."""
+    match pattern:
+        case PatternWildcard():
+            return True
+        case PatternVar(var=var):
+            bindings[var] = value
+            return True
+        case PatternConstructor(constructor=ctor, patterns=subs):
+            if not isinstance(value, SCtor):
+                return None
+            if value.ctor.name_hint != ctor.name_hint:
+                return False
+            return _all_match(subs, value.fields, bindings)
+        case PatternTuple(patterns=subs):
+            if not isinstance(value, STuple):
+                return None
+            return _all_match(subs, value.fields, bindings)
+    return None
+
+
+def _all_match(patterns, values, bindings: dict) -> bool | None:
+    verdicts = [_static_match(p, v, bindings) for p, v in zip(patterns, values, strict=True)]
+    if any(v is False for v in verdicts):
+        return False
+    return True if all(verdicts) else None
+
+
+def _fresh_pattern(pattern: Pattern, renamed: dict) -> Pattern:
+    """`pattern` with new variables (recorded old -> new), so each residual match binds its own."""
+    match pattern:
+        case PatternVar(var=var):
+            renamed[var] = Var(var.name_hint, checked_type=var.checked_type)
+            return PatternVar(renamed[var])
+        case PatternConstructor(constructor=ctor, patterns=subs):
+            return PatternConstructor(ctor, [_fresh_pattern(p, renamed) for p in subs])
+        case PatternTuple(patterns=subs):
+            return PatternTuple([_fresh_pattern(p, renamed) for p in subs])
+    return pattern
+
+
+_VALUE_HANDLERS = {
+    Var: PartialEvaluator.v_var,
+    GlobalVar: PartialEvaluator.v_global,
+    Constant: PartialEvaluator.v_constant,
+    Tuple: PartialEvaluator.v_tuple,
+    TupleGetItem: PartialEvaluator.v_tuple_get_item,
+    Function: PartialEvaluator.v_function,
+    Constructor: PartialEvaluator.v_constructor,
+    Call: PartialEvaluator.v_call,
+    RefCreate: PartialEvaluator.v_ref_create,
+    RefRead: PartialEvaluator.v_ref_read,
+    RefWrite: PartialEvaluator.v_ref_write,
+}
+
+_RESIDUALIZERS = {
+    STuple: PartialEvaluator.r_tuple,
+    SCtor: PartialEvaluator.r_ctor,
+    SRef: PartialEvaluator.r_ref,
+    SClosure: PartialEvaluator.r_closure,
+}

@@ -1,0 +1,68 @@
+"""`optimize`: the documented pipeline of optimizer passes.
+
+The pipeline exists mainly to turn higher-order AD output (a ref and a closure per tensor
+operation) back into tight first-order code. Each step says why it is there.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from ..errors import Error
+from ..ir.module import IRModule
+from .anf import from_anf, to_anf
+from .cse import eliminate_common_subexpr
+from .dce import dead_code_elimination
+from .fold_constant import fold_constant
+from .partial_eval import partial_evaluate
+from .simplify import simplify
+
+PIPELINE = [
+    # One binding per intermediate value: every later pass works on let-chains.
+    (1, "to_anf", to_anf),
+    # Run the known parts: inline the backpropagator closures, read the gradient refs
+    # through and drop them, decide matches on known constructors, fold small constants.
+    (2, "partial_evaluate", partial_evaluate),
+    # Partial evaluation leaves bindings nobody reads (forward values copied into closures,
+    # writes to refs that are gone); drop them, respecting effects.
+    (1, "dead_code_elimination", dead_code_elimination),
+    # AD output is full of x + zeros_like(y), x * ones_like(y), collapse_sum_like of a value
+    # that already has the right shape: rewrite them away now that types are known.
+    (1, "simplify", simplify),
+    # Compute what only depends on constants.
+    (1, "fold_constant", fold_constant),
+    # The gradient rules recompute the same products for several arguments: share them.
+    (1, "eliminate_common_subexpr", eliminate_common_subexpr),
+    # Sharing and folding expose more identities and more dead bindings.
+    (1, "simplify", simplify),
+    (1, "dead_code_elimination", dead_code_elimination),
+    # Nest single-use values back into their uses, for readable printing.
+    (1, "from_anf", from_anf),
+]
+
+
+def optimize(target, level: int = 2, mod: IRModule | None = None):
+    """Run the optimizer pipeline (`PIPELINE`, the steps up to `level`) on a module or function.
+
+    Level 0 returns the input unchanged, level 1 runs the cheap local passes, level 2 adds
+    partial evaluation. `mod` supplies the globals and ADTs a function refers to.
+
+    >>> import lambdagrad as lg
+    >>> f = lg.parse_expr("fn (%x: Tensor[(3), float32]) { multiply(%x, %x) }")
+    >>> print(optimize(lg.transform.gradient(f)))
+    fn (%x: Tensor[(3), float32]) -> (Tensor[(3), float32], (Tensor[(3), float32],)) {
+      (multiply(%x, %x), (add(%x, %x),))
+    }
+    """
+    if level not in (0, 1, 2):
+        raise Error(f"optimize: level must be 0, 1 or 2, got {level}")
+    for step_level, _, step in PIPELINE:
+        if step_level <= level:
+            target = _apply(step, target, mod)
+    return target
+
+
+def _apply(step, target, mod: IRModule | None):
+    if isinstance(target, IRModule) or mod is None or step in (to_anf, from_anf):
+        return step(target)
+    return partial(step, mod=mod)(target)
