@@ -45,10 +45,11 @@ from ..ir.expr import (
     Tuple,
     TupleGetItem,
     Var,
+    pattern_vars,
 )
 from ..ir.module import IRModule
 from ..ir.op import Op
-from ..ir.visitor import free_vars
+from ..ir.visitor import children
 from ..ops.registry import op_def
 from .anf import to_anf
 
@@ -168,23 +169,20 @@ def partial_evaluate(target, mod: IRModule | None = None):
     }
     """
     if isinstance(target, IRModule):
+        normal = to_anf(target)
         out = target.copy()
-        for gvar, func in target.functions.items():
-            out[gvar] = _evaluate_function(func, target)
+        for gvar, func in normal.functions.items():
+            out[gvar] = run_deep(PartialEvaluator(normal).top_level, func)
         return out
-    return _evaluate_function(target, mod or IRModule())
-
-
-def _evaluate_function(func: Function, mod: IRModule) -> Function:
-    normal = to_anf(func)
-    return run_deep(PartialEvaluator(mod).top_level, normal)
+    normal_mod = to_anf(mod) if mod is not None else IRModule()
+    return run_deep(PartialEvaluator(normal_mod).top_level, to_anf(target))
 
 
 class PartialEvaluator:
     """Evaluates one function; see the module docstring."""
 
     def __init__(self, mod: IRModule):
-        self.mod = {gvar.name_hint: to_anf(f) for gvar, f in mod.functions.items()}
+        self.mod = {gvar.name_hint: f for gvar, f in mod.functions.items()}  # in A-normal form
         self.path = Path()
         self.block = Block()
         self.forks_left = FORK_BUDGET
@@ -446,7 +444,7 @@ class PartialEvaluator:
     def closure(self, func: Function, env: dict, self_var: Var | None) -> SClosure:
         captures = self.captures.get(id(func))
         if captures is None:
-            captures = self.captures[id(func)] = free_vars(func)
+            captures = self.captures[id(func)] = _captured(func)
         closure = SClosure(func, {}, self_var.name_hint if self_var else "fn")
         closure.env.update({v: env.get(v) or Dyn(v) for v in captures if v is not self_var})
         if self_var is not None:
@@ -506,6 +504,32 @@ class PartialEvaluator:
             self.path = saved
         self.block.bindings.append((name, Function(params, body)))
         return name
+
+
+def _captured(func: Function) -> list[Var]:
+    """The free variables of a function literal, in one pass (this runs once per closure)."""
+    bound: set[Var] = set(func.params)
+    used: dict[Var, None] = {}
+    stack: list = [func.body]
+    while stack:
+        node = stack.pop()
+        if type(node) is Var:
+            used[node] = None
+            continue
+        if isinstance(node, Let):
+            bound.add(node.var)
+            stack.extend((node.value, node.body))
+        elif isinstance(node, Function):
+            bound.update(node.params)
+            stack.append(node.body)
+        elif isinstance(node, Match):
+            stack.append(node.data)
+            for clause in node.clauses:
+                bound.update(pattern_vars(clause.lhs))
+                stack.append(clause.rhs)
+        else:
+            stack.extend(children(node))
+    return [v for v in used if v not in bound]
 
 
 def _identity(callee: PValue):

@@ -10,7 +10,7 @@ from functools import partial
 
 from ..errors import Error
 from ..ir.module import IRModule
-from .anf import from_anf, to_anf
+from .anf import from_anf
 from .cse import eliminate_common_subexpr
 from .dce import dead_code_elimination
 from .fold_constant import fold_constant
@@ -18,10 +18,9 @@ from .partial_eval import partial_evaluate
 from .simplify import simplify
 
 PIPELINE = [
-    # One binding per intermediate value: every later pass works on let-chains.
-    (1, "to_anf", to_anf),
     # Run the known parts: inline the backpropagator closures, read the gradient refs
     # through and drop them, decide matches on known constructors, fold small constants.
+    # (It puts the program in A-normal form first: one binding per intermediate value.)
     (2, "partial_evaluate", partial_evaluate),
     # Partial evaluation leaves bindings nobody reads (forward values copied into closures,
     # writes to refs that are gone); drop them, respecting effects.
@@ -63,6 +62,6 @@ def optimize(target, level: int = 2, mod: IRModule | None = None):
 
 
 def _apply(step, target, mod: IRModule | None):
-    if isinstance(target, IRModule) or mod is None or step in (to_anf, from_anf):
+    if isinstance(target, IRModule) or mod is None or step is from_anf:
         return step(target)
     return partial(step, mod=mod)(target)

@@ -1,0 +1,65 @@
+"""How long `gradient` + `optimize` take on straight-line programs of growing size.
+
+Run: python bench/optimize_cost.py [sizes...]   (default: 1000 10000)
+
+The program is a chain of elementwise ops, matrix products and reductions over a few inputs,
+each step reusing earlier values, as in an unrolled network. Prints the time of each stage
+and the growth from one size to the next.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import lambdagrad as lg
+
+STEPS = (
+    lambda a, b, w: lg.op.tanh(a),
+    lambda a, b, w: a * b,
+    lambda a, b, w: lg.op.nn.dense(a, w),
+    lambda a, b, w: a + b,
+    lambda a, b, w: lg.op.sigmoid(a) - b,
+)
+
+
+def straight_line(n_ops: int) -> lg.Function:
+    """A let-chain of `n_ops` op calls on (8, 8) tensors, built without recursion."""
+    x, w = lg.var("x", shape=(8, 8)), lg.var("w", shape=(8, 8))
+    values: list[lg.Expr] = [x]
+    bindings = []
+    for i in range(n_ops):
+        step = STEPS[i % len(STEPS)]
+        var = lg.var(f"v{i}")
+        bindings.append((var, step(values[-1], values[max(0, len(values) - 3)], w)))
+        values.append(var)
+    body: lg.Expr = lg.op.sum(values[-1])
+    for var, value in reversed(bindings):
+        body = lg.Let(var, value, body)
+    return lg.Function([x, w], body)
+
+
+def measure(n_ops: int) -> dict[str, float]:
+    func = straight_line(n_ops)
+    start = time.perf_counter()
+    grad = lg.transform.gradient(func)
+    middle = time.perf_counter()
+    optimized = lg.transform.optimize(grad)
+    end = time.perf_counter()
+    refs = {"RefCreate", "RefRead", "RefWrite"} & lg.analysis.features(optimized)
+    assert not refs, f"refs left after optimize: {refs}"
+    return {"gradient": middle - start, "optimize": end - middle, "total": end - start}
+
+
+def main(sizes: list[int]) -> None:
+    print(f"{'ops':>8} {'gradient s':>11} {'optimize s':>11} {'total s':>9} {'growth':>7}")
+    previous = None
+    for n in sizes:
+        t = measure(n)
+        growth = f"{t['total'] / previous:.1f}x" if previous else ""
+        print(f"{n:>8} {t['gradient']:>11.2f} {t['optimize']:>11.2f} {t['total']:>9.2f} {growth:>7}")
+        previous = t["total"]
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [1000, 10000])
