@@ -1,7 +1,18 @@
-"""Program transformations: type inference, AD, normal forms."""
+"""Program transformations: type inference, AD, and the optimizer passes."""
 
 from ..ad import gradient, vjp
 from ..typing import infer_type
-from .anf import to_anf
+from .anf import from_anf, to_anf
+from .cse import eliminate_common_subexpr
+from .dce import dead_code_elimination
+from .fold_constant import fold_constant
+from .inline import inline
+from .partial_eval import partial_evaluate
+from .pipeline import PIPELINE, optimize
+from .simplify import simplify
 
-__all__ = ["gradient", "infer_type", "to_anf", "vjp"]
+__all__ = [
+    "PIPELINE", "dead_code_elimination", "eliminate_common_subexpr", "fold_constant",
+    "from_anf", "gradient", "infer_type", "inline", "optimize", "partial_evaluate", "simplify",
+    "to_anf", "vjp",
+]

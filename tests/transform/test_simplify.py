@@ -1,0 +1,143 @@
+"""Algebraic simplification: golden programs, type checks, effects kept, values unchanged."""
+
+import numpy as np
+import pytest
+
+import lambdagrad as lg
+from lambdagrad.transform.simplify import simplify
+
+GRADIENT_PROGRAMS = {
+    "mlp": """fn (%x: Tensor[(4, 8), float32], %w: Tensor[(3, 8), float32],
+                  %b: Tensor[(3), float32], %y: Tensor[(4, 3), float32]) {
+        nn.cross_entropy_with_logits(nn.log_softmax(nn.bias_add(nn.dense(%x, %w), %b)), %y)
+    }""",
+    "if": """fn (%x: Tensor[(3), float32], %y: Tensor[(3), float32]) {
+        if (greater(sum(%x), 0f)) { multiply(%x, %y) } else { add(%x, negative(%y)) }
+    }""",
+    "closure": """fn (%x: Tensor[(3), float32], %y: Tensor[(3), float32]) {
+        let %f = fn (%a: Tensor[(3), float32]) { multiply(%a, %y) };
+        add(%f(%x), %f(%f(%y)))
+    }""",
+}
+
+
+def flat(value) -> list:
+    if isinstance(value, tuple):
+        return [leaf for item in value for leaf in flat(item)]
+    return [value]
+
+
+def assert_same_values(before, after, seed=0):
+    rng = np.random.default_rng(seed)
+    args = [rng.standard_normal(p.type_annotation.shape).astype("float32") for p in before.params]
+    run = lg.create_executor().evaluate
+    for a, b in zip(flat(run(before)(*args)), flat(run(after)(*args)), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5)
+
+
+def check(before: str, after: str):
+    result = simplify(lg.parse_expr(before))
+    assert lg.analysis.alpha_equal(result, lg.parse_expr(after)), str(result)
+
+
+T = "Tensor[(3), float32]"
+
+
+def test_adding_and_subtracting_zeros_of_the_same_type():
+    check(
+        f"""fn (%x: {T}, %y: {T}) {{
+            let %z = zeros_like(%y);
+            (add(%x, %z), add(zeros_like(%y), %x), subtract(%x, %z), add(%x, 0f))
+        }}""",
+        f"fn (%x: {T}, %y: {T}) {{ let %z = zeros_like(%y); (%x, %x, %x, %x) }}",
+    )
+
+
+def test_multiplying_by_ones_and_zeros():
+    check(
+        f"""fn (%x: {T}, %y: {T}) {{
+            (multiply(%x, ones_like(%y)), multiply(1f, %x), multiply(%x, zeros_like(%y)))
+        }}""",
+        f"fn (%x: {T}, %y: {T}) {{ (%x, %x, zeros_like(%y)) }}",
+    )
+
+
+def test_shape_ops_that_already_match_disappear():
+    check(
+        f"""fn (%x: {T}, %y: {T}) {{
+            (collapse_sum_like(%x, %y), broadcast_to_like(%x, %y), broadcast_to(%x, shape=[3]),
+             reshape_like(%x, %y), cast(%x, dtype="float32"), copy(%x))
+        }}""",
+        f"fn (%x: {T}, %y: {T}) {{ (%x, %x, %x, %x, %x, %x) }}",
+    )
+
+
+def test_involutions_and_idempotent_creations():
+    check(
+        """fn (%x: Tensor[(2, 3, 4), float32]) {
+            let %t = transpose(%x, axes=[1, 2, 0]);
+            (negative(negative(%x)), transpose(%t, axes=[2, 0, 1]),
+             transpose(transpose(%x)), zeros_like(zeros_like(%x)), ones_like(ones_like(%x)))
+        }""",
+        """fn (%x: Tensor[(2, 3, 4), float32]) {
+            let %t = transpose(%x, axes=[1, 2, 0]);
+            (%x, %x, %x, zeros_like(%x), ones_like(%x))
+        }""",
+    )
+
+
+def test_projections_of_literal_tuples_and_aliases():
+    check(
+        f"""fn (%x: {T}, %y: {T}) {{
+            let %a = %x;
+            let %t = (%a, exp(%y));
+            (%t.0, (%y, negative(%x)).1)
+        }}""",
+        f"fn (%x: {T}, %y: {T}) {{ let %t = (%x, exp(%y)); (%x, negative(%x)) }}",
+    )
+
+
+def test_mismatched_shapes_and_effects_are_left_alone():
+    text = """fn (%x: Tensor[(3), float32], %y: Tensor[(2, 3), float32], %r: ref(float32)) {
+        (collapse_sum_like(%y, %x), multiply(%x, ones_like(%y)), add(%x, zeros(shape=[2, 1])),
+         (ref_write(%r, 1f), %x).1, cast(%x, dtype="float64"), transpose(transpose(%y)))
+    }"""
+    result = simplify(lg.parse_expr(text))
+    expected = text.replace("transpose(transpose(%y))", "%y").replace(
+        "add(%x, zeros(shape=[2, 1]))", "broadcast_to(%x, shape=[2, 3])"
+    )
+    assert lg.analysis.alpha_equal(result, lg.parse_expr(expected)), str(result)
+
+
+def test_first_order_gradient_of_a_square_is_tight():
+    square = lg.parse_expr(f"fn (%x: {T}) {{ multiply(%x, %x) }}")
+    grad = lg.transform.gradient(square, mode="first_order")
+    result = simplify(grad)
+    assert lg.analysis.count_ops(result) == {"multiply": 1, "add": 1, "ones_like": 1}
+    assert_same_values(grad, result)
+
+
+def test_module_in_module_out():
+    mod = lg.parse(f"def @main(%x: {T}) {{ negative(negative(%x)) }}")
+    out = simplify(mod)
+    assert lg.analysis.alpha_equal(out["main"], lg.parse_expr(f"fn (%x: {T}) {{ %x }}"))
+    assert lg.analysis.count_ops(mod) == {"negative": 2}
+
+
+GRADIENT_CASES = [(name, "higher_order") for name in sorted(GRADIENT_PROGRAMS)]
+GRADIENT_CASES.append(("mlp", "first_order"))  # first-order mode takes straight-line code only
+
+
+@pytest.mark.parametrize(("name", "mode"), GRADIENT_CASES)
+def test_values_of_gradients_unchanged(name, mode):
+    grad = lg.transform.gradient(lg.parse_expr(GRADIENT_PROGRAMS[name]), mode=mode)
+    assert_same_values(grad, simplify(grad))
+
+
+def test_a_long_binding_chain():
+    x = lg.var("x", shape=())
+    body = x
+    for i in range(10_000):
+        body = lg.Let(lg.var(f"v{i}"), lg.op.negative(x), body)
+    result = simplify(lg.Function([x], body))
+    assert isinstance(result.body, lg.Let)
