@@ -57,7 +57,8 @@ def main(sizes: list[int]) -> None:
     for n in sizes:
         t = measure(n)
         growth = f"{t['total'] / previous:.1f}x" if previous else ""
-        print(f"{n:>8} {t['gradient']:>11.2f} {t['optimize']:>11.2f} {t['total']:>9.2f} {growth:>7}")
+        times = f"{t['gradient']:>11.2f} {t['optimize']:>11.2f} {t['total']:>9.2f}"
+        print(f"{n:>8} {times} {growth:>7}")
         previous = t["total"]
 
 

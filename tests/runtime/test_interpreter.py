@@ -145,10 +145,12 @@ def test_inputs_are_never_mutated():
 
 def test_deep_let_chain_runs():
     n = 100_000
-    lines = ["fn (%x0: float32) {"]
-    lines += [f"  let %x{i + 1} = add(%x{i}, 1f);" for i in range(n)]
-    lines += [f"  %x{n}", "}"]
-    assert run_expr("\n".join(lines), 0.0) == n
+    x0 = lg.var("x0", "float32")
+    names = [x0] + [lg.var(f"x{i}") for i in range(1, n + 1)]
+    body: lg.Expr = names[-1]
+    for i in range(n, 0, -1):  # built directly: parsing long chains is tested in tests/text
+        body = lg.Let(names[i], lg.op.add(names[i - 1], lg.const(1.0)), body)
+    assert lg.create_executor().evaluate(lg.Function([x0], body))(0.0) == n
 
 
 def test_deep_list_built_and_folded_with_foldl():
@@ -184,3 +186,11 @@ def test_deep_list_built_in_the_language_and_folded():
     }"""
     n = 100_000
     assert run(text, n, prelude=True) == n
+
+
+def test_a_shared_node_is_computed_once():
+    r = lg.var("r")
+    counter = lg.RefCreate(lg.const(0.0))
+    bump = lg.RefWrite(r, lg.op.add(lg.RefRead(r), lg.const(1.0)))
+    body = lg.Let(r, counter, lg.Tuple([bump, bump, lg.RefRead(r)]))
+    assert lg.create_executor().evaluate(lg.Function([], body))()[2] == 1.0

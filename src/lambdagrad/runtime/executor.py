@@ -6,6 +6,7 @@ from ..deep import run_deep
 from ..errors import Error
 from ..ir.expr import Expr, GlobalVar
 from ..ir.module import IRModule
+from ..transform.anf import has_shared_nodes, to_anf
 from ..typing import infer_type
 from .interpreter import Interpreter
 
@@ -37,10 +38,22 @@ class Executor:
         Functions become Python callables taking numpy arrays (or Python numbers where a
         scalar is declared); other expressions are evaluated at once.
         """
-        typed_mod = infer_type(self.mod)
+        # A-normal form first: a node shared by several parents (graph form) is computed
+        # once, as Relay's graph bindings mean and as the optimizer assumes.
+        typed_mod = infer_type(_computed_once(self.mod))
         if expr is None:
             expr = typed_mod.get_global_var("main")
         if not isinstance(expr, GlobalVar):
-            expr = infer_type(expr, mod=typed_mod)
+            expr = infer_type(_computed_once(expr), mod=typed_mod)
         interpreter = Interpreter(typed_mod)
         return run_deep(interpreter.eval, expr, {})
+
+
+def _computed_once(target):
+    """`target` with shared nodes bound once (A-normal form), or as it is if none are shared."""
+    if isinstance(target, IRModule):
+        out = target.copy()
+        for gvar, func in target.functions.items():
+            out[gvar] = _computed_once(func)
+        return out
+    return to_anf(target) if has_shared_nodes(target) else target

@@ -299,3 +299,19 @@ def _uses(node: Expr) -> tuple[Expr, ...]:
     if isinstance(node, Function):
         return (node.body,)
     return children(node)
+
+
+def has_shared_nodes(expr: Expr) -> bool:
+    """Whether some non-atomic node is used by more than one parent (graph form)."""
+    seen: set[int] = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        for child in children(node):
+            if isinstance(child, ATOMS):
+                continue
+            if id(child) in seen:
+                return True
+            seen.add(id(child))
+            stack.append(child)
+    return False

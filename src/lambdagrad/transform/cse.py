@@ -4,7 +4,8 @@ The program is first put in A-normal form, so every operator call, tuple and pro
 let binding over atoms. Walking each let-chain in order, a binding whose value (op, attributes,
 type arguments, argument atoms) was already bound in this scope or an enclosing one is
 dropped, and its variable is replaced by the earlier one. Only values that cannot act and do
-not allocate are merged: operator and constructor calls, tuples and projections. Two
+not allocate are merged: operator calls, tuples and projections. Constructor calls are left
+alone: two ``Nil`` may have different types (their arguments do not pin the type). Two
 ``ref(...)`` are two cells, a reference read depends on the time it runs, and calls of
 closures or globals may act, so those are never merged. A let of a variable (``let %a = %b``)
 is an alias and is substituted away.
@@ -89,7 +90,7 @@ class _Merger(ExprMutator):
 def _key(value: Expr) -> tuple | None:
     """A hashable description of a mergeable value, or None."""
     match value:
-        case Call(op=Op() | Constructor() as op, args=args, attrs=attrs, type_args=type_args):
+        case Call(op=Op() as op, args=args, attrs=attrs, type_args=type_args):
             atoms = _atom_keys(args)
             return atoms and ("call", id(op), attrs, _type_key(type_args), atoms)
         case Tuple(fields=fields):

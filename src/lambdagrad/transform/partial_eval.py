@@ -49,8 +49,10 @@ from ..ir.expr import (
 )
 from ..ir.module import IRModule
 from ..ir.op import Op
+from ..ir.types import IncompleteType, TypeVar
 from ..ir.visitor import children
 from ..ops.registry import op_def
+from ..typing.unify import type_children
 from .anf import to_anf
 
 FOLD_LIMIT = 1_000  # largest constant (in elements) that folding may create
@@ -491,8 +493,7 @@ class PartialEvaluator:
             if captured is not value:
                 self.residualize(captured)  # captured refs escape into the body
         self.forget_escaped_cells()
-        # no annotations: an inlined polymorphic function's type variables are not in scope here
-        params = [Var(p.name_hint, checked_type=p.checked_type) for p in func.params]
+        params = [Var(p.name_hint, _concrete(p.type_annotation)) for p in func.params]
         env = dict(value.env)
         env.update({p: Dyn(q) for p, q in zip(func.params, params, strict=True)})
         saved = self.path
@@ -502,7 +503,7 @@ class PartialEvaluator:
             body = self.scope(lambda: self.eval(func.body, env, self.residual_result))
         finally:
             self.path = saved
-        self.block.bindings.append((name, Function(params, body)))
+        self.block.bindings.append((name, Function(params, body, _concrete(func.ret_type))))
         return name
 
 
@@ -530,6 +531,24 @@ def _captured(func: Function) -> list[Var]:
         else:
             stack.extend(children(node))
     return [v for v in used if v not in bound]
+
+
+def _concrete(ty):
+    """`ty` if it names no type variable, else None.
+
+    Residual code keeps annotations where it can (an empty list or an unused parameter may be
+    typed by nothing else), but one mentioning a type variable of an inlined polymorphic
+    function would be out of scope where the code lands.
+    """
+    if ty is None:
+        return None
+    stack = [ty]
+    while stack:
+        t = stack.pop()
+        if isinstance(t, TypeVar | IncompleteType):
+            return None
+        stack.extend(type_children(t))
+    return ty
 
 
 def _identity(callee: PValue):
@@ -568,7 +587,7 @@ def _fresh_pattern(pattern: Pattern, renamed: dict) -> Pattern:
     """`pattern` with new variables (recorded old -> new), so each residual match binds its own."""
     match pattern:
         case PatternVar(var=var):
-            renamed[var] = Var(var.name_hint, checked_type=var.checked_type)
+            renamed[var] = Var(var.name_hint, _concrete(var.type_annotation))
             return PatternVar(renamed[var])
         case PatternConstructor(constructor=ctor, patterns=subs):
             return PatternConstructor(ctor, [_fresh_pattern(p, renamed) for p in subs])

@@ -40,6 +40,9 @@ PIPELINE = [
 ]
 
 
+NEEDS_MODULE = (partial_evaluate, simplify)
+
+
 def optimize(target, level: int = 2, mod: IRModule | None = None):
     """Run the optimizer pipeline (`PIPELINE`, the steps up to `level`) on a module or function.
 
@@ -62,6 +65,7 @@ def optimize(target, level: int = 2, mod: IRModule | None = None):
 
 
 def _apply(step, target, mod: IRModule | None):
-    if isinstance(target, IRModule) or mod is None or step is from_anf:
+    """Run one step; those that need types get the globals and ADTs of `mod`."""
+    if isinstance(target, IRModule) or mod is None or step not in NEEDS_MODULE:
         return step(target)
     return partial(step, mod=mod)(target)

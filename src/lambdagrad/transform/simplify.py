@@ -170,8 +170,55 @@ class _Simplifier(ExprMutator):
 
 
 def _rule_for(expr: Expr):
-    if isinstance(expr, Call) and isinstance(expr.op, Op):
-        return _RULES.get(expr.op.name)
+    if not (isinstance(expr, Call) and isinstance(expr.op, Op)):
+        return None
+    if expr.op.name in ZERO_IN_ZERO_OUT:
+        return _zero_through
+    return _RULES.get(expr.op.name)
+
+
+# Ops whose result is zero when the argument at one of these positions is zero (they are
+# linear in it): the gradient of a value nobody uses flows through them as zeros.
+ZERO_IN_ZERO_OUT = {
+    **dict.fromkeys(("nn.dense", "nn.matmul", "nn.batch_matmul"), (0, 1)),
+    **dict.fromkeys(
+        (
+            "transpose",
+            "reshape",
+            "reshape_like",
+            "expand_dims",
+            "squeeze",
+            "sum",
+            "mean",
+            "broadcast_to",
+            "broadcast_to_like",
+            "collapse_sum_like",
+            "collapse_sum_to",
+            "nn.batch_flatten",
+            "reverse",
+            "cumsum",
+            "repeat",
+            "tile",
+            "strided_slice",
+            "take",
+            "divide",
+            "negative",
+        ),
+        (0,),
+    ),
+}
+
+
+def _zero_through(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
+    """``op(..., zeros, ...)`` is zeros of the result type when `op` is linear there."""
+    positions = ZERO_IN_ZERO_OUT[call.op.name]
+    zero_arg = any(self.zero(call.args[i]) for i in positions)
+    if zero_arg and _static(ty) and all(self.pure(a) for a in call.args):
+        return make_call("zeros", [], {"shape": ty.shape, "dtype": ty.dtype})
+    return _RULES.get(call.op.name, _no_rule)(self, call, ty)
+
+
+def _no_rule(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
     return None
 
 

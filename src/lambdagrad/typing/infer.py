@@ -348,15 +348,19 @@ class Inferencer:
     # -- results ---------------------------------------------------------------------------
 
     def final_type(self, node: Expr) -> Type:
-        """The fully resolved type of a visited node; unknowns left over are an error."""
+        """The fully resolved type of a visited node.
+
+        An unknown that nothing constrains (the element type of an empty list whose uses are
+        all polymorphic, an unused parameter) defaults to the unit type: no value of that
+        type is ever made, so any type would do. Unknowns an op needed were reported already.
+        """
         ty = self.types[id(node)]
         if type(ty) is TensorType:  # the common case, already final
             return ty
         ty = self.u.resolve(ty)
-        if incompletes(ty):
-            what = name_of(node)
-            raise type_error(f"cannot infer the type of {what} (got {ty}); annotate it", node)
-        return ty
+        for var in incompletes(ty):
+            self.u.subst[var] = TupleType(())  # solving is over: bind without waking anyone
+        return self.u.resolve(ty) if incompletes(ty) else ty
 
     def generalize(self, sigs: list[FuncType]) -> list[FuncType]:
         """Turn the unknowns left in solved signatures into new type parameters.
