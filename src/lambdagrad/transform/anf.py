@@ -10,7 +10,7 @@ it is computed once, as Relay's graph bindings mean. One exception: the argument
 
 from __future__ import annotations
 
-from ..deep import run_deep
+from ..deep import run_deep, without_gc
 from ..ir.expr import (
     Call,
     Clause,
@@ -54,7 +54,7 @@ def to_anf(target):
         for gvar, func in target.functions.items():
             out[gvar] = to_anf(func)
         return out
-    return run_deep(_Normalizer(target).run)
+    return run_deep(without_gc, _Normalizer(target).run)
 
 
 class _Scope:
@@ -250,7 +250,7 @@ def from_anf(target):
         for gvar, func in target.functions.items():
             out[gvar] = from_anf(func)
         return out
-    return run_deep(_Nester(target).visit, target)
+    return run_deep(without_gc, _Nester(target).visit, target)
 
 
 class _Nester(ExprMutator):

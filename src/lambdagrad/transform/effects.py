@@ -7,9 +7,7 @@ reference and calling an operator are pure in this sense (an unused new cell is 
 
 from __future__ import annotations
 
-import gc
-
-from ..deep import run_deep
+from ..deep import run_deep, without_gc
 from ..ir.expr import (
     Call,
     Clause,
@@ -36,7 +34,7 @@ ATOMS = (Var, GlobalVar, Constant, Op, Constructor)
 
 def map_functions(target, transform):
     """Apply `transform` to an expression, or to every function of a module (types kept)."""
-    return run_deep(_without_gc, _map, target, transform)
+    return run_deep(without_gc, _map, target, transform)
 
 
 def _map(target, transform):
@@ -46,18 +44,6 @@ def _map(target, transform):
     for gvar, func in target.functions.items():
         out[gvar] = transform(func)
     return out
-
-
-def _without_gc(fn, *args):
-    # Passes allocate per node and free little; the cyclic collector rescanning every live
-    # node made them quadratic on long programs (as in `infer_type`), so it pauses meanwhile.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return fn(*args)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 class Purity:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..deep import run_deep
+from ..deep import run_deep, without_gc
 from ..errors import Error
 from ..ir.expr import (
     Call,
@@ -121,14 +121,21 @@ class CellState:
 
 @dataclass
 class Path:
-    """Everything that differs between branches: the store and the residual names of values."""
+    """Everything that differs between branches: the store, the residual names of values and
+    how many times each function is being inlined (the inlining "stack", as counts)."""
 
     store: dict[int, CellState] = field(default_factory=dict)
     residual: dict[int, Expr] = field(default_factory=dict)
-    stack: tuple = ()
+    active: dict = field(default_factory=dict)
 
     def fork(self) -> Path:
-        return Path(dict(self.store), dict(self.residual), self.stack)
+        return Path(dict(self.store), dict(self.residual), dict(self.active))
+
+    def enter(self, identity) -> None:
+        self.active[identity] = self.active.get(identity, 0) + 1
+
+    def leave(self, identity) -> None:
+        self.active[identity] -= 1
 
 
 class Block:
@@ -174,10 +181,10 @@ def partial_evaluate(target, mod: IRModule | None = None):
         normal = to_anf(target)
         out = target.copy()
         for gvar, func in normal.functions.items():
-            out[gvar] = run_deep(PartialEvaluator(normal).top_level, func)
+            out[gvar] = run_deep(without_gc, PartialEvaluator(normal).top_level, func)
         return out
     normal_mod = to_anf(mod) if mod is not None else IRModule()
-    return run_deep(PartialEvaluator(normal_mod).top_level, to_anf(target))
+    return run_deep(without_gc, PartialEvaluator(normal_mod).top_level, to_anf(target))
 
 
 class PartialEvaluator:
@@ -223,15 +230,22 @@ class PartialEvaluator:
         return k(self.value(expr, env))
 
     def eval_let(self, expr: Let, env: dict, k: Continuation) -> Expr:
-        if isinstance(expr.value, Function):  # bound first: a let-bound closure may recurse
-            env[expr.var] = self.closure(expr.value, env, expr.var)
-            return self.eval(expr.body, env, k)
+        # Bindings that cannot fork are evaluated in a loop: long chains must not recurse.
+        while isinstance(expr, Let) and not _may_fork(expr.value):
+            if isinstance(expr.value, Function):  # bound first: a let-bound closure may recurse
+                env[expr.var] = self.closure(expr.value, env, expr.var)
+            else:
+                env[expr.var] = self.value(expr.value, env)
+            expr = expr.body
+        if not isinstance(expr, Let):
+            return self.eval(expr, env, k)
+        let = expr
 
         def bind(value: PValue) -> Expr:
-            env[expr.var] = value
-            return self.eval(expr.body, env, k)
+            env[let.var] = value
+            return self.eval(let.body, env, k)
 
-        return self.eval(expr.value, env, bind)
+        return self.eval(let.value, env, bind)
 
     def value(self, expr: Expr, env: dict) -> PValue:
         """Values of expressions that never fork: atoms and single operations on atoms."""
@@ -340,18 +354,18 @@ class PartialEvaluator:
         Closures are told apart by value, not by their literal: the backpropagator chain
         calls many closures made from one literal, one inside the other, without recursing.
         """
-        return self.unfolds_left > 0 and _identity(callee) not in self.path.stack
+        return self.unfolds_left > 0 and not self.path.active.get(_identity(callee))
 
     def unfold(self, func: Function, callee: PValue, args: list, k: Continuation) -> Expr:
         """Inline a known function: evaluate its body with the caller's continuation."""
         env = dict(callee.env) if isinstance(callee, SClosure) else {}
         env.update(zip(func.params, args, strict=True))
         self.unfolds_left -= 1
-        caller_stack = self.path.stack
-        self.path.stack = (*caller_stack, _identity(callee))
+        identity = _identity(callee)
+        self.path.enter(identity)
 
         def back(value: PValue) -> Expr:
-            self.path.stack = caller_stack
+            self.path.leave(identity)  # on whichever path returns: each branch has its copy
             return k(value)
 
         return self.eval(func.body, env, back)
@@ -498,13 +512,20 @@ class PartialEvaluator:
         env.update({p: Dyn(q) for p, q in zip(func.params, params, strict=True)})
         saved = self.path
         self.path = saved.fork()
-        self.path.stack = (*saved.stack, _identity(value))  # its recursive calls stay calls
+        self.path.enter(_identity(value))  # its recursive calls stay calls
         try:
             body = self.scope(lambda: self.eval(func.body, env, self.residual_result))
         finally:
             self.path = saved
         self.block.bindings.append((name, Function(params, body, _concrete(func.ret_type))))
         return name
+
+
+def _may_fork(value: Expr) -> bool:
+    """Whether evaluating `value` may need the continuation: control flow or a call."""
+    if isinstance(value, Let | If | Match):
+        return True
+    return isinstance(value, Call) and not isinstance(value.op, Op | Constructor)
 
 
 def _captured(func: Function) -> list[Var]:

@@ -9,10 +9,9 @@ with fresh unknowns, so polymorphic globals can be used at different types.
 
 from __future__ import annotations
 
-import gc
 from dataclasses import fields
 
-from ..deep import run_deep
+from ..deep import run_deep, without_gc
 from ..ir.expr import (
     Call,
     Clause,
@@ -56,17 +55,9 @@ def infer_type(target, mod: IRModule | None = None):
 
 
 def _infer(target, mod: IRModule | None):
-    # The pass allocates a few objects per node and frees none; on long programs the cyclic
-    # collector rescanning them all took a third of the time, so it pauses meanwhile.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        if isinstance(target, IRModule):
-            return _infer_module(target)
-        return _infer_expr(target, mod)
-    finally:
-        if collecting:
-            gc.enable()
+    if isinstance(target, IRModule):
+        return without_gc(_infer_module, target)
+    return without_gc(_infer_expr, target, mod)
 
 
 def _infer_module(mod: IRModule) -> IRModule:
