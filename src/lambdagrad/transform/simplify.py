@@ -212,9 +212,10 @@ ZERO_IN_ZERO_OUT = {
 def _zero_through(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
     """``op(..., zeros, ...)`` is zeros of the result type when `op` is linear there."""
     positions = ZERO_IN_ZERO_OUT[call.op.name]
-    zero_arg = any(self.zero(call.args[i]) for i in positions)
-    if zero_arg and _static(ty) and all(self.pure(a) for a in call.args):
-        return make_call("zeros", [], {"shape": ty.shape, "dtype": ty.dtype})
+    zeros = [call.args[i] for i in positions if self.zero(call.args[i])]
+    if zeros and _static(ty) and all(self.pure(a) for a in call.args):
+        same = [z for z in zeros if _same(self.type_of(z), ty)]
+        return same[0] if same else make_call("zeros", [], {"shape": ty.shape, "dtype": ty.dtype})
     return _RULES.get(call.op.name, _no_rule)(self, call, ty)
 
 
