@@ -13,13 +13,10 @@ from .ir.expr import (
     Function,
     GlobalVar,
     Match,
-    Pattern,
-    PatternConstructor,
-    PatternTuple,
-    PatternVar,
     Tuple,
     TupleGetItem,
     Var,
+    map_pattern,
 )
 from .ir.module import IRModule
 from .ir.op import Op
@@ -259,18 +256,11 @@ class _Promote(ExprMutator):
         return new
 
     def visit_match(self, match: Match) -> Expr:
-        clauses = [Clause(self.pattern(c.lhs), self.visit(c.rhs)) for c in match.clauses]
+        clauses = [
+            Clause(map_pattern(c.lhs, self.visit, self.visit), self.visit(c.rhs))
+            for c in match.clauses
+        ]
         return Match(self.visit(match.data), clauses, match.complete)
-
-    def pattern(self, pattern: Pattern) -> Pattern:
-        match pattern:
-            case PatternVar(var=var):
-                return PatternVar(self.visit(var))
-            case PatternConstructor(constructor=ctor, patterns=subs):
-                return PatternConstructor(self.visit(ctor), [self.pattern(p) for p in subs])
-            case PatternTuple(patterns=subs):
-                return PatternTuple([self.pattern(p) for p in subs])
-        return pattern
 
 
 def _promote_module(mod: IRModule) -> tuple[IRModule, _Promote]:

@@ -24,16 +24,13 @@ from ..ir.expr import (
     Let,
     Match,
     Pattern,
-    PatternConstructor,
-    PatternTuple,
-    PatternVar,
-    PatternWildcard,
     RefCreate,
     RefRead,
     RefWrite,
     Tuple,
     TupleGetItem,
     Var,
+    map_pattern,
 )
 from ..ir.op import Op
 from ..ir.types import FuncType, TensorType, Type
@@ -154,16 +151,7 @@ class FunctionTransformer:
         raise GradientError(f"cannot differentiate {type(expr).__name__} {expr}")
 
     def _pattern(self, pattern: Pattern) -> Pattern:
-        match pattern:
-            case PatternVar(var=var):
-                return PatternVar(self.new_var(var))
-            case PatternConstructor(constructor=ctor, patterns=subs):
-                return PatternConstructor(
-                    self.ctx.constructor(ctor), [self._pattern(p) for p in subs]
-                )
-            case PatternTuple(patterns=subs):
-                return PatternTuple([self._pattern(p) for p in subs])
-        return PatternWildcard()
+        return map_pattern(pattern, self.new_var, self.ctx.constructor)
 
     def _let(self, expr: Let) -> Expr:
         chain = []

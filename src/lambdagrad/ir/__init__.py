@@ -23,6 +23,7 @@ from .expr import (
     Tuple,
     TupleGetItem,
     Var,
+    map_pattern,
     pattern_vars,
     to_expr,
 )
@@ -48,7 +49,8 @@ __all__ = [
     "Attrs", "Call", "Clause", "Constant", "Constructor", "Expr", "Function", "GlobalVar",
     "If", "Let", "Match", "Pattern", "PatternConstructor", "PatternTuple", "PatternVar",
     "PatternWildcard", "RefCreate", "RefRead", "RefWrite", "Tuple", "TupleGetItem", "Var",
-    "pattern_vars", "to_expr", "IRModule", "Op", "DTYPES", "FuncType", "GlobalTypeVar",
+    "map_pattern", "pattern_vars", "to_expr", "IRModule", "Op", "DTYPES", "FuncType",
+    "GlobalTypeVar",
     "IncompleteType", "RefType", "TensorType", "TupleType", "Type", "TypeCall", "TypeData",
     "TypeVar", "scalar_type", "ExprMutator", "ExprVisitor", "bound_vars", "free_vars",
     "post_order", "pre_order",

@@ -295,6 +295,25 @@ class Match(Expr):
         object.__setattr__(self, "clauses", tuple(self.clauses))
 
 
+def map_pattern(pattern: Pattern, var_fn, ctor_fn=None) -> Pattern:
+    """`pattern` rebuilt with `var_fn` applied to its variables (and `ctor_fn`, when given, to
+    its constructors); wildcards stay. Passes that copy or rename binders share this.
+
+    >>> p = PatternTuple([PatternVar(Var("a")), PatternWildcard()])
+    >>> [v.name_hint for v in pattern_vars(map_pattern(p, lambda v: Var(v.name_hint + "2")))]
+    ['a2']
+    """
+    match pattern:
+        case PatternVar(var=var):
+            return PatternVar(var_fn(var))
+        case PatternConstructor(constructor=ctor, patterns=subs):
+            new_ctor = ctor_fn(ctor) if ctor_fn is not None else ctor
+            return PatternConstructor(new_ctor, [map_pattern(p, var_fn, ctor_fn) for p in subs])
+        case PatternTuple(patterns=subs):
+            return PatternTuple([map_pattern(p, var_fn, ctor_fn) for p in subs])
+    return pattern
+
+
 def pattern_vars(pattern: Pattern) -> list[Var]:
     """The variables a pattern binds, left to right."""
     found: list[Var] = []

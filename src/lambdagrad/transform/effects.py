@@ -18,12 +18,9 @@ from ..ir.expr import (
     GlobalVar,
     Let,
     Match,
-    Pattern,
-    PatternConstructor,
-    PatternTuple,
-    PatternVar,
     RefWrite,
     Var,
+    map_pattern,
 )
 from ..ir.module import IRModule
 from ..ir.op import Op
@@ -151,17 +148,7 @@ class FreshCopy(ExprMutator):
         return self.renamed.get(id(expr), expr)
 
     def visit_clause(self, clause: Clause) -> Clause:
-        return Clause(self.pattern(clause.lhs), self.visit(clause.rhs))
-
-    def pattern(self, pattern: Pattern) -> Pattern:
-        match pattern:
-            case PatternVar(var=var):
-                return PatternVar(self.visit_var(var))
-            case PatternConstructor(constructor=ctor, patterns=subs):
-                return PatternConstructor(ctor, tuple(self.pattern(p) for p in subs))
-            case PatternTuple(patterns=subs):
-                return PatternTuple(tuple(self.pattern(p) for p in subs))
-        return pattern
+        return Clause(map_pattern(clause.lhs, self.visit_var), self.visit(clause.rhs))
 
 
 def bind_params(func: Function, args: tuple[Expr, ...]) -> Expr:

@@ -45,6 +45,7 @@ from ..ir.expr import (
     Tuple,
     TupleGetItem,
     Var,
+    map_pattern,
     pattern_vars,
 )
 from ..ir.module import IRModule
@@ -606,15 +607,12 @@ def _all_match(patterns, values, bindings: dict) -> bool | None:
 
 def _fresh_pattern(pattern: Pattern, renamed: dict) -> Pattern:
     """`pattern` with new variables (recorded old -> new), so each residual match binds its own."""
-    match pattern:
-        case PatternVar(var=var):
-            renamed[var] = Var(var.name_hint, _concrete(var.type_annotation))
-            return PatternVar(renamed[var])
-        case PatternConstructor(constructor=ctor, patterns=subs):
-            return PatternConstructor(ctor, [_fresh_pattern(p, renamed) for p in subs])
-        case PatternTuple(patterns=subs):
-            return PatternTuple([_fresh_pattern(p, renamed) for p in subs])
-    return pattern
+
+    def fresh(var: Var) -> Var:
+        renamed[var] = Var(var.name_hint, _concrete(var.type_annotation))
+        return renamed[var]
+
+    return map_pattern(pattern, fresh)
 
 
 _VALUE_HANDLERS = {

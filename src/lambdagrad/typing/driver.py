@@ -22,16 +22,13 @@ from ..ir.expr import (
     If,
     Let,
     Match,
-    Pattern,
-    PatternConstructor,
-    PatternTuple,
-    PatternVar,
     RefCreate,
     RefRead,
     RefWrite,
     Tuple,
     TupleGetItem,
     Var,
+    map_pattern,
 )
 from ..ir.module import IRModule
 from ..ir.op import Op
@@ -181,17 +178,7 @@ class _Copier:
         return self.memo[id(value)]
 
     def clause(self, clause: Clause) -> Clause:
-        return Clause(self.pattern(clause.lhs), self.memo[id(clause.rhs)])
-
-    def pattern(self, pattern: Pattern) -> Pattern:
-        match pattern:
-            case PatternVar(var=var):
-                return PatternVar(self.var(var))
-            case PatternConstructor(constructor=ctor, patterns=subs):
-                return PatternConstructor(ctor, tuple(self.pattern(p) for p in subs))
-            case PatternTuple(patterns=subs):
-                return PatternTuple(tuple(self.pattern(p) for p in subs))
-        return pattern
+        return Clause(map_pattern(clause.lhs, self.var), self.memo[id(clause.rhs)])
 
     def var(self, var: Var) -> Var:
         """The copy of a pattern variable (made here when the clause never uses it)."""
