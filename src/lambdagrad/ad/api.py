@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import GradientError
-from ..ir.expr import Call, Expr, Function, GlobalVar, Var
+from ..ir.expr import Call, Expr, Function, GlobalVar, RefRead, Tuple, Var
 from ..ir.module import IRModule
 from ..ir.op import Op
 from ..ir.types import FuncType, TupleType
@@ -130,9 +130,9 @@ def _higher_order(func: Function, mod: IRModule, typed_mod: IRModule, with_cotan
     out = block.bind("result", transformer.visit(func.body), ctx.ad_type(out_type))
     cotangent = Var("cotangent", out_type) if with_cotangent else None
     block.do(code.seed(out, out_type, cotangent))
-    block.do(Call(_read(backprop), ()))
+    block.do(Call(RefRead(backprop), ()))
     grads = [code.gradients(transformer.var_map[p], p.checked_type) for p in func.params]
-    body = block.result(_pair(code.unlift(out, out_type), grads))
+    body = block.result(Tuple([code.unlift(out, out_type), Tuple(grads)]))
     _transform_pending_globals(ctx)
     params = [*func.params, cotangent] if cotangent is not None else list(func.params)
     return Function(params, body, _gradient_type(func))
@@ -143,18 +143,6 @@ def _lifted_param(block: Block, code: StructureCode, param: Var) -> Expr:
     if not code.changes(ty):
         return param
     return block.bind(f"{param.name_hint}_ad", code.lift(param, ty), code.ctx.ad_type(ty))
-
-
-def _read(ref: Expr):
-    from ..ir.expr import RefRead
-
-    return RefRead(ref)
-
-
-def _pair(result: Expr, grads: list[Expr]) -> Expr:
-    from ..ir.expr import Tuple
-
-    return Tuple([result, Tuple(grads)])
 
 
 def _gradient_type(func: Function):

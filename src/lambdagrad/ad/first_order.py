@@ -23,12 +23,12 @@ from ..ir.expr import (
 )
 from ..ir.module import IRModule
 from ..ir.op import Op
-from ..ir.types import TupleType, Type
-from ..ir.visitor import ExprMutator
-from ..ops.gradients import gradient_of, is_non_differentiable
+from ..ir.types import TensorType, TupleType, Type
+from ..ir.visitor import make_lets, replace_node
+from ..ops.gradients import call, gradient_of, is_non_differentiable
 from ..transform.anf import is_checkpoint
 from .adtypes import is_float_tensor
-from .structure import has_float_leaf, op
+from .structure import has_float_leaf
 
 HINT = 'use mode="higher_order", which handles control flow, ADTs, refs and recursion'
 
@@ -48,9 +48,7 @@ def first_order_gradient(func: Function, mod: IRModule, with_cotangent: bool) ->
     sweep = _ReverseSweep(flat.bindings)
     sweep.seed(result, out_type, cotangent)
     grads = sweep.run([p for p in func.params])
-    body: Expr = Tuple([result, Tuple(grads)])
-    for var, value in reversed(flat.bindings + sweep.bindings):
-        body = Let(var, value, body)
+    body = make_lets(flat.bindings + sweep.bindings, Tuple([result, Tuple(grads)]))
     params = [*func.params, cotangent] if cotangent is not None else list(func.params)
     ret = TupleType([out_type, TupleType([p.checked_type for p in func.params])])
     return Function(params, body, ret)
@@ -59,7 +57,7 @@ def first_order_gradient(func: Function, mod: IRModule, with_cotangent: bool) ->
 def _first_order_type(ty: Type) -> bool:
     if isinstance(ty, TupleType):
         return all(_first_order_type(f) for f in ty.fields)
-    return ty is not None and type(ty).__name__ == "TensorType"
+    return isinstance(ty, TensorType)
 
 
 class _Flattener:
@@ -252,7 +250,7 @@ class _ReverseSweep:
         grads = gradient_of(callee)(call, grad)
         for arg, rule in zip(args, grads, strict=True):
             if has_float_leaf(arg.checked_type) and isinstance(arg, Var):
-                expr = _Replace(call, var).visit(rule)
+                expr = replace_node(rule, call, var)
                 ty = arg.checked_type
                 self.contribute(arg, self.emit(f"grad_{arg.name_hint}", expr, ty), ty)
 
@@ -263,22 +261,16 @@ def _add(a: Expr, b: Expr, ty: Type) -> Expr:
         return Tuple(
             [_add(TupleGetItem(a, i), TupleGetItem(b, i), f) for i, f in enumerate(ty.fields)]
         )
-    return op("add", a, b) if is_float_tensor(ty) else a
+    return call("add", a, b) if is_float_tensor(ty) else a
 
 
 def _ones(value: Expr, ty: Type) -> Expr:
     if isinstance(ty, TupleType):
         return Tuple([_ones(TupleGetItem(value, i), f) for i, f in enumerate(ty.fields)])
-    return op("ones_like", value) if is_float_tensor(ty) else op("zeros_like", value)
+    return call("ones_like", value) if is_float_tensor(ty) else call("zeros_like", value)
 
 
 def _zeros(value: Expr, ty: Type) -> Expr:
     if isinstance(ty, TupleType):
         return Tuple([_zeros(TupleGetItem(value, i), f) for i, f in enumerate(ty.fields)])
-    return op("zeros_like", value)
-
-
-class _Replace(ExprMutator):
-    def __init__(self, node: Expr, replacement: Expr):
-        super().__init__()
-        self.memo[id(node)] = replacement
+    return call("zeros_like", value)

@@ -34,8 +34,9 @@ from ..ir.expr import (
 )
 from ..ir.op import Op
 from ..ir.types import FuncType, TensorType, Type
-from ..ir.visitor import ExprMutator
-from ..ops.gradients import gradient_of, is_non_differentiable
+from ..ir.visitor import Block as LetBlock
+from ..ir.visitor import make_lets, replace_node
+from ..ops.gradients import call, gradient_of, is_non_differentiable
 from .adtypes import BACKPROP_TYPE, UNIT, is_float_tensor
 from .context import ADContext
 from .structure import accumulate, has_float_leaf, lift, primal, read_gradient
@@ -43,33 +44,20 @@ from .structure import accumulate, has_float_leaf, lift, primal, read_gradient
 CHECKPOINT = "annotation.checkpoint"
 
 
-def op(name: str, *args: Expr, **attrs) -> Call:
-    """A call of op `name` (attributes as given, no validation: they come from the program)."""
-    return Call(Op.get(name), args, attrs)
+class Block(LetBlock):
+    """A let-chain of AD output: typed bindings and effects, then a result."""
 
-
-class Block:
-    """A let-chain under construction: bindings in order, then a result."""
-
-    def __init__(self):
-        self.bindings: list[tuple[Var, Expr]] = []
-
-    def bind(self, name: str, value: Expr, ty: Type | None = None) -> Var:
-        """Bind `value` to a fresh variable (atoms are returned as they are)."""
+    def bind(self, name: str, value: Expr, ty: Type | None = None) -> Expr:
+        """Bind `value` to a fresh typed variable (atoms are returned as they are)."""
         if isinstance(value, Var | Constant | GlobalVar):
             return value
-        var = Var(name, ty, checked_type=ty)
-        self.bindings.append((var, value))
-        return var
+        return self.emit(name, value, ty, checked_type=ty)
 
     def do(self, effect: Expr) -> None:
         """Evaluate `effect` for its side effect."""
-        self.bindings.append((Var("_", UNIT), effect))
+        self.emit("_", effect, UNIT)
 
-    def result(self, body: Expr) -> Expr:
-        for var, value in reversed(self.bindings):
-            body = Let(var, value, body)
-        return body
+    result = LetBlock.close
 
 
 def new_backprop() -> RefCreate:
@@ -159,10 +147,7 @@ class FunctionTransformer:
             var = self.new_var(expr.var)  # before the value: a let-bound closure may recurse
             chain.append((var, self.visit(expr.value)))
             expr = expr.body
-        body = self.visit(expr)
-        for var, value in reversed(chain):
-            body = Let(var, value, body)
-        return body
+        return make_lets(chain, self.visit(expr))
 
     def function(self, func: Function) -> Function:
         """A closure's AD version: parameters rewritten, plus the caller's backpropagator."""
@@ -185,7 +170,7 @@ class FunctionTransformer:
             const.checked_type or TensorType(const.data.shape, const.data.dtype.name)
         ):
             return const
-        return Tuple([const, RefCreate(op("zeros_like", const))])
+        return Tuple([const, RefCreate(call("zeros_like", const))])
 
     def _call(self, call: Call) -> Expr:
         callee = call.op
@@ -280,20 +265,12 @@ class OpCallTransformer:
             count = f"{len(grads)} values for {len(plain)} arguments"
             raise GradientError(f"the gradient of {self.op.name} returned {count}")
         for i in differentiable:
-            rule = _ReplaceNode(orig_call, value).visit(grads[i])
+            rule = replace_node(grads[i], orig_call, value)
             g = tape.bind(f"grad_{_name(self.call.args[i])}", rule, self.arg_types[i])
             effect = accumulate(ad_args[i], g, self.arg_types[i])
             if effect is not None:
                 tape.do(effect)
         return tape
-
-
-class _ReplaceNode(ExprMutator):
-    """Replaces one node object (the original call) by an expression (its forward value)."""
-
-    def __init__(self, node: Expr, replacement: Expr):
-        super().__init__()
-        self.memo[id(node)] = replacement
 
 
 def _name(expr: Expr) -> str:

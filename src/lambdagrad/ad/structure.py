@@ -25,15 +25,12 @@ from ..ir.expr import (
     TupleGetItem,
     Var,
 )
-from ..ir.op import Op
 from ..ir.types import FuncType, RefType, TensorType, TupleType, Type, TypeCall, TypeVar
+from ..ir.visitor import make_lets
+from ..ops.gradients import call
 from ..typing.unify import substitute
 from .adtypes import UNIT, is_float_tensor
 from .context import ADContext
-
-
-def op(name: str, *args: Expr) -> Call:
-    return Call(Op.get(name), args)
 
 
 def has_float_leaf(ty: Type) -> bool:
@@ -55,7 +52,7 @@ def primal(e: Expr, ty: Type) -> Expr:
 def lift(e: Expr, ty: Type) -> Expr:
     """Plain value `e` paired with fresh zero gradient refs (tensors and tuples)."""
     if is_float_tensor(ty):
-        return Tuple([e, RefCreate(op("zeros_like", e))])
+        return Tuple([e, RefCreate(call("zeros_like", e))])
     if isinstance(ty, TupleType) and has_float_leaf(ty):
         return Tuple([lift(TupleGetItem(e, i), f) for i, f in enumerate(ty.fields)])
     return e
@@ -67,14 +64,14 @@ def read_gradient(e: Expr, ty: Type) -> Expr:
         return RefRead(TupleGetItem(e, 1))
     if isinstance(ty, TupleType):
         return Tuple([read_gradient(TupleGetItem(e, i), f) for i, f in enumerate(ty.fields)])
-    return op("zeros_like", e)
+    return call("zeros_like", e)
 
 
 def accumulate(e: Expr, grad: Expr, ty: Type) -> Expr | None:
     """Add `grad` into the gradient refs of AD value `e`; None when `ty` has no float leaf."""
     if is_float_tensor(ty):
         ref = TupleGetItem(e, 1)
-        return RefWrite(ref, op("add", RefRead(ref), grad))
+        return RefWrite(ref, call("add", RefRead(ref), grad))
     if not (isinstance(ty, TupleType) and has_float_leaf(ty)):
         return None
     steps = [
@@ -85,16 +82,7 @@ def accumulate(e: Expr, grad: Expr, ty: Type) -> Expr | None:
 
 def sequence(effects: list[Expr]) -> Expr:
     """Evaluate `effects` in order; the unit value."""
-    body: Expr = Tuple(())
-    for effect in reversed(effects):
-        body = _then(effect, body)
-    return body
-
-
-def _then(effect: Expr, body: Expr) -> Expr:
-    from ..ir.expr import Let
-
-    return Let(Var("_", UNIT), effect, body)
+    return make_lets([(Var("_", UNIT), effect) for effect in effects], Tuple(()))
 
 
 class StructureCode:
@@ -136,7 +124,7 @@ class StructureCode:
             return Tuple([self.gradients(TupleGetItem(e, i), f) for i, f in enumerate(ty.fields)])
         if is_float_tensor(ty):
             return RefRead(TupleGetItem(e, 1))
-        return op("zeros_like", e)
+        return call("zeros_like", e)
 
     def seed(self, e: Expr, ty: Type, cotangent: Expr | None) -> Expr:
         """Add `cotangent` (ones when None) to the gradient refs of every leaf of `e`."""
@@ -146,7 +134,7 @@ class StructureCode:
         if isinstance(ty, TupleType):
             return sequence([self._seed_field(e, ty, cotangent, i) for i in range(len(ty.fields))])
         if is_float_tensor(ty):
-            grad = cotangent if cotangent is not None else op("ones_like", TupleGetItem(e, 0))
+            grad = cotangent if cotangent is not None else call("ones_like", TupleGetItem(e, 0))
             return accumulate(e, grad, ty)
         return Tuple(())
 

@@ -226,7 +226,7 @@ class ExprMutator:
                 result = Let(var, value, result, span=let.span)
             else:
                 result = let
-            self.memo[id(let)] = result
+            self.memo[id(let)] = result  # every Let of the chain, not only the head
         return result
 
     def visit_if(self, expr: If) -> Expr:
@@ -279,7 +279,65 @@ def _snake(name: str) -> str:
 _METHOD = {
     cls: _snake(cls.__name__)
     for cls in (
-        Var, GlobalVar, Constant, Tuple, TupleGetItem, Function, Call, Let, If,
-        RefCreate, RefRead, RefWrite, Constructor, Match, Op,
+        Var,
+        GlobalVar,
+        Constant,
+        Tuple,
+        TupleGetItem,
+        Function,
+        Call,
+        Let,
+        If,
+        RefCreate,
+        RefRead,
+        RefWrite,
+        Constructor,
+        Match,
+        Op,
     )
 }
+
+
+def make_lets(bindings, body: Expr) -> Expr:
+    """``let v0 = e0; let v1 = e1; ...; body`` from (var, value) pairs, without recursion."""
+    for var, value in reversed(bindings):
+        body = Let(var, value, body)
+    return body
+
+
+def rebuild_lets(kept: list[tuple[Let, Expr]], body: Expr) -> Expr:
+    """Rebuild the kept Let nodes, each with its new value, around `body`.
+
+    A Let whose value and body are unchanged is reused, so unchanged chains keep identity.
+    """
+    for let, value in reversed(kept):
+        unchanged = value is let.value and body is let.body
+        body = let if unchanged else Let(let.var, value, body, span=let.span)
+    return body
+
+
+class Block:
+    """A let-chain under construction: bindings in order, closed around a result."""
+
+    def __init__(self):
+        self.bindings: list[tuple[Var, Expr]] = []
+
+    def emit(self, name: str, value: Expr, annotation=None, checked_type=None) -> Var:
+        """Bind `value` to a new variable and return it."""
+        var = Var(name, annotation, checked_type=checked_type)
+        self.bindings.append((var, value))
+        return var
+
+    def close(self, body: Expr) -> Expr:
+        return make_lets(self.bindings, body)
+
+
+class _Replace(ExprMutator):
+    def __init__(self, node: Expr, replacement: Expr):
+        super().__init__()
+        self.memo[id(node)] = replacement
+
+
+def replace_node(expr: Expr, node: Expr, replacement: Expr) -> Expr:
+    """`expr` with the node object `node` (wherever it occurs) replaced by `replacement`."""
+    return _Replace(node, replacement).visit(expr)

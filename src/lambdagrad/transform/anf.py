@@ -31,7 +31,15 @@ from ..ir.expr import (
 )
 from ..ir.module import IRModule
 from ..ir.op import Op
-from ..ir.visitor import ExprMutator, children, free_vars, let_chain, pre_order
+from ..ir.visitor import (
+    ExprMutator,
+    children,
+    free_vars,
+    let_chain,
+    make_lets,
+    pre_order,
+    rebuild_lets,
+)
 
 ATOMS = (Var, GlobalVar, Constant, Op, Constructor)
 CHECKPOINT = "annotation.checkpoint"
@@ -130,10 +138,7 @@ class _Normalizer:
     def _scope_body(self, expr: Expr, scope: _Scope) -> Expr:
         """Normalize `expr` as the whole body of `scope`: its bindings, then its result."""
         result = self._atom(expr, scope)
-        body = result
-        for var, value in reversed(scope.bindings):
-            body = Let(var, value, body)
-        return body
+        return make_lets(scope.bindings, result)
 
     def _atom(self, expr: Expr, scope: _Scope) -> Expr:
         """An atom standing for `expr`, binding it (and its parts) where they belong."""
@@ -170,6 +175,7 @@ class _Normalizer:
 
     def _rebuild(self, expr: Expr, scope: _Scope) -> Expr:
         """`expr` with atoms for its evaluated children and normalized inner scopes."""
+
         def atom(child: Expr) -> Expr:
             return self._atom(child, scope)
 
@@ -267,10 +273,7 @@ class _Nester(ExprMutator):
                 self.memo[id(let.var)] = value  # later uses of the var see the value itself
             else:
                 kept.append((let, value))
-        result = self.visit(body)
-        for let, value in reversed(kept):
-            result = Let(let.var, value, result, span=let.span)
-        return result
+        return rebuild_lets(kept, self.visit(body))
 
     def _movable(self, var: Var, value: Expr) -> bool:
         pure = isinstance(value, Tuple | TupleGetItem) or (

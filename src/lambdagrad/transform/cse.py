@@ -25,7 +25,7 @@ from ..ir.expr import (
     Var,
 )
 from ..ir.op import Op
-from ..ir.visitor import ExprMutator
+from ..ir.visitor import ExprMutator, rebuild_lets
 from .anf import to_anf
 from .effects import map_functions
 
@@ -65,10 +65,7 @@ class _Merger(ExprMutator):
         result = self.visit(expr)
         for key in added:
             del self.available[key]
-        for let, value in reversed(kept):
-            unchanged = value is let.value and result is let.body
-            result = let if unchanged else Let(let.var, value, result, span=let.span)
-        return result
+        return rebuild_lets(kept, result)
 
     def merged(self, var: Var, value: Expr, added: list[tuple]) -> bool:
         """Whether `var` can be replaced by an earlier variable (or an alias) from now on."""

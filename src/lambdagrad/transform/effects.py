@@ -24,7 +24,7 @@ from ..ir.expr import (
 )
 from ..ir.module import IRModule
 from ..ir.op import Op
-from ..ir.visitor import ExprMutator, bound_vars, children, post_order
+from ..ir.visitor import ExprMutator, bound_vars, children, make_lets, post_order
 
 ATOMS = (Var, GlobalVar, Constant, Op, Constructor)
 
@@ -154,11 +154,7 @@ class FreshCopy(ExprMutator):
 def bind_params(func: Function, args: tuple[Expr, ...]) -> Expr:
     """The body of a fresh copy of `func` under ``let %param = arg;`` for each argument."""
     copy = FreshCopy(func).run()
-    body = copy.body
-    for param, arg in reversed(list(zip(copy.params, args, strict=True))):
-        body = Let(param, arg, body)
-    return body
-
+    return make_lets(list(zip(copy.params, args, strict=True)), copy.body)
 
 
 def _fresh(var: Var) -> Var:

@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import Error
 from ..ir.expr import Call, Constant, Expr, If, Let, Tuple, TupleGetItem, Var
 from ..ir.op import Op
-from ..ir.visitor import ExprMutator, let_chain
+from ..ir.visitor import ExprMutator, let_chain, rebuild_lets
 from ..ops.registry import op_def
 from .anf import is_checkpoint
 from .effects import map_functions
@@ -61,11 +61,7 @@ class _Folder(ExprMutator):
                 self.known[id(let.var)] = value  # substituted into every use
             else:
                 kept.append((let, value))
-        result = self.visit(body)
-        for let, value in reversed(kept):
-            unchanged = value is let.value and result is let.body
-            result = let if unchanged else Let(let.var, value, result, span=let.span)
-        return result
+        return rebuild_lets(kept, self.visit(body))
 
     def visit_call(self, expr: Call) -> Expr:
         call = super().visit_call(expr)

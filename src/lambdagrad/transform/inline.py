@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ..ir.expr import Call, Expr, Function, GlobalVar, Let, Var
 from ..ir.module import IRModule
-from ..ir.visitor import ExprMutator, free_vars, post_order
+from ..ir.visitor import ExprMutator, free_vars, post_order, rebuild_lets
 from .effects import bind_params, map_functions, node_size, use_counts
 
 MAX_SIZE = 12
@@ -84,12 +84,9 @@ class _Inliner(ExprMutator):
             lets.append((expr, self.binding(expr)))
             expr = expr.body
         result = self.visit(expr)
-        for let, value in reversed(lets):
-            if self.fully_inlined(let.var):
-                continue  # every use was a call, now inlined: the closure is never built
-            unchanged = value is let.value and result is let.body
-            result = let if unchanged else Let(let.var, value, result, span=let.span)
-        return result
+        # a binding every use of which was a call, now inlined, is dropped: never built
+        kept = [(let, value) for let, value in lets if not self.fully_inlined(let.var)]
+        return rebuild_lets(kept, result)
 
     def binding(self, let: Let) -> Expr:
         """The rewritten value of `let`, remembering it when it is an inlinable function."""

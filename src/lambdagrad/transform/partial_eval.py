@@ -51,7 +51,7 @@ from ..ir.expr import (
 from ..ir.module import IRModule
 from ..ir.op import Op
 from ..ir.types import IncompleteType, TypeVar
-from ..ir.visitor import children
+from ..ir.visitor import Block, children
 from ..ops.registry import op_def
 from ..typing.unify import type_children
 from .anf import to_anf
@@ -137,23 +137,6 @@ class Path:
 
     def leave(self, identity) -> None:
         self.active[identity] -= 1
-
-
-class Block:
-    """The residual bindings of one straight-line stretch of output."""
-
-    def __init__(self):
-        self.bindings: list[tuple[Var, Expr]] = []
-
-    def emit(self, name: str, value: Expr, checked_type=None) -> Var:
-        var = Var(name, checked_type=checked_type)
-        self.bindings.append((var, value))
-        return var
-
-    def close(self, body: Expr) -> Expr:
-        for var, value in reversed(self.bindings):
-            body = Let(var, value, body)
-        return body
 
 
 Continuation = Callable[[PValue], Expr]
@@ -278,7 +261,9 @@ class PartialEvaluator:
         if isinstance(value, STuple):
             return value.fields[expr.index]
         atom = self.residualize(value)
-        return Dyn(self.block.emit("proj", TupleGetItem(atom, expr.index), expr.checked_type))
+        return Dyn(
+            self.block.emit("proj", TupleGetItem(atom, expr.index), checked_type=expr.checked_type)
+        )
 
     def v_call(self, expr: Call, env: dict) -> PValue:
         args = [self.value(a, env) for a in expr.args]
@@ -289,7 +274,9 @@ class PartialEvaluator:
             return folded
         atoms = [self.residualize(a) for a in args]
         call = Call(expr.op, atoms, expr.attrs, checked_type=expr.checked_type)
-        return Dyn(self.block.emit(expr.op.name.split(".")[-1], call, expr.checked_type))
+        return Dyn(
+            self.block.emit(expr.op.name.split(".")[-1], call, checked_type=expr.checked_type)
+        )
 
     def fold(self, expr: Call, args: list) -> PValue | None:
         """An op on known small constants, computed now."""
@@ -319,7 +306,7 @@ class PartialEvaluator:
             if state.value is not None:
                 return state.value
         atom = self.residualize(ref)
-        return Dyn(self.block.emit("read", RefRead(atom), expr.checked_type))
+        return Dyn(self.block.emit("read", RefRead(atom), checked_type=expr.checked_type))
 
     def v_ref_write(self, expr: RefWrite, env: dict) -> PValue:
         ref, value = self.value(expr.ref, env), self.value(expr.value, env)
@@ -375,7 +362,7 @@ class PartialEvaluator:
         """A call the evaluator does not unfold: residualize it; it may touch escaped refs."""
         atoms = [self.residualize(a) for a in args]
         target = self.residualize(callee)
-        result = self.block.emit("call", Call(target, atoms), expr.checked_type)
+        result = self.block.emit("call", Call(target, atoms), checked_type=expr.checked_type)
         self.forget_escaped_cells()
         return Dyn(result)
 
@@ -414,7 +401,7 @@ class PartialEvaluator:
     def after_branches(self, residual: Expr, specialized: bool, ty, k: Continuation) -> Expr:
         if specialized:
             return residual  # the continuation is already inside every branch
-        joined = self.block.emit("joined", residual, ty)
+        joined = self.block.emit("joined", residual, checked_type=ty)
         return k(Dyn(joined))
 
     def arm(self, body: Expr, env: dict, k: Continuation) -> Expr:
