@@ -19,7 +19,7 @@ from ..ir.expr import Call, Constant, Expr, GlobalVar, Let, Tuple, TupleGetItem,
 from ..ir.module import IRModule
 from ..ir.op import Op
 from ..ir.types import TensorType, Type
-from ..ir.visitor import ExprMutator, let_chain
+from ..ir.visitor import ExprMutator, let_chain, rebuild_lets
 from ..ops.registry import make_call
 from ..typing import infer_type
 from .effects import ATOMS, Purity, map_functions
@@ -108,11 +108,7 @@ class _Simplifier(ExprMutator):
                 continue
             self.defs[id(let.var)] = value
             kept.append((let, value))
-        result = self.visit(body)
-        for let, value in reversed(kept):
-            unchanged = value is let.value and result is let.body
-            result = let if unchanged else Let(let.var, value, result, span=let.span)
-        return result
+        return rebuild_lets(kept, self.visit(body))
 
     def visit_tuple_get_item(self, expr: TupleGetItem) -> Expr:
         item = super().visit_tuple_get_item(expr)
@@ -214,9 +210,20 @@ def _zero_through(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
     positions = ZERO_IN_ZERO_OUT[call.op.name]
     zeros = [call.args[i] for i in positions if self.zero(call.args[i])]
     if zeros and _static(ty) and all(self.pure(a) for a in call.args):
-        same = [z for z in zeros if _same(self.type_of(z), ty)]
-        return same[0] if same else make_call("zeros", [], {"shape": ty.shape, "dtype": ty.dtype})
+        return _zeros_of(self, ty, zeros, call.args)
     return _RULES.get(call.op.name, _no_rule)(self, call, ty)
+
+
+def _zeros_of(self: _Simplifier, ty: Type, zeros: list, args) -> Expr:
+    """Zeros of type `ty`, spelled as a gradient would spell them: a zero argument of that
+    type itself, else ``zeros_like`` of an argument of that type, else ``zeros(shape)``."""
+    for zero in zeros:
+        if _same(self.type_of(zero), ty):
+            return zero
+    for arg in args:
+        if _same(self.type_of(arg), ty):
+            return make_call("zeros_like", [arg])
+    return make_call("zeros", [], {"shape": ty.shape, "dtype": ty.dtype})
 
 
 def _no_rule(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
@@ -235,6 +242,8 @@ def _as_result(self: _Simplifier, x: Expr, ty: Type) -> Expr | None:
 
 def _add(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
     x, y = call.args
+    if isinstance(self.resolve(y), Constant) and self.zero(x) and self.zero(y):
+        x, y = y, x  # of two zeros keep the constant one: it costs no op
     if self.zero(y) and self.pure(y):
         return _as_result(self, x, ty)
     if self.zero(x) and self.pure(x):
