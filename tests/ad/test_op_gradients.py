@@ -281,3 +281,10 @@ def test_gradients_only_use_ops_with_gradients():
         used = lg.analysis.count_ops(grad)
         lacking = [name for name in used if lg.ops.op_def(name).gradient is None]
         assert not lacking, (case.name, lacking)
+
+
+def test_a_gradient_that_needs_static_shapes_says_so():
+    x, i = lg.var("x", shape=(None, 3)), lg.var("i", shape=(2,), dtype="int32")
+    f = lg.Function([x, i], lg.op.sum(lg.op.take(x, i, axis=0)))
+    with pytest.raises(lg.GradientError, match="the gradient of take needs known shapes"):
+        lg.transform.gradient(f, mode="first_order")

@@ -21,10 +21,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..errors import GradientError
 from ..ir.expr import Call, Expr
 from ..ir.types import TensorType, Type
-from .gradients import call, register_gradient, scalar, tensor_type, zeros_like_value
+from .gradients import call, known_shape, register_gradient, scalar, zeros_like_value
 from .registry import AttrSpec, OpTypeError, register_op
 from .relations import fmt_shape, need_dtype, same_dtype, tensor
 
@@ -357,14 +356,6 @@ class ConvShapes(NamedTuple):
     data: tuple
     out: tuple
     kernel: tuple
-
-
-def known_shape(expr: Expr) -> tuple[int, ...]:
-    """The static shape of a typed expression (window gradients need it)."""
-    shape = tensor_type(expr).shape
-    if None in shape:
-        raise GradientError(f"the gradient of a window op needs known shapes, got {expr}")
-    return shape
 
 
 def sides(attrs) -> tuple:

@@ -84,6 +84,14 @@ def tensor_type(expr: Expr) -> TensorType:
     return ty
 
 
+def known_shape(expr: Expr, what: str = "this gradient") -> tuple[int, ...]:
+    """The static shape of a typed argument; GradientError when a dimension is unknown."""
+    shape = tensor_type(expr).shape
+    if None in shape:
+        raise GradientError(f"{what} needs known shapes, got {expr} of type {expr.checked_type}")
+    return shape
+
+
 def scalar(value: float, like: Expr) -> Constant:
     """A scalar constant with the dtype of `like` (an argument of the original call)."""
     return Constant(np.array(value, dtype=tensor_type(like).dtype))

@@ -12,7 +12,15 @@ import numpy as np
 
 from ..ir.expr import Call, Expr
 from ..ir.types import TensorType, Type
-from .gradients import call, collapse, register_gradient, scalar, tensor_type, zeros_like_value
+from .gradients import (
+    call,
+    collapse,
+    known_shape,
+    register_gradient,
+    scalar,
+    tensor_type,
+    zeros_like_value,
+)
 from .registry import AttrSpec, OpTypeError, register_op
 from .relations import broadcasts_to, fmt_shape, need_dtype, norm_axis, same_dtype, size, tensor
 
@@ -243,7 +251,7 @@ def take_grad(orig_call: Call, out_grad: Expr) -> list:
     """``dx = scatter_add(0, i', g)`` along the axis (x flattened for axis None), where i' are
     the indices as the mode resolves them, broadcast over the other axes; ``di = 0``."""
     data, indices = orig_call.args
-    shape, axis = tensor_type(data).shape, orig_call.attrs.axis
+    shape, axis = known_shape(data, "the gradient of take"), orig_call.attrs.axis
     if axis is None:
         flat = spread_taken(orig_call, out_grad, (size(shape),), 0)
         return [call("reshape", flat, newshape=shape), zeros_like_value(indices)]

@@ -7,13 +7,13 @@ import math
 
 import numpy as np
 
-from ..errors import GradientError
 from ..ir.expr import Call, Expr, Tuple, TupleGetItem, Var
 from ..ir.types import TensorType, TupleType, Type
 from .gradients import (
     call,
     collapse,
     decomposed,
+    known_shape,
     non_differentiable,
     register_gradient,
     tensor_type,
@@ -360,18 +360,11 @@ def _transpose_grad(c: Call, g: Expr) -> list:
     return [call("transpose", g, axes=inverse)]
 
 
-def _static_dims(c: Call, arg: Expr) -> tuple[int, ...]:
-    shape = tensor_type(arg).shape
-    if any(d is None for d in shape):
-        raise GradientError(f"{c.op.name}: the gradient needs known input shapes, got {shape}")
-    return shape
-
-
 def _concatenate_grad(c: Call, g: Expr) -> list:
     """Split g where the inputs were joined."""
     fields = c.args[0].checked_type.fields
     axis = c.attrs.axis % fields[0].ndim
-    sizes = [_static_dims(c, _typed(f))[axis] for f in fields]
+    sizes = [known_shape(_typed(f), f"the gradient of {c.op.name}")[axis] for f in fields]
     bounds = list(itertools.accumulate(sizes))[:-1]
     return [call("split", g, indices_or_sections=bounds, axis=axis)]
 
@@ -395,7 +388,7 @@ def _split_grad(c: Call, g: Expr) -> list:
 def _repeat_grad(c: Call, g: Expr) -> list:
     """Sum each run of copies: view g as (..., n, repeats, ...) and sum the repeats."""
     x = c.args[0]
-    dims = _static_dims(c, x)
+    dims = known_shape(x, f"the gradient of {c.op.name}")
     axis = c.attrs.axis % len(dims)
     runs = (*dims[:axis], dims[axis], c.attrs.repeats, *dims[axis + 1 :])
     return [call("sum", call("reshape", g, newshape=runs), axis=[axis + 1])]
@@ -404,7 +397,7 @@ def _repeat_grad(c: Call, g: Expr) -> list:
 def _tile_grad(c: Call, g: Expr) -> list:
     """Sum the tiles: view g as (reps0, d0, reps1, d1, ...) and sum the reps axes."""
     x = c.args[0]
-    dims = _static_dims(c, x)
+    dims = known_shape(x, f"the gradient of {c.op.name}")
     reps = tuple(c.attrs.reps)
     rank = max(len(dims), len(reps))
     dims, reps = (1,) * (rank - len(dims)) + dims, (1,) * (rank - len(reps)) + reps
@@ -427,7 +420,7 @@ def _pad_grad(c: Call, g: Expr) -> list:
     """Constant padding: slice the interior; edge and reflect: by decomposition."""
     if c.attrs.pad_mode != "constant":
         return _padding_by_slices(c, g)
-    dims = _static_dims(c, c.args[0])
+    dims = known_shape(c.args[0], f"the gradient of {c.op.name}")
     begin = [before for before, _ in c.attrs.pad_width]
     end = [b + d for b, d in zip(begin, dims, strict=True)]
     return [call("strided_slice", g, begin=begin, end=end)]
