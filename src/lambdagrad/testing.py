@@ -106,8 +106,9 @@ class _Checker:
         self.elementwise, self.directions, self.rng = elementwise, directions, rng
 
     def check(self, func: Function, grad_func: Function, values: list) -> None:
-        run = create_executor(mod=self.mod).evaluate(func)
-        _, grads = create_executor(mod=self.mod).evaluate(grad_func)(*values)
+        executor = create_executor(mod=self.mod)
+        run = executor.evaluate(func)
+        _, grads = executor.evaluate(grad_func)(*values)
 
         def objective(*args) -> float:
             return _leaf_sum(run(*args))

@@ -31,6 +31,7 @@ class Executor:
 
     def __init__(self, mod: IRModule | None = None):
         self.mod = mod.copy() if mod is not None else IRModule()
+        self._typed_mod: IRModule | None = None  # the private copy never changes: infer once
 
     def evaluate(self, expr: Expr | None = None):
         """The value of `expr` (default: the module's ``@main``).
@@ -40,7 +41,9 @@ class Executor:
         """
         # A-normal form first: a node shared by several parents (graph form) is computed
         # once, as Relay's graph bindings mean and as the optimizer assumes.
-        typed_mod = infer_type(_computed_once(self.mod))
+        if self._typed_mod is None:
+            self._typed_mod = infer_type(_computed_once(self.mod))
+        typed_mod = self._typed_mod
         if expr is None:
             expr = typed_mod.get_global_var("main")
         if not isinstance(expr, GlobalVar):

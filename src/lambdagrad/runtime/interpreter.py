@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..deep import run_deep
 from ..errors import Error, EvaluationError
 from ..ir.expr import (
     Call,
@@ -68,8 +69,6 @@ class Closure:
         return env
 
     def __call__(self, *args):
-        from ..deep import run_deep
-
         params = self.func.params
         if len(args) != len(params):
             raise EvaluationError(f"{self.name} takes {len(params)} argument(s), got {len(args)}")

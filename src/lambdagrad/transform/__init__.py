@@ -12,7 +12,17 @@ from .pipeline import PIPELINE, optimize
 from .simplify import simplify
 
 __all__ = [
-    "PIPELINE", "dead_code_elimination", "eliminate_common_subexpr", "fold_constant",
-    "from_anf", "gradient", "infer_type", "inline", "optimize", "partial_evaluate", "simplify",
-    "to_anf", "vjp",
+    "PIPELINE",
+    "dead_code_elimination",
+    "eliminate_common_subexpr",
+    "fold_constant",
+    "from_anf",
+    "gradient",
+    "infer_type",
+    "inline",
+    "optimize",
+    "partial_evaluate",
+    "simplify",
+    "to_anf",
+    "vjp",
 ]
