@@ -103,3 +103,12 @@ def test_run_with_a_bad_argument_is_a_located_error(tmp_path, capsys):
     assert "argument 0 (%x)" in capsys.readouterr().err
     assert main(["run", str(program), "--arg", "y=1"]) == 1
     assert "NAME one of ['x']" in capsys.readouterr().err
+
+
+def test_grad_no_optimize_prints_the_raw_higher_order_program(capsys):
+    assert main(["grad", str(EXAMPLES / "mlp.rly")]) == 0
+    optimized = capsys.readouterr().out
+    assert main(["grad", str(EXAMPLES / "mlp.rly"), "--no-optimize"]) == 0
+    raw = capsys.readouterr().out
+    assert "ref(" in raw and "ref_write" in raw
+    assert "ref(" not in optimized
