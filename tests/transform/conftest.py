@@ -1,4 +1,4 @@
-"""Make the random program generator (`program_gen`) importable by the tests beside it."""
+"""Make the shared test modules here (`program_gen`, `same_values`) importable by the tests."""
 
 import sys
 from pathlib import Path
