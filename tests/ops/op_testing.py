@@ -55,3 +55,18 @@ def run_op(name, inputs, **attrs):
     result = lg.create_executor().evaluate(func)(*inputs)
     check_value(result, ret_type)
     return result
+
+
+def case_id(case):
+    """A readable test id for a table row ``(name, inputs, attrs, reference)``."""
+    name, inputs, attrs, _ = case
+    shapes = ",".join(
+        "tuple" if isinstance(x, tuple) else f"{x.dtype}{list(x.shape)}" for x in inputs
+    )
+    return f"{name}({shapes}){attrs or ''}"
+
+
+def check_case(case):
+    """Run a table row's op on its inputs and compare with the row's numpy reference."""
+    name, inputs, attrs, reference = case
+    assert_close(run_op(name, inputs, **attrs), reference(*inputs))

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from op_testing import assert_close, run_op
+from op_testing import case_id, check_case
 
 RNG = np.random.default_rng(1)
 NUMERIC = ["float16", "float32", "float64", "int32", "int64"]
@@ -334,15 +334,6 @@ CASES = [
 ]
 
 
-def case_id(case):
-    name, inputs, attrs, _ = case
-    shapes = ",".join(
-        "tuple" if isinstance(x, tuple) else f"{x.dtype}{list(x.shape)}" for x in inputs
-    )
-    return f"{name}({shapes}){attrs or ''}"
-
-
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_data_op_against_numpy(case):
-    name, inputs, attrs, reference = case
-    assert_close(run_op(name, inputs, **attrs), reference(*inputs))
+    check_case(case)

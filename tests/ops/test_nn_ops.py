@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from op_testing import assert_close, run_op
+from op_testing import case_id, check_case, run_op
 
 import lambdagrad as lg
 
@@ -266,15 +266,9 @@ CASES = [
 ]
 
 
-def case_id(case):
-    name, inputs, attrs, _ = case
-    return f"{name}({','.join(f'{x.dtype}{list(x.shape)}' for x in inputs)}){attrs or ''}"
-
-
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_nn_op_against_numpy(case):
-    name, inputs, attrs, reference = case
-    assert_close(run_op(name, inputs, **attrs), reference(*inputs))
+    check_case(case)
 
 
 @pytest.mark.parametrize("rate", [0.0, 0.25, 0.9])

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GradientError
 from ..ir.expr import Call, Expr, Tuple
 from ..ir.types import TensorType, TupleType, Type
 from .gradients import (
     call,
     collapse,
     decomposed,
+    known_shape,
     register_gradient,
     scalar,
     tensor_type,
@@ -329,15 +329,12 @@ def _log_softmax_grad(c: Call, g: Expr) -> list:
 
 
 def _batch(c: Call) -> Expr:
+    """The batch size (dimension 0 of the prediction) as a scalar; only it must be known."""
     pred = c.args[0]
-    return scalar(float(_dim(c, pred, 0)), pred)
-
-
-def _dim(c: Call, arg: Expr, axis: int) -> int:
-    size = tensor_type(arg).shape[axis]
+    size = tensor_type(pred).shape[0]
     if size is None:
-        raise GradientError(f"{c.op.name}: the gradient needs dimension {axis} to be known")
-    return size
+        known_shape(pred, f"the gradient of {c.op.name} (batch size, dimension 0)")  # raises
+    return scalar(float(size), pred)
 
 
 def _cross_entropy_grad(c: Call, g: Expr) -> list:

@@ -12,10 +12,16 @@ import math
 
 import numpy as np
 
-from ..errors import GradientError
 from ..ir.expr import Call, Expr
 from ..ir.types import TensorType, Type
-from .gradients import call, non_differentiable, register_gradient, scalar, tensor_type
+from .gradients import (
+    call,
+    known_shape,
+    non_differentiable,
+    register_gradient,
+    scalar,
+    tensor_type,
+)
 from .registry import AttrSpec, register_op
 from .relations import need_dtype, norm_axes, tensor
 
@@ -133,10 +139,10 @@ def _spread(c: Call, value: Expr) -> Expr:
 
 def _count(c: Call) -> int:
     """How many elements each output element reduces (needs those dimensions known)."""
-    shape = tensor_type(c.args[0]).shape
-    dims = [shape[a] for a in _axes_of(c)]
-    if any(d is None for d in dims):
-        raise GradientError(f"{c.op.name}: the gradient needs the reduced dimensions, got {shape}")
+    x, axes = c.args[0], _axes_of(c)
+    dims = [tensor_type(x).shape[a] for a in axes]
+    if None in dims:  # only the reduced dimensions must be known; the others may not be
+        known_shape(x, f"the gradient of {c.op.name} over axes {axes}")  # raises
     return math.prod(dims)
 
 
