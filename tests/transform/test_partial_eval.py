@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
+from program_gen import first_order_programs
 
 import lambdagrad as lg
 from lambdagrad.analysis import alpha_equal
@@ -167,3 +169,13 @@ def test_long_let_chain():
     func = lg.parse_expr("\n".join([*lines, f"  %x{n}", "}"]))
     out = partial_evaluate(func)
     assert lg.analysis.count_ops(out) == {"add": n}
+
+
+@pytest.mark.slow
+@given(first_order_programs(with_if=True))
+def test_partially_evaluated_gradients_are_well_typed(program):
+    """Regression: residual names were keyed by the ids of values that could be freed, so a
+    new value could take a dead closure's name (found as a gradient returning a closure)."""
+    mod = program.mod.copy()
+    mod["main"] = lg.transform.gradient(mod.get_global_var("main"), mod=mod)
+    lg.transform.infer_type(partial_evaluate(mod))

@@ -54,7 +54,7 @@ from ..ir.types import IncompleteType, TypeVar
 from ..ir.visitor import Block, children
 from ..ops.registry import op_def
 from ..typing.unify import type_children
-from .anf import to_anf
+from .anf import ATOMS, to_anf
 
 FOLD_LIMIT = 1_000  # largest constant (in elements) that folding may create
 UNFOLD_BUDGET = 100_000  # inlined calls per run, so that evaluation always terminates
@@ -126,7 +126,9 @@ class Path:
     how many times each function is being inlined (the inlining "stack", as counts)."""
 
     store: dict[int, CellState] = field(default_factory=dict)
-    residual: dict[int, Expr] = field(default_factory=dict)
+    # id of a value -> (the value, its atom): the entry keeps the value alive, or a new
+    # value could reuse a freed value's id and be mistaken for it
+    residual: dict[int, tuple[PValue, Expr]] = field(default_factory=dict)
     active: dict = field(default_factory=dict)
 
     def fork(self) -> Path:
@@ -162,13 +164,55 @@ def partial_evaluate(target, mod: IRModule | None = None):
     }
     """
     if isinstance(target, IRModule):
-        normal = to_anf(target)
+        normal = _evaluable_module(target)
         out = target.copy()
         for gvar, func in normal.functions.items():
             out[gvar] = run_deep(without_gc, PartialEvaluator(normal).top_level, func)
         return out
-    normal_mod = to_anf(mod) if mod is not None else IRModule()
-    return run_deep(without_gc, PartialEvaluator(normal_mod).top_level, to_anf(target))
+    normal_mod = _evaluable_module(mod) if mod is not None else IRModule()
+    return run_deep(without_gc, PartialEvaluator(normal_mod).top_level, _evaluable(target))
+
+
+def _evaluable_module(mod: IRModule) -> IRModule:
+    out = mod.copy()
+    for gvar, func in mod.functions.items():
+        out[gvar] = _evaluable(func)
+    return out
+
+
+def _evaluable(func: Function) -> Function:
+    """`func` in a form the evaluator can run: as it is when it already is, else in A-normal
+    form. (Higher-order AD output already is; normalizing it cost as much as evaluating it.)"""
+    return func if _ready_to_evaluate(func) else to_anf(func)
+
+
+def _ready_to_evaluate(expr: Expr) -> bool:
+    """Whether no compound node is shared and control flow and calls of functions appear
+    only where the evaluator has a continuation: a let's value or body, a branch, a body."""
+    seen: set[int] = set()
+    stack: list[tuple[Expr, bool]] = [(expr, True)]
+    while stack:
+        node, continued = stack.pop()
+        if isinstance(node, ATOMS):
+            continue
+        if id(node) in seen or (not continued and _may_fork(node)):
+            return False
+        seen.add(id(node))
+        stack.extend(_with_continuation(node))
+    return True
+
+
+def _with_continuation(node: Expr) -> list[tuple[Expr, bool]]:
+    """The subexpressions of `node`, each with whether it is evaluated with a continuation."""
+    if isinstance(node, Function):
+        return [(node.body, True)]
+    if isinstance(node, Let):
+        return [(node.value, True), (node.body, True)]
+    if isinstance(node, If):
+        return [(node.cond, False), (node.true_branch, True), (node.false_branch, True)]
+    if isinstance(node, Match):
+        return [(node.data, False), *((c.rhs, True) for c in node.clauses)]
+    return [(c, False) for c in children(node)]
 
 
 class PartialEvaluator:
@@ -465,9 +509,9 @@ class PartialEvaluator:
             return value.gvar
         known = self.path.residual.get(id(value))
         if known is not None:
-            return known
+            return known[1]
         atom = _RESIDUALIZERS[type(value)](self, value)
-        self.path.residual[id(value)] = atom
+        self.path.residual[id(value)] = (value, atom)
         return atom
 
     def r_tuple(self, value: STuple) -> Expr:
@@ -490,7 +534,7 @@ class PartialEvaluator:
         """Emit the function literal; its body is evaluated with nothing known about refs."""
         func = value.func
         name = Var(value.name)
-        self.path.residual[id(value)] = name  # a recursive closure refers to itself by name
+        self.path.residual[id(value)] = (value, name)  # a recursive closure uses its name
         for captured in value.env.values():
             if captured is not value:
                 self.residualize(captured)  # captured refs escape into the body
