@@ -26,7 +26,8 @@ def check(before: str, after: str):
     assert lg.analysis.alpha_equal(result, lg.parse_expr(after)), str(result)
 
 
-T = "Tensor[(3), float32]"
+# Larger than the constants simplify makes of small zeros/ones, so the fills stay visible.
+T = "Tensor[(40, 30), float32]"
 
 
 def test_adding_and_subtracting_zeros_of_the_same_type():
@@ -51,7 +52,7 @@ def test_multiplying_by_ones_and_zeros():
 def test_shape_ops_that_already_match_disappear():
     check(
         f"""fn (%x: {T}, %y: {T}) {{
-            (collapse_sum_like(%x, %y), broadcast_to_like(%x, %y), broadcast_to(%x, shape=[3]),
+            (collapse_sum_like(%x, %y), broadcast_to_like(%x, %y), broadcast_to(%x, shape=[40, 30]),
              reshape_like(%x, %y), cast(%x, dtype="float32"), copy(%x))
         }}""",
         f"fn (%x: {T}, %y: {T}) {{ (%x, %x, %x, %x, %x, %x) }}",
@@ -60,15 +61,27 @@ def test_shape_ops_that_already_match_disappear():
 
 def test_involutions_and_idempotent_creations():
     check(
-        """fn (%x: Tensor[(2, 3, 4), float32]) {
+        """fn (%x: Tensor[(20, 30, 4), float32]) {
             let %t = transpose(%x, axes=[1, 2, 0]);
             (negative(negative(%x)), transpose(%t, axes=[2, 0, 1]),
              transpose(transpose(%x)), zeros_like(zeros_like(%x)), ones_like(ones_like(%x)))
         }""",
-        """fn (%x: Tensor[(2, 3, 4), float32]) {
+        """fn (%x: Tensor[(20, 30, 4), float32]) {
             let %t = transpose(%x, axes=[1, 2, 0]);
             (%x, %x, %x, zeros_like(%x), ones_like(%x))
         }""",
+    )
+
+
+def test_small_fills_of_a_known_type_are_constants():
+    check(
+        f"""fn (%x: Tensor[(2, 2), float32], %y: Tensor[(3), float64], %z: {T}) {{
+            (zeros_like(%x), ones_like(%y), zeros_like(%z))
+        }}""",
+        f"""fn (%x: Tensor[(2, 2), float32], %y: Tensor[(3), float64], %z: {T}) {{
+            (constant([[0.0, 0.0], [0.0, 0.0]], dtype="float32"),
+             constant([1.0, 1.0, 1.0], dtype="float64"), zeros_like(%z))
+        }}""",
     )
 
 
@@ -84,13 +97,13 @@ def test_projections_of_literal_tuples_and_aliases():
 
 
 def test_mismatched_shapes_and_effects_are_left_alone():
-    text = """fn (%x: Tensor[(3), float32], %y: Tensor[(2, 3), float32], %r: ref(float32)) {
-        (collapse_sum_like(%y, %x), multiply(%x, ones_like(%y)), add(%x, zeros(shape=[2, 1])),
+    text = """fn (%x: Tensor[(300), float32], %y: Tensor[(20, 300), float32], %r: ref(float32)) {
+        (collapse_sum_like(%y, %x), multiply(%x, ones_like(%y)), add(%x, zeros(shape=[20, 1])),
          (ref_write(%r, 1f), %x).1, cast(%x, dtype="float64"), transpose(transpose(%y)))
     }"""
     result = simplify(lg.parse_expr(text))
     expected = text.replace("transpose(transpose(%y))", "%y").replace(
-        "add(%x, zeros(shape=[2, 1]))", "broadcast_to(%x, shape=[2, 3])"
+        "add(%x, zeros(shape=[20, 1]))", "broadcast_to(%x, shape=[20, 300])"
     )
     assert lg.analysis.alpha_equal(result, lg.parse_expr(expected)), str(result)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..deep import run_deep, without_gc
 from ..errors import GradientError
 from ..ir.expr import Call, Expr, Function, GlobalVar, RefRead, Tuple, Var
 from ..ir.module import IRModule
@@ -33,7 +34,7 @@ def gradient(expr, mod: IRModule | None = None, mode: str = "higher_order") -> F
     >>> float(value), float(dx)
     (9.0, 6.0)
     """
-    return _differentiate(expr, mod, mode, with_cotangent=False)
+    return run_deep(without_gc, _differentiate, expr, mod, mode, with_cotangent=False)
 
 
 def vjp(expr, mod: IRModule | None = None, mode: str = "higher_order") -> Function:
@@ -41,10 +42,12 @@ def vjp(expr, mod: IRModule | None = None, mode: str = "higher_order") -> Functi
 
     The cotangent has the result's type; the gradients are those of ``<result, cotangent>``.
     """
-    return _differentiate(expr, mod, mode, with_cotangent=True)
+    return run_deep(without_gc, _differentiate, expr, mod, mode, with_cotangent=True)
 
 
 def _differentiate(expr, mod, mode: str, with_cotangent: bool) -> Function:
+    # AD builds a few nodes per node of the program and frees none until it returns: paused
+    # collection keeps long programs linear; the big stack serves deeply nested ones.
     if mode not in MODES:
         raise GradientError(f"unknown AD mode {mode!r}; expected one of {', '.join(MODES)}")
     mod = mod if mod is not None else IRModule()

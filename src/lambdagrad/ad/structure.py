@@ -70,14 +70,22 @@ def read_gradient(e: Expr, ty: Type) -> Expr:
 def accumulate(e: Expr, grad: Expr, ty: Type) -> Expr | None:
     """Add `grad` into the gradient refs of AD value `e`; None when `ty` has no float leaf."""
     if is_float_tensor(ty):
-        ref = TupleGetItem(e, 1)
-        return RefWrite(ref, call("add", RefRead(ref), grad))
+        # two copies of the projection rather than one shared node: sharing means "computed
+        # once" and would send the optimizer through A-normal form for a pure projection
+        return RefWrite(_project(e, 1), call("add", RefRead(_project(e, 1)), grad))
     if not (isinstance(ty, TupleType) and has_float_leaf(ty)):
         return None
     steps = [
         accumulate(TupleGetItem(e, i), TupleGetItem(grad, i), f) for i, f in enumerate(ty.fields)
     ]
     return sequence([s for s in steps if s is not None])
+
+
+def _project(e: Expr, index: int) -> TupleGetItem:
+    """``e.index``, with fresh nodes along `e` when it is itself a projection."""
+    if isinstance(e, TupleGetItem):
+        e = _project(e.tuple_value, e.index)
+    return TupleGetItem(e, index)
 
 
 def sequence(effects: list[Expr]) -> Expr:

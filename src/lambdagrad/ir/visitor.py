@@ -34,30 +34,35 @@ from .op import Op
 
 def children(expr: Expr) -> tuple[Expr, ...]:
     """The direct subexpressions of `expr`, in evaluation order (binders included)."""
-    match expr:
-        case Var() | GlobalVar() | Constant() | Op() | Constructor():
-            return ()
-        case Tuple(fields=fields):
-            return fields
-        case TupleGetItem(tuple_value=value):
-            return (value,)
-        case Function(params=params, body=body):
-            return (*params, body)
-        case Call(op=op, args=args):
-            return (op, *args)
-        case Let(var=var, value=value, body=body):
-            return (var, value, body)
-        case If(cond=c, true_branch=t, false_branch=f):
-            return (c, t, f)
-        case RefCreate(value=value):
-            return (value,)
-        case RefRead(ref=ref):
-            return (ref,)
-        case RefWrite(ref=ref, value=value):
-            return (ref, value)
-        case Match(data=data, clauses=clauses):
-            return (data, *(c.rhs for c in clauses))
-    raise TypeError(f"not an expression: {expr!r}")
+    # A table lookup by exact class: every traversal calls this once per node, and a
+    # `match` over ten class patterns cost more than the rest of the walk.
+    try:
+        return _CHILDREN[type(expr)](expr)
+    except KeyError:
+        raise TypeError(f"not an expression: {expr!r}") from None
+
+
+def _no_children(expr: Expr) -> tuple[Expr, ...]:
+    return ()
+
+
+_CHILDREN = {
+    Var: _no_children,
+    GlobalVar: _no_children,
+    Constant: _no_children,
+    Op: _no_children,
+    Constructor: _no_children,
+    Tuple: lambda e: e.fields,
+    TupleGetItem: lambda e: (e.tuple_value,),
+    Function: lambda e: (*e.params, e.body),
+    Call: lambda e: (e.op, *e.args),
+    Let: lambda e: (e.var, e.value, e.body),
+    If: lambda e: (e.cond, e.true_branch, e.false_branch),
+    RefCreate: lambda e: (e.value,),
+    RefRead: lambda e: (e.ref,),
+    RefWrite: lambda e: (e.ref, e.value),
+    Match: lambda e: (e.data, *(c.rhs for c in e.clauses)),
+}
 
 
 def post_order(expr: Expr) -> Iterator[Expr]:

@@ -2,10 +2,13 @@
 
 Rules see through let-bound variables (``let %z = zeros_like(%y); add(%x, %z)`` is
 ``add(%x, zeros_like(%y))``) and check types first: ``add(x, zeros_like(y))`` is ``x`` only when
-the sum has the static type of `x`. An operand is dropped only when evaluating it cannot act
-(see `effects.Purity`), so effects and their order stay. Each node is rewritten to a local
-fixpoint bottom-up, and the whole pass repeats (with fresh types) until nothing changes, at
-most `MAX_ROUNDS` times. Aliases ``let %a = %b;`` are substituted away.
+the sum has the static type of `x`. Types are worked out forward from annotations, constants
+and the ops' type relations, without solving (full inference cost more than all the rewrites
+on long programs); where that cannot tell a type, the rules that need it do not fire. An
+operand is dropped only when evaluating it cannot act (see `effects.Purity`), so effects and
+their order stay. Each node is rewritten to a local fixpoint bottom-up in one forward pass:
+uses come after definitions and see their simplified values, so a second pass finds nothing
+new. Aliases ``let %a = %b;`` are substituted away.
 
 One deliberate liberty, as in Relay: ``multiply(x, zeros_like(y))`` becomes zeros even though
 IEEE arithmetic would give NaN where `x` is infinite or NaN.
@@ -13,18 +16,19 @@ IEEE arithmetic would give NaN where `x` is infinite or NaN.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ..ir.expr import Call, Constant, Expr, GlobalVar, Let, Tuple, TupleGetItem, Var
+from ..ir.expr import Call, Constant, Expr, GlobalVar, If, Let, Tuple, TupleGetItem, Var
 from ..ir.module import IRModule
 from ..ir.op import Op
-from ..ir.types import TensorType, Type
+from ..ir.types import TensorType, TupleType, Type
 from ..ir.visitor import ExprMutator, let_chain, rebuild_lets
-from ..ops.registry import make_call
-from ..typing import infer_type
+from ..ops.registry import OpTypeError, make_call, op_def
 from .effects import ATOMS, Purity, map_functions
+from .fold_constant import MAX_ELEMENTS
 
-MAX_ROUNDS = 4
 ZEROS = ("zeros_like", "zeros")
 ONES = ("ones_like", "ones")
 
@@ -32,34 +36,31 @@ ONES = ("ones_like", "ones")
 def simplify(target, mod: IRModule | None = None):
     """`target` (an expression or module) with algebraic identities applied.
 
-    `mod` supplies the globals and types an expression refers to.
+    `mod` is accepted for symmetry with the other passes; the rules need no globals.
 
     >>> import lambdagrad as lg
-    >>> f = lg.parse_expr('''fn (%x: Tensor[(3), float32], %y: Tensor[(3), float32]) {
+    >>> f = lg.parse_expr('''fn (%x: Tensor[(50, 50), float32], %y: Tensor[(50, 50), float32]) {
     ...   let %z = zeros_like(%y);
     ...   negative(negative(add(%x, %z)))
     ... }''')
     >>> print(simplify(f))
-    fn (%x: Tensor[(3), float32], %y: Tensor[(3), float32]) {
+    fn (%x: Tensor[(50, 50), float32], %y: Tensor[(50, 50), float32]) {
       let %z = zeros_like(%y);
       %x
     }
     """
-    target = infer_type(target) if isinstance(target, IRModule) else infer_type(target, mod)
-    types: dict[int, tuple[Expr, Type]] = {}
-    for _ in range(MAX_ROUNDS):
-        # rewrites keep types, so later rounds reuse the types of the first instead of
-        # inferring them again (the costly part on long programs)
-        rewriter = _Simplifier(types)
-        target = map_functions(target, rewriter.visit)
-        if not rewriter.changed:
-            break
-        types = rewriter.types
-    return target
+    return map_functions(target, _Simplifier().visit)
 
 
 def _static(ty: Type | None) -> bool:
     return isinstance(ty, TensorType) and None not in ty.shape
+
+
+def _concrete(ty: Type | None) -> bool:
+    """Whether `ty` is made of fully known tensor types only (what type relations take)."""
+    if isinstance(ty, TupleType):
+        return all(_concrete(f) for f in ty.fields)
+    return _static(ty)
 
 
 def _same(a: Type | None, b: Type | None) -> bool:
@@ -68,14 +69,14 @@ def _same(a: Type | None, b: Type | None) -> bool:
 
 
 class _Simplifier(ExprMutator):
-    def __init__(self, types: dict[int, tuple[Expr, Type]]):
+    def __init__(self):
         super().__init__()
-        # rebuilt node id -> (the node, kept alive so its id stays its own; its type)
-        self.types = types
+        # node id -> (the node, kept alive so its id stays its own; its type or None)
+        self.types: dict[int, tuple[Expr, Type | None]] = {}
+        self.bound: dict[int, Expr] = {}  # let-bound variable -> its original value
         self.defs: dict[int, Expr] = {}  # let-bound variable -> its (simplified) value
         self.renamed: dict[int, Expr] = {}
         self.pure = Purity()
-        self.changed = False
 
     def visit(self, expr: Expr) -> Expr:
         result = super().visit(expr)
@@ -88,7 +89,40 @@ class _Simplifier(ExprMutator):
         if expr.checked_type is not None:
             return expr.checked_type
         known = self.types.get(id(expr))
-        return None if known is None else known[1]
+        if known is None:
+            known = self.types[id(expr)] = (expr, self.infer_locally(expr))
+        return known[1]
+
+    def infer_locally(self, expr: Expr) -> Type | None:
+        """The type of `expr` from the types of its parts, or None where they do not tell."""
+        if isinstance(expr, Var):
+            value = self.bound.get(id(expr))
+            return expr.type_annotation or (None if value is None else self.type_of(value))
+        if isinstance(expr, Constant):
+            return TensorType(expr.data.shape, expr.data.dtype.name)
+        if isinstance(expr, Call) and isinstance(expr.op, Op):
+            return self.op_result(expr)
+        if isinstance(expr, Tuple):
+            fields = [self.type_of(f) for f in expr.fields]
+            return None if None in fields else TupleType(fields)
+        if isinstance(expr, TupleGetItem):
+            tup = self.type_of(expr.tuple_value)
+            return tup.fields[expr.index] if isinstance(tup, TupleType) else None
+        if isinstance(expr, Let):
+            return self.type_of(expr.body)
+        if isinstance(expr, If):
+            then = self.type_of(expr.true_branch)
+            return then if then == self.type_of(expr.false_branch) else None
+        return None
+
+    def op_result(self, call: Call) -> Type | None:
+        args = [self.type_of(a) for a in call.args]
+        if not all(_concrete(a) for a in args):
+            return None
+        try:
+            return op_def(call.op).type_rel(args, call.attrs)
+        except OpTypeError:
+            return None  # ill-typed here: leave it to type inference to report
 
     def resolve(self, expr: Expr) -> Expr:
         """The value bound to `expr` when it is a let-bound variable, else `expr`."""
@@ -101,10 +135,10 @@ class _Simplifier(ExprMutator):
         lets, body = let_chain(expr)
         kept = []
         for let in lets:
+            self.bound[id(let.var)] = let.value
             value = self.visit(let.value)
             if isinstance(value, Var | GlobalVar):
                 self.renamed[id(let.var)] = value  # an alias: use the original
-                self.changed = True
                 continue
             self.defs[id(let.var)] = value
             kept.append((let, value))
@@ -115,7 +149,6 @@ class _Simplifier(ExprMutator):
         field = self.project(item)
         if field is None:
             return item
-        self.changed = True
         return field
 
     def project(self, item: TupleGetItem) -> Expr | None:
@@ -139,8 +172,7 @@ class _Simplifier(ExprMutator):
             rewritten = rule(self, result, ty)
             if rewritten is None:
                 break
-            self.changed = True
-            self.types.setdefault(id(rewritten), (rewritten, ty))
+                self.types.setdefault(id(rewritten), (rewritten, ty))
             result = rewritten
         return result
 
@@ -284,14 +316,19 @@ def _involution(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
     return None if inner is None else inner.args[0]
 
 
-def _idempotent(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
-    """``zeros_like(z)`` is `z` when `z` is already zeros (of its own type); same for ones."""
+def _filled_like(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
+    """``zeros_like(z)`` is `z` when `z` is already zeros (same for ones); a small one of a
+    known type is a constant. One spelling for every small zero keeps programs that reach
+    the same zeros by different routes (folded in one AD mode, not in the other) the same."""
     arg = call.args[0]
-    if call.op.name == "zeros_like" and self.zero(arg):
+    if self.is_const(arg, (call.op.name, call.op.name.removesuffix("_like")), FILLS[call.op.name]):
         return arg
-    if call.op.name == "ones_like" and self.one(arg):
-        return arg
+    if _static(ty) and math.prod(ty.shape) <= MAX_ELEMENTS and self.pure(arg):
+        return Constant(np.full(ty.shape, FILLS[call.op.name], dtype=ty.dtype))
     return None
+
+
+FILLS = {"zeros_like": 0, "ones_like": 1}
 
 
 def _cast(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
@@ -339,8 +376,8 @@ _RULES = {
     "reshape_like": _same_as_result,
     "reshape": _same_as_result,
     "negative": _involution,
-    "zeros_like": _idempotent,
-    "ones_like": _idempotent,
+    "zeros_like": _filled_like,
+    "ones_like": _filled_like,
     "cast": _cast,
     "cast_like": _cast,
     "copy": _copy,
