@@ -304,6 +304,28 @@ def _uses(node: Expr) -> tuple[Expr, ...]:
     return children(node)
 
 
+def computed_once(target):
+    """`target` (an expression or module) with shared nodes bound once (A-normal form), or as
+    it is when no node is shared: what graph form means, for passes that need no more.
+
+    >>> import lambdagrad as lg
+    >>> x = lg.var("x", "float32")
+    >>> square = x * x
+    >>> print(computed_once(lg.Function([x], square + square)))
+    fn (%x: float32) {
+      let %multiply = multiply(%x, %x);
+      let %add = add(%multiply, %multiply);
+      %add
+    }
+    """
+    if isinstance(target, IRModule):
+        out = target.copy()
+        for gvar, func in target.functions.items():
+            out[gvar] = computed_once(func)
+        return out
+    return to_anf(target) if has_shared_nodes(target) else target
+
+
 def has_shared_nodes(expr: Expr) -> bool:
     """Whether some non-atomic node is used by more than one parent (graph form)."""
     seen: set[int] = set()

@@ -71,8 +71,12 @@ def _same(a: Type | None, b: Type | None) -> bool:
 class _Simplifier(ExprMutator):
     def __init__(self):
         super().__init__()
-        # node id -> (the node, kept alive so its id stays its own; its type or None)
+        # Types are worked out only when a rule asks. A rewritten node has the type of the
+        # node it replaces. (Entries hold their node: its id must stay its own.)
         self.types: dict[int, tuple[Expr, Type | None]] = {}
+        self.origin: dict[int, tuple[Expr, Expr]] = {}  # new node -> the node it replaces
+        self.outputs: set[int] = set()  # nodes this pass has returned (not new any more)
+        self.rewriting: Expr | None = None  # the original of the call the rules look at
         self.bound: dict[int, Expr] = {}  # let-bound variable -> its original value
         self.defs: dict[int, Expr] = {}  # let-bound variable -> its (simplified) value
         self.renamed: dict[int, Expr] = {}
@@ -80,17 +84,24 @@ class _Simplifier(ExprMutator):
 
     def visit(self, expr: Expr) -> Expr:
         result = super().visit(expr)
-        ty = self.type_of(expr)
-        if ty is not None:
-            self.types.setdefault(id(result), (result, ty))
+        self.replaced(expr, result)
         return result
+
+    def replaced(self, original: Expr, result: Expr) -> None:
+        """Note that `result` stands for `original`. Only a new node takes the original's
+        type this way: an existing one (an operand a rule kept) has its own."""
+        if result is not original and id(result) not in self.outputs:
+            self.origin.setdefault(id(result), (result, original))
+        self.outputs.add(id(result))
 
     def type_of(self, expr: Expr) -> Type | None:
         if expr.checked_type is not None:
             return expr.checked_type
         known = self.types.get(id(expr))
         if known is None:
-            known = self.types[id(expr)] = (expr, self.infer_locally(expr))
+            original = self.origin.get(id(expr))
+            ty = self.infer_locally(expr) if original is None else self.type_of(original[1])
+            known = self.types[id(expr)] = (expr, ty)
         return known[1]
 
     def infer_locally(self, expr: Expr) -> Type | None:
@@ -164,19 +175,23 @@ class _Simplifier(ExprMutator):
 
     def visit_call(self, expr: Call) -> Expr:
         result = super().visit_call(expr)
-        ty = self.type_of(expr)
         for _ in range(8):  # one rule's output may match another rule
             rule = _rule_for(result)
             if rule is None:
                 break
-            rewritten = rule(self, result, ty)
+            self.rewriting = expr
+            rewritten = rule(self, result)
             if rewritten is None:
                 break
-                self.types.setdefault(id(rewritten), (rewritten, ty))
+            self.replaced(expr, rewritten)
             result = rewritten
         return result
 
     # Predicates used by the rules.
+
+    def result_type(self) -> Type | None:
+        """The type of the call being rewritten (worked out only for rules that need it)."""
+        return self.type_of(self.rewriting)
 
     def is_const(self, expr: Expr, names: tuple[str, str], value: float) -> bool:
         known = self.resolve(expr)
@@ -237,13 +252,13 @@ ZERO_IN_ZERO_OUT = {
 }
 
 
-def _zero_through(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
+def _zero_through(self: _Simplifier, call: Call) -> Expr | None:
     """``op(..., zeros, ...)`` is zeros of the result type when `op` is linear there."""
     positions = ZERO_IN_ZERO_OUT[call.op.name]
     zeros = [call.args[i] for i in positions if self.zero(call.args[i])]
-    if zeros and _static(ty) and all(self.pure(a) for a in call.args):
-        return _zeros_of(self, ty, zeros, call.args)
-    return _RULES.get(call.op.name, _no_rule)(self, call, ty)
+    if zeros and all(self.pure(a) for a in call.args) and _static(self.result_type()):
+        return _zeros_of(self, self.result_type(), zeros, call.args)
+    return _RULES.get(call.op.name, _no_rule)(self, call)
 
 
 def _zeros_of(self: _Simplifier, ty: Type, zeros: list, args) -> Expr:
@@ -258,7 +273,7 @@ def _zeros_of(self: _Simplifier, ty: Type, zeros: list, args) -> Expr:
     return make_call("zeros", [], {"shape": ty.shape, "dtype": ty.dtype})
 
 
-def _no_rule(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
+def _no_rule(self: _Simplifier, call: Call) -> Expr | None:
     return None
 
 
@@ -272,57 +287,58 @@ def _as_result(self: _Simplifier, x: Expr, ty: Type) -> Expr | None:
     return None
 
 
-def _add(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
+def _add(self: _Simplifier, call: Call) -> Expr | None:
     x, y = call.args
     if isinstance(self.resolve(y), Constant) and self.zero(x) and self.zero(y):
         x, y = y, x  # of two zeros keep the constant one: it costs no op
     if self.zero(y) and self.pure(y):
-        return _as_result(self, x, ty)
+        return _as_result(self, x, self.result_type())
     if self.zero(x) and self.pure(x):
-        return _as_result(self, y, ty)
+        return _as_result(self, y, self.result_type())
     return None
 
 
-def _subtract(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
+def _subtract(self: _Simplifier, call: Call) -> Expr | None:
     x, y = call.args
     if self.zero(y) and self.pure(y):
-        return _as_result(self, x, ty)
-    if self.zero(x) and self.pure(x) and _same(self.type_of(y), ty):
+        return _as_result(self, x, self.result_type())
+    if self.zero(x) and self.pure(x) and _same(self.type_of(y), self.result_type()):
         return make_call("negative", [y])
     return None
 
 
-def _multiply(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
+def _multiply(self: _Simplifier, call: Call) -> Expr | None:
     for x, y in (call.args, reversed(call.args)):
-        if self.one(y) and self.pure(y) and _same(self.type_of(x), ty):
+        if self.one(y) and self.pure(y) and _same(self.type_of(x), self.result_type()):
             return x
-        if self.zero(y) and _same(self.type_of(y), ty) and self.pure(x):
+        if self.zero(y) and _same(self.type_of(y), self.result_type()) and self.pure(x):
             return y
-        if self.zero(y) and _same(self.type_of(x), ty) and self.pure(y):
+        if self.zero(y) and _same(self.type_of(x), self.result_type()) and self.pure(y):
             return make_call("zeros_like", [x])
     return None
 
 
-def _same_as_result(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
+def _same_as_result(self: _Simplifier, call: Call) -> Expr | None:
     """``f(x, like)`` is `x` when `x` already has the result type (and `like` can go)."""
     x, *rest = call.args
-    if _same(self.type_of(x), ty) and all(self.pure(r) for r in rest):
+    if _same(self.type_of(x), self.result_type()) and all(self.pure(r) for r in rest):
         return x
     return None
 
 
-def _involution(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
+def _involution(self: _Simplifier, call: Call) -> Expr | None:
     inner = self.op_arg(call.args[0], call.op.name)
     return None if inner is None else inner.args[0]
 
 
-def _filled_like(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
+def _filled_like(self: _Simplifier, call: Call) -> Expr | None:
     """``zeros_like(z)`` is `z` when `z` is already zeros (same for ones); a small one of a
     known type is a constant. One spelling for every small zero keeps programs that reach
     the same zeros by different routes (folded in one AD mode, not in the other) the same."""
     arg = call.args[0]
     if self.is_const(arg, (call.op.name, call.op.name.removesuffix("_like")), FILLS[call.op.name]):
         return arg
+    ty = self.result_type()
     if _static(ty) and math.prod(ty.shape) <= MAX_ELEMENTS and self.pure(arg):
         return Constant(np.full(ty.shape, FILLS[call.op.name], dtype=ty.dtype))
     return None
@@ -331,19 +347,19 @@ def _filled_like(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
 FILLS = {"zeros_like": 0, "ones_like": 1}
 
 
-def _cast(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
-    x_type = self.type_of(call.args[0])
+def _cast(self: _Simplifier, call: Call) -> Expr | None:
+    x_type, ty = self.type_of(call.args[0]), self.result_type()
     same_dtype = isinstance(x_type, TensorType) and isinstance(ty, TensorType)
     if same_dtype and x_type.dtype == ty.dtype and all(self.pure(a) for a in call.args[1:]):
         return call.args[0]
     return None
 
 
-def _copy(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
+def _copy(self: _Simplifier, call: Call) -> Expr | None:
     return call.args[0]
 
 
-def _transpose(self: _Simplifier, call: Call, ty: Type) -> Expr | None:
+def _transpose(self: _Simplifier, call: Call) -> Expr | None:
     x = call.args[0]
     x_type = self.type_of(x)
     if not isinstance(x_type, TensorType):
