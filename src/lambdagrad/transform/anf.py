@@ -326,6 +326,40 @@ def computed_once(target):
     return to_anf(target) if has_shared_nodes(target) else target
 
 
+def is_anf(expr: Expr) -> bool:
+    """Whether `expr` is already in A-normal form as `to_anf` makes it: no node shared,
+    every operand an atom, no let as a let's value, every scope ending in an atom.
+
+    >>> import lambdagrad as lg
+    >>> x = lg.var("x", "float32")
+    >>> is_anf(lg.Function([x], x * x)), is_anf(to_anf(lg.Function([x], x * x)))
+    (False, True)
+    """
+    seen: set[int] = set()
+    stack: list[tuple[Expr, str]] = [(expr, "value" if isinstance(expr, Function) else "body")]
+    while stack:
+        node, position = stack.pop()
+        if isinstance(node, ATOMS):
+            continue
+        fits = isinstance(node, Let) == (position == "body") and position != "atom"
+        if not fits or id(node) in seen:
+            return False
+        seen.add(id(node))
+        stack.extend(_anf_children(node))
+    return True
+
+
+def _anf_children(node: Expr) -> list[tuple[Expr, str]]:
+    """The children of `node`, each with its position: a let's value, the body of a scope
+    (a let-chain or an atom), or an operand (an atom)."""
+    if isinstance(node, Let):
+        return [(node.value, "value"), (node.body, "body")]
+    if isinstance(node, Function):
+        return [(node.body, "body")]
+    scoped = _scoped_children(node)
+    return [(c, "body" if i in scoped else "atom") for i, c in enumerate(children(node))]
+
+
 def has_shared_nodes(expr: Expr) -> bool:
     """Whether some non-atomic node is used by more than one parent (graph form)."""
     seen: set[int] = set()

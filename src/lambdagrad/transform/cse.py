@@ -26,7 +26,7 @@ from ..ir.expr import (
 )
 from ..ir.op import Op
 from ..ir.visitor import ExprMutator, rebuild_lets
-from .anf import to_anf
+from .anf import is_anf, to_anf
 from .effects import map_functions
 
 
@@ -42,7 +42,11 @@ def eliminate_common_subexpr(target):
       %add
     }
     """
-    return map_functions(target, lambda expr: _Merger().visit(to_anf(expr)))
+    return map_functions(target, lambda expr: _Merger().visit(_normal(expr)))
+
+
+def _normal(expr: Expr) -> Expr:
+    return expr if is_anf(expr) else to_anf(expr)  # optimizer input mostly already is
 
 
 class _Merger(ExprMutator):
