@@ -190,29 +190,33 @@ def _ready_to_evaluate(expr: Expr) -> bool:
     """Whether no compound node is shared and control flow and calls of functions appear
     only where the evaluator has a continuation: a let's value or body, a branch, a body."""
     seen: set[int] = set()
-    stack: list[tuple[Expr, bool]] = [(expr, True)]
-    while stack:
-        node, continued = stack.pop()
-        if isinstance(node, ATOMS):
+    continued: list[Expr] = [expr]  # evaluated by `eval`, with a continuation
+    operands: list[Expr] = []  # evaluated by `value`, which cannot fork
+    while continued or operands:
+        as_operand = bool(operands)
+        node = operands.pop() if as_operand else continued.pop()
+        kind = type(node)
+        if kind in _ATOM_TYPES:
             continue
-        if id(node) in seen or (not continued and _may_fork(node)):
+        if id(node) in seen or (as_operand and _may_fork(node)):
             return False
         seen.add(id(node))
-        stack.extend(_with_continuation(node))
+        if kind is Let:
+            continued += (node.value, node.body)
+        elif kind is Function:
+            continued.append(node.body)
+        elif kind is If:
+            operands.append(node.cond)
+            continued += (node.true_branch, node.false_branch)
+        elif kind is Match:
+            operands.append(node.data)
+            continued += (c.rhs for c in node.clauses)
+        else:
+            operands += children(node)
     return True
 
 
-def _with_continuation(node: Expr) -> list[tuple[Expr, bool]]:
-    """The subexpressions of `node`, each with whether it is evaluated with a continuation."""
-    if isinstance(node, Function):
-        return [(node.body, True)]
-    if isinstance(node, Let):
-        return [(node.value, True), (node.body, True)]
-    if isinstance(node, If):
-        return [(node.cond, False), (node.true_branch, True), (node.false_branch, True)]
-    if isinstance(node, Match):
-        return [(node.data, False), *((c.rhs, True) for c in node.clauses)]
-    return [(c, False) for c in children(node)]
+_ATOM_TYPES = frozenset(ATOMS)
 
 
 class PartialEvaluator:
