@@ -1,24 +1,10 @@
 """Common subexpression elimination: golden programs, effects never merged, values unchanged."""
 
 import pytest
-from same_values import assert_same_values
+from same_values import GRADIENT_PROGRAMS, assert_same_values
 
 import lambdagrad as lg
 from lambdagrad.transform.cse import eliminate_common_subexpr
-
-GRADIENT_PROGRAMS = {
-    "mlp": """fn (%x: Tensor[(4, 8), float32], %w: Tensor[(3, 8), float32],
-                  %b: Tensor[(3), float32], %y: Tensor[(4, 3), float32]) {
-        nn.cross_entropy_with_logits(nn.log_softmax(nn.bias_add(nn.dense(%x, %w), %b)), %y)
-    }""",
-    "if": """fn (%x: Tensor[(3), float32], %y: Tensor[(3), float32]) {
-        if (greater(sum(%x), 0f)) { multiply(%x, %y) } else { add(%x, negative(%y)) }
-    }""",
-    "closure": """fn (%x: Tensor[(3), float32], %y: Tensor[(3), float32]) {
-        let %f = fn (%a: Tensor[(3), float32]) { multiply(%a, %y) };
-        add(%f(%x), %f(%f(%y)))
-    }""",
-}
 
 
 def check(before: str, after: str):

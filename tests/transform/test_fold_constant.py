@@ -1,20 +1,14 @@
 """Constant folding: golden before/after programs, size limits, values unchanged."""
 
 import pytest
-from same_values import assert_same_values
+from same_values import GRADIENT_PROGRAMS, assert_same_values
 
 import lambdagrad as lg
 from lambdagrad.transform.fold_constant import fold_constant
 
 GRADIENT_PROGRAMS = {
+    **GRADIENT_PROGRAMS,
     "scaled": "fn (%x: Tensor[(3), float32]) { multiply(%x, add(2f, exp(0f))) }",
-    "if": """fn (%x: Tensor[(3), float32], %y: Tensor[(3), float32]) {
-        if (greater(sum(%x), 0f)) { multiply(%x, %y) } else { add(%x, negative(%y)) }
-    }""",
-    "closure": """fn (%x: Tensor[(3), float32], %y: Tensor[(3), float32]) {
-        let %f = fn (%a: Tensor[(3), float32]) { multiply(%a, %y) };
-        add(%f(%x), %f(%f(%y)))
-    }""",
 }
 
 
