@@ -1,0 +1,97 @@
+"""lambdagrad's side of a workload: parse, `gradient`, `optimize`, executor, with stage times."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import lambdagrad as lg
+
+WORKLOADS = Path(__file__).parent / "workloads"
+ENTRY = "bench_gradient"  # the global the gradient function is added as
+
+
+@dataclass
+class Pipeline:
+    """A runnable gradient and how long each stage of getting it took (seconds)."""
+
+    run: Callable
+    mod: lg.IRModule  # the optimized module: build ADT arguments with its constructors
+    executor: str
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+def load(name: str) -> lg.IRModule:
+    """`workloads/<name>.rly`, parsed with the prelude in scope."""
+    return lg.parse((WORKLOADS / f"{name}.rly").read_text(), prelude=True)
+
+
+def compile_gradient(
+    mod: lg.IRModule, differentiate: Callable[[lg.IRModule], lg.Function], executor: str
+) -> Pipeline:
+    """Differentiate (`differentiate(mod)` calls `gradient`), optimize, and load on `executor`.
+
+    The whole module is optimized, not just the gradient function: `gradient` adds derived
+    globals (`@f_grad`) for the recursive functions, and those hold the per-step work.
+    """
+    stages = {}
+    start = time.perf_counter()
+    func = differentiate(mod)
+    stages["gradient"] = time.perf_counter() - start
+    mod = mod.copy()
+    mod[lg.GlobalVar(ENTRY)] = func
+    start = time.perf_counter()
+    optimized = lg.transform.optimize(mod)
+    stages["optimize"] = time.perf_counter() - start
+    start = time.perf_counter()
+    kind, runner = _executor(executor, optimized)
+    run = runner.evaluate(optimized.get_global_var(ENTRY))
+    stages["evaluate"] = time.perf_counter() - start
+    return Pipeline(run, optimized, kind, stages)
+
+
+@dataclass
+class Thunk:
+    """A lambdagrad case: call it for the gradients; `pipeline` has the stage times."""
+
+    call: Callable[[], list]
+    pipeline: Pipeline
+
+    def __call__(self) -> list:
+        return self.call()
+
+
+def weights_gradient(wrt: list[int]) -> Callable[[lg.IRModule], lg.Function]:
+    """`@main`'s gradient with respect to the parameters at `wrt` only.
+
+    `gradient` differentiates every parameter; projecting the others away lets the
+    optimizer drop their work where it can (it cannot once it went through refs).
+    """
+
+    def differentiate(mod: lg.IRModule) -> lg.Function:
+        main = mod["main"]
+        grad = lg.transform.gradient(mod.get_global_var("main"), mod=mod)
+        params = [lg.var(p.name_hint, p.type_annotation) for p in main.params]
+        out = lg.var("out")
+        grads = [lg.TupleGetItem(lg.TupleGetItem(out, 1), i) for i in wrt]
+        body = lg.Tuple([lg.TupleGetItem(out, 0), lg.Tuple(grads)])
+        return lg.Function(params, lg.Let(out, grad(*params), body))
+
+    return differentiate
+
+
+_warned = set()
+
+
+def _executor(kind: str, mod: lg.IRModule):
+    """The executor `kind`, or the debug one (with a warning, once) if `kind` is unknown."""
+    try:
+        return kind, lg.create_executor(kind, mod=mod)
+    except lg.Error as error:
+        if kind not in _warned:
+            _warned.add(kind)
+            print(f"warning: {error}; using the debug executor", file=sys.stderr)
+        return "debug", lg.create_executor("debug", mod=mod)
