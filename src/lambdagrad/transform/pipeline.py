@@ -22,9 +22,6 @@ PIPELINE = [
     # through and drop them, decide matches on known constructors, fold small constants.
     # (It puts the program in A-normal form first: one binding per intermediate value.)
     (2, "partial_evaluate", partial_evaluate),
-    # Partial evaluation leaves bindings nobody reads (forward values copied into closures,
-    # writes to refs that are gone); drop them, respecting effects.
-    (1, "dead_code_elimination", dead_code_elimination),
     # AD output is full of x + zeros_like(y), x * ones_like(y), collapse_sum_like of a value
     # that already has the right shape: rewrite them away now that types are known.
     (1, "simplify", simplify),
@@ -32,8 +29,9 @@ PIPELINE = [
     (1, "fold_constant", fold_constant),
     # The gradient rules recompute the same products for several arguments: share them.
     (1, "eliminate_common_subexpr", eliminate_common_subexpr),
-    # Sharing and folding expose more identities and more dead bindings.
-    (1, "simplify", simplify),
+    # Partial evaluation, rewriting, folding and sharing all leave bindings nobody reads
+    # (forward values copied into closures, writes to refs that are gone, zeros that were
+    # added away): drop them, respecting effects.
     (1, "dead_code_elimination", dead_code_elimination),
     # Nest single-use values back into their uses, for readable printing.
     (1, "from_anf", from_anf),

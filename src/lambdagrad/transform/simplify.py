@@ -20,10 +20,25 @@ import math
 
 import numpy as np
 
-from ..ir.expr import Call, Constant, Expr, GlobalVar, If, Let, Tuple, TupleGetItem, Var
+from ..ir.expr import (
+    Call,
+    Constant,
+    Expr,
+    Function,
+    GlobalVar,
+    If,
+    Let,
+    Match,
+    RefCreate,
+    RefRead,
+    RefWrite,
+    Tuple,
+    TupleGetItem,
+    Var,
+)
 from ..ir.module import IRModule
 from ..ir.op import Op
-from ..ir.types import TensorType, TupleType, Type
+from ..ir.types import FuncType, RefType, TensorType, TupleType, Type
 from ..ir.visitor import ExprMutator, let_chain, rebuild_lets
 from ..ops.registry import OpTypeError, make_call, op_def
 from .effects import ATOMS, Purity, map_functions
@@ -106,25 +121,31 @@ class _Simplifier(ExprMutator):
 
     def infer_locally(self, expr: Expr) -> Type | None:
         """The type of `expr` from the types of its parts, or None where they do not tell."""
-        if isinstance(expr, Var):
-            value = self.bound.get(id(expr))
-            return expr.type_annotation or (None if value is None else self.type_of(value))
-        if isinstance(expr, Constant):
-            return TensorType(expr.data.shape, expr.data.dtype.name)
-        if isinstance(expr, Call) and isinstance(expr.op, Op):
-            return self.op_result(expr)
-        if isinstance(expr, Tuple):
-            fields = [self.type_of(f) for f in expr.fields]
-            return None if None in fields else TupleType(fields)
-        if isinstance(expr, TupleGetItem):
-            tup = self.type_of(expr.tuple_value)
-            return tup.fields[expr.index] if isinstance(tup, TupleType) else None
-        if isinstance(expr, Let):
-            return self.type_of(expr.body)
-        if isinstance(expr, If):
-            then = self.type_of(expr.true_branch)
-            return then if then == self.type_of(expr.false_branch) else None
-        return None
+        rule = _LOCAL_TYPES.get(type(expr))
+        return None if rule is None else rule(self, expr)
+
+    def var_type(self, var: Var) -> Type | None:
+        value = self.bound.get(id(var))
+        return var.type_annotation or (None if value is None else self.type_of(value))
+
+    def call_type(self, call: Call) -> Type | None:
+        if isinstance(call.op, Op):
+            return self.op_result(call)
+        callee = self.type_of(call.op)  # a closure's type says what it returns
+        monomorphic = isinstance(callee, FuncType) and not callee.type_params
+        return callee.ret_type if monomorphic else None
+
+    def function_type(self, func: Function) -> Type | None:
+        params = [p.type_annotation for p in func.params]
+        if func.type_params or None in params:
+            return None
+        ret = func.ret_type or self.type_of(func.body)
+        return None if ret is None else FuncType(params, ret)
+
+    def agreed_type(self, branches) -> Type | None:
+        """The type every branch has, when they agree."""
+        types = {self.type_of(b) for b in branches}
+        return types.pop() if len(types) == 1 else None
 
     def op_result(self, call: Call) -> Type | None:
         args = [self.type_of(a) for a in call.args]
@@ -210,6 +231,38 @@ class _Simplifier(ExprMutator):
         known = self.resolve(expr)
         is_call = isinstance(known, Call) and isinstance(known.op, Op)
         return known if is_call and known.op.name == name else None
+
+
+_LOCAL_TYPES = {
+    Var: _Simplifier.var_type,
+    Constant: lambda self, e: TensorType(e.data.shape, e.data.dtype.name),
+    Call: _Simplifier.call_type,
+    Function: _Simplifier.function_type,
+    Tuple: lambda self, e: _tuple_type([self.type_of(f) for f in e.fields]),
+    TupleGetItem: lambda self, e: _field_type(self.type_of(e.tuple_value), e.index),
+    Let: lambda self, e: self.type_of(e.body),
+    If: lambda self, e: self.agreed_type((e.true_branch, e.false_branch)),
+    Match: lambda self, e: self.agreed_type(c.rhs for c in e.clauses),
+    RefCreate: lambda self, e: _ref_type(self.type_of(e.value)),
+    RefRead: lambda self, e: _read_type(self.type_of(e.ref)),
+    RefWrite: lambda self, e: TupleType(()),
+}
+
+
+def _tuple_type(fields: list) -> Type | None:
+    return None if None in fields else TupleType(fields)
+
+
+def _field_type(tup: Type | None, index: int) -> Type | None:
+    return tup.fields[index] if isinstance(tup, TupleType) else None
+
+
+def _ref_type(value: Type | None) -> Type | None:
+    return None if value is None else RefType(value)
+
+
+def _read_type(ref: Type | None) -> Type | None:
+    return ref.value if isinstance(ref, RefType) else None
 
 
 def _rule_for(expr: Expr):
