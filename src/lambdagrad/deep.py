@@ -41,30 +41,92 @@ def run_deep(fn, *args, **kwargs):
     return outcome["value"]
 
 
-_lock = threading.Lock()
+_lock = threading.Lock()  # guards the recursion limit bookkeeping and the worker
 _active = 0
 
 
 def _run_on_big_stack(work) -> None:
+    """Run `work` on the big-stack worker (or on a new big-stack thread when it is busy),
+    with the recursion limit raised while any such work runs."""
     global _active
     with _lock:
         if _active == 0:
             _run_on_big_stack.saved_limit = sys.getrecursionlimit()
             sys.setrecursionlimit(RECURSION_LIMIT)
         _active += 1
-        old_size = threading.stack_size(STACK_BYTES)
-        try:
-            thread = threading.Thread(target=work, name="lambdagrad-deep")
-            thread.start()
-        finally:
-            threading.stack_size(old_size)
+        worker = _worker()
     try:
-        thread.join()
+        if not worker.run(work):
+            _big_stack_thread(work).join()
     finally:
         with _lock:
             _active -= 1
             if _active == 0:
                 sys.setrecursionlimit(_run_on_big_stack.saved_limit)
+
+
+_stack_size_lock = threading.Lock()  # threading.stack_size is process-wide
+
+
+def _big_stack_thread(target) -> threading.Thread:
+    """A started daemon thread running `target` on a `STACK_BYTES` stack."""
+    with _stack_size_lock:
+        old_size = threading.stack_size(STACK_BYTES)
+        try:
+            thread = threading.Thread(target=target, name="lambdagrad-deep", daemon=True)
+            thread.start()
+        finally:
+            threading.stack_size(old_size)
+    return thread
+
+
+class _Worker:
+    """One long-lived big-stack thread that runs one piece of work at a time.
+
+    Starting a thread with a 1 GiB stack costs far more than a small compiled function
+    takes to run, and every call of an evaluated function goes through `run_deep`.
+    """
+
+    def __init__(self):
+        self.busy = threading.Lock()  # held by the caller whose work is running
+        self.start = threading.Lock()  # released to hand the worker its work
+        self.done = threading.Lock()  # released by the worker when the work returns
+        self.start.acquire()
+        self.done.acquire()
+        self.work = None
+        self.lost = False  # a caller stopped waiting (e.g. KeyboardInterrupt): never reuse
+        _big_stack_thread(self.loop)
+
+    def loop(self) -> None:
+        while True:
+            self.start.acquire()
+            self.work()
+            self.done.release()
+
+    def run(self, work) -> bool:
+        """Run `work` here and return True, or return False at once if the worker is busy."""
+        if not self.busy.acquire(blocking=False):
+            return False
+        self.work = work
+        self.start.release()
+        try:
+            self.done.acquire()
+        except BaseException:
+            self.lost = True  # the work still runs; its `done` must not answer a later call
+            raise
+        self.busy.release()
+        return True
+
+
+_the_worker: _Worker | None = None
+
+
+def _worker() -> _Worker:
+    """The worker, made on first use (or again after a caller abandoned it)."""
+    global _the_worker
+    if _the_worker is None or _the_worker.lost:
+        _the_worker = _Worker()
+    return _the_worker
 
 
 def without_gc(fn, *args, **kwargs):
