@@ -1,7 +1,8 @@
-"""Shared test set-up: hypothesis profiles that keep CI bounded."""
+"""Shared test set-up: hypothesis profiles that keep CI bounded, the executor kinds."""
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -13,3 +14,9 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=150, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(params=["debug", "compiled"])
+def executor_kind(request) -> str:
+    """Each executor kind in turn: a test taking it runs on the interpreter and compiled code."""
+    return request.param

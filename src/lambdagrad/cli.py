@@ -3,7 +3,8 @@
     lambdagrad check FILE.rly   type-check a program and print each global's type
     lambdagrad fmt FILE.rly     print the program in canonical text
     lambdagrad run FILE.rly     run @main on seeded random inputs (or --arg NAME=VALUE)
-    lambdagrad grad FILE.rly    print the gradient program of @main (--check: verify it)
+    lambdagrad grad FILE.rly    print the gradient program of @main (--check: verify it,
+                                --python: print it as the Python the compiled executor runs)
 
 The prelude (List, Option, Tree, nat) is in scope unless ``--no-prelude`` is given. Mistakes
 in the file print a located message and exit with status 1.
@@ -23,7 +24,7 @@ from .ad.api import MODES
 from .errors import Error
 from .ir.expr import GlobalVar
 from .ir.module import IRModule
-from .runtime import create_executor
+from .runtime import create_executor, to_python
 from .runtime.random_values import random_value
 from .testing import check_grad
 from .text import parse
@@ -74,6 +75,11 @@ def _add_gradient_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--seed", type=int, default=0, help="seed of the random inputs of --check")
     sub.add_argument(
         "--no-optimize", action="store_true", help="print the raw AD output, not the optimized one"
+    )
+    sub.add_argument(
+        "--python",
+        action="store_true",
+        help="print the gradient as the Python source the compiled executor runs",
     )
 
 
@@ -137,13 +143,18 @@ def _grad(mod: IRModule, own: IRModule, args) -> str:
     derived[GlobalVar("main_gradient")] = grad
     if not args.no_optimize:
         derived = _optimized(derived, mod)
-    text = derived.astext().rstrip("\n")
+    if args.python:
+        whole = mod.copy()
+        whole.update(derived)  # the gradient calls globals of the file and the prelude too
+        text, comment = to_python(GlobalVar("main_gradient"), mod=whole).rstrip("\n"), "#"
+    else:
+        text, comment = derived.astext().rstrip("\n"), "//"
     if args.check:
         try:
             check_grad(mod.get_global_var("main"), mod=mod, mode=args.mode, seed=args.seed)
         except AssertionError as err:
             raise Error(f"gradient check failed: {err}") from None
-        text += "\n// gradient check passed (finite differences on seeded random inputs)"
+        text += f"\n{comment} gradient check passed (finite differences on seeded random inputs)"
     return text
 
 

@@ -42,6 +42,7 @@ def check_grad(
     seed: int = 0,
     elementwise: bool = False,
     directions: int = 3,
+    executor: str = "debug",
 ) -> None:
     """Check the gradient of `func` against central finite differences.
 
@@ -49,7 +50,8 @@ def check_grad(
     float64 (float32 types and constants are promoted) so differences are accurate. By default
     a few random directions are compared (cheap); ``elementwise=True`` perturbs every input
     element. ``order=2`` also checks the gradient of the gradient. Inputs default to seeded
-    random values of the parameter types. Raises AssertionError naming the worst mismatch.
+    random values of the parameter types. `executor` is the kind of executor that runs the
+    function and its gradient. Raises AssertionError naming the worst mismatch.
 
     >>> import lambdagrad as lg
     >>> check_grad(lg.parse_expr("fn (%x: Tensor[(3), float32]) { sum(tanh(%x)) }"))
@@ -62,7 +64,7 @@ def check_grad(
     typed = infer_type(func, mod=mod)
     rng = np.random.default_rng(seed)
     values = _inputs(typed, inputs, mod, rng)
-    checker = _Checker(mod, eps, atol, rtol, elementwise, directions, rng)
+    checker = _Checker(mod, executor, eps, atol, rtol, elementwise, directions, rng)
     checker.check(typed, gradient(typed, mod=mod, mode=mode), values)
     for _ in range(order - 1):
         typed = infer_type(_gradient_as_output(typed, mod, mode, rng), mod=mod)
@@ -101,12 +103,13 @@ def _inputs(func: Function, inputs, mod: IRModule, rng) -> list:
 
 
 class _Checker:
-    def __init__(self, mod, eps, atol, rtol, elementwise, directions, rng):
-        self.mod, self.eps, self.atol, self.rtol = mod, eps, atol, rtol
+    def __init__(self, mod, executor, eps, atol, rtol, elementwise, directions, rng):
+        self.mod, self.executor = mod, executor
+        self.eps, self.atol, self.rtol = eps, atol, rtol
         self.elementwise, self.directions, self.rng = elementwise, directions, rng
 
     def check(self, func: Function, grad_func: Function, values: list) -> None:
-        executor = create_executor(mod=self.mod)
+        executor = create_executor(self.executor, mod=self.mod)
         run = executor.evaluate(func)
         _, grads = executor.evaluate(grad_func)(*values)
 

@@ -111,11 +111,15 @@ INDEXING = {
 CASES = {**CONV, **POOL, **INDEXING}
 
 
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("order", [1, 2])
+# Every mode and order on the interpreter; compiled code on second-order higher-order AD.
+CHECKS = [(mode, order, "debug") for mode in MODES for order in (1, 2)]
+CHECKS.append(("higher_order", 2, "compiled"))
+
+
+@pytest.mark.parametrize(("mode", "order", "executor"), CHECKS)
 @pytest.mark.parametrize("build", CASES.values(), ids=CASES.keys())
-def test_gradient_matches_finite_differences(build, order, mode):
-    check_grad(build(), mode=mode, order=order)
+def test_gradient_matches_finite_differences(build, mode, order, executor):
+    check_grad(build(), mode=mode, order=order, executor=executor)
 
 
 TAKES = {
@@ -127,24 +131,24 @@ TAKES = {
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("build", "shape", "indices"), TAKES.values(), ids=TAKES.keys())
-def test_index_inputs_get_zero_gradients(build, shape, indices, mode):
+def test_index_inputs_get_zero_gradients(build, shape, indices, mode, executor_kind):
     indices = np.array(indices, dtype="int32")
     x, i = lg.var("x", shape=shape), lg.var("i", shape=indices.shape, dtype="int32")
     grad = lg.transform.gradient(lg.Function([x, i], build(x, i)), mode=mode)
     data = np.random.default_rng(0).standard_normal(shape).astype("float32")
-    out, (dx, di) = lg.create_executor().evaluate(grad)(data, indices)
+    out, (dx, di) = lg.create_executor(executor_kind).evaluate(grad)(data, indices)
     assert di.dtype == np.int32 and di.shape == indices.shape and not di.any()
     assert dx.sum() == out.size
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_scatter_index_inputs_get_zero_gradients(mode):
+def test_scatter_index_inputs_get_zero_gradients(mode, executor_kind):
     x, u = lg.var("x", shape=(3, 4)), lg.var("u", shape=(1, 4))
     i = lg.var("i", shape=(1, 4), dtype="int32")
     func = lg.Function([x, i, u], lg.op.scatter_add(x, i, u, axis=0))
     grad = lg.transform.gradient(func, mode=mode)
     indices = np.array([[0, 2, 2, 1]], dtype="int32")
-    _, (dx, di, du) = lg.create_executor().evaluate(grad)(
+    _, (dx, di, du) = lg.create_executor(executor_kind).evaluate(grad)(
         np.zeros((3, 4), "float32"), indices, np.ones((1, 4), "float32")
     )
     assert not di.any() and di.shape == (1, 4)
@@ -152,19 +156,21 @@ def test_scatter_index_inputs_get_zero_gradients(mode):
     np.testing.assert_array_equal(du, np.ones((1, 4)))
 
 
-def test_max_pool_ties_send_the_gradient_to_the_first_maximum():
+def test_max_pool_ties_send_the_gradient_to_the_first_maximum(executor_kind):
     x = lg.var("x", shape=(1, 1, 2, 4))
     grad = lg.transform.gradient(lg.Function([x], lg.op.nn.max_pool2d(x, pool_size=2, strides=2)))
     data = np.array([[[[1.0, 1.0, 0.0, 2.0], [1.0, 0.0, 2.0, 2.0]]]], dtype="float32")
-    _, (dx,) = lg.create_executor().evaluate(grad)(data)
+    _, (dx,) = lg.create_executor(executor_kind).evaluate(grad)(data)
     np.testing.assert_array_equal(dx[0, 0], [[1, 0, 0, 1], [0, 0, 0, 0]])
 
 
-def test_scatter_nd_update_gradient_masks_overwritten_positions():
+def test_scatter_nd_update_gradient_masks_overwritten_positions(executor_kind):
     x, u = lg.var("x", shape=(3,)), lg.var("u", shape=(3,))
     indices = lg.const(np.array([[1, 2, 1]], dtype="int32"))
     grad = lg.transform.gradient(lg.Function([x, u], lg.op.scatter_nd(x, indices, u)))
-    _, (dx, du) = lg.create_executor().evaluate(grad)(np.zeros(3, "float32"), np.ones(3, "float32"))
+    _, (dx, du) = lg.create_executor(executor_kind).evaluate(grad)(
+        np.zeros(3, "float32"), np.ones(3, "float32")
+    )
     np.testing.assert_array_equal(dx, [1, 0, 0])
     np.testing.assert_array_equal(du, [0, 1, 1])
 

@@ -1,5 +1,6 @@
 """The AD passes on whole programs: values against closed forms and finite differences, at
-first and second order, through tuples, ADTs, refs, closures, control flow and recursion."""
+first and second order, through tuples, ADTs, refs, closures, control flow and recursion.
+Gradients run on both executors (the `executor_kind` fixture)."""
 
 import numpy as np
 import pytest
@@ -8,23 +9,35 @@ import lambdagrad as lg
 from lambdagrad.testing import check_grad
 
 
-def grad_of(text: str, *args, mode="higher_order", prelude=True):
-    """Run the gradient of `@main` in `text` on `args`: (result, gradients)."""
-    mod = lg.parse(text, prelude=prelude)
-    grad = lg.transform.gradient(mod.get_global_var("main"), mod=mod, mode=mode)
-    return lg.create_executor(mod=mod).evaluate(grad)(*args)
+@pytest.fixture
+def grad_of(executor_kind):
+    """``grad_of(text, *args)``: run the gradient of `@main` in `text`: (result, gradients)."""
+
+    def run_gradient(text: str, *args, mode="higher_order", prelude=True):
+        mod = lg.parse(text, prelude=prelude)
+        grad = lg.transform.gradient(mod.get_global_var("main"), mod=mod, mode=mode)
+        return lg.create_executor(executor_kind, mod=mod).evaluate(grad)(*args)
+
+    return run_gradient
 
 
-def check(text: str, inputs=None, order=2, mode="higher_order"):
-    mod = lg.parse(text, prelude=True)
-    check_grad(mod.get_global_var("main"), inputs, mod=mod, order=order, mode=mode)
+@pytest.fixture
+def check(executor_kind):
+    """``check(text)``: finite-difference check of the gradient of `@main` in `text`."""
+
+    def check_main(text: str, inputs=None, order=2, mode="higher_order"):
+        mod = lg.parse(text, prelude=True)
+        main = mod.get_global_var("main")
+        check_grad(main, inputs, mod=mod, order=order, mode=mode, executor=executor_kind)
+
+    return check_main
 
 
 MODES = ["higher_order", "first_order"]
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_identity(mode):
+def test_identity(mode, grad_of):
     out, (dx,) = grad_of(
         "def @main(%x: Tensor[(3), float32]) { %x }", np.ones(3, "float32"), mode=mode
     )
@@ -32,7 +45,7 @@ def test_identity(mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_x_plus_x_and_let_reuse(mode):
+def test_x_plus_x_and_let_reuse(mode, grad_of):
     _, (dx,) = grad_of("def @main(%x: float32) { add(%x, %x) }", 3.0, mode=mode)
     assert dx == 2.0
     text = "def @main(%x: float32) { let %y = multiply(%x, %x); multiply(%y, %y) }"
@@ -42,7 +55,7 @@ def test_x_plus_x_and_let_reuse(mode):
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("op", "dy"), [("add", 12.0), ("subtract", -12.0)])
-def test_broadcasting_add_and_subtract(mode, op, dy):
+def test_broadcasting_add_and_subtract(mode, op, dy, grad_of):
     text = f"""
     def @main(%x: Tensor[(3, 4, 1), float32], %y: Tensor[(1, 5), float32]) {{ {op}(%x, %y) }}
     """
@@ -53,7 +66,7 @@ def test_broadcasting_add_and_subtract(mode, op, dy):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_tuples_built_projected_and_as_parameters(mode):
+def test_tuples_built_projected_and_as_parameters(mode, grad_of, check):
     text = """
     def @main(%p: (Tensor[(2), float32], float32), %k: int32) {
       let %t = (multiply(%p.0, %p.1), %p.1);
@@ -81,7 +94,7 @@ def @main(%t: Tree[Tensor[(2), float32]], %w: Tensor[(2), float32]) -> Tensor[(2
 """
 
 
-def test_adt_parameters_get_gradients_of_the_same_shape():
+def test_adt_parameters_get_gradients_of_the_same_shape(executor_kind):
     mod = lg.parse(TREE_SUM, prelude=True)
     rose, cons, nil = (mod.get_constructor(n) for n in ("Rose", "Cons", "Nil"))
     leaf = lg.ConstructorValue(rose, [np.array([2.0, 3.0], "float32"), lg.ConstructorValue(nil)])
@@ -89,14 +102,14 @@ def test_adt_parameters_get_gradients_of_the_same_shape():
     tree = lg.ConstructorValue(rose, [np.array([1.0, 1.0], "float32"), root_kids])
     w = np.array([1.0, 10.0], "float32")
     grad = lg.transform.gradient(mod.get_global_var("main"), mod=mod)
-    out, (dtree, dw) = lg.create_executor(mod=mod).evaluate(grad)(tree, w)
+    out, (dtree, dw) = lg.create_executor(executor_kind, mod=mod).evaluate(grad)(tree, w)
     np.testing.assert_allclose(out, [5.0, 100.0])
     np.testing.assert_allclose(dw, [5.0, 10.0])
     assert dtree.constructor.name == "Rose"
     np.testing.assert_allclose(dtree.fields[0], [2.0, 20.0])  # d/dv w * v^2
     child = lg.list_items(dtree.fields[1])[0]
     np.testing.assert_allclose(child.fields[0], [4.0, 60.0])
-    check_grad(mod.get_global_var("main"), [tree, w], mod=mod, order=2)
+    check_grad(mod.get_global_var("main"), [tree, w], mod=mod, order=2, executor=executor_kind)
 
 
 REFS = """
@@ -111,7 +124,7 @@ def @main(%x: float32) -> float32 {
 """
 
 
-def test_refs_read_written_and_aliased_through_closures():
+def test_refs_read_written_and_aliased_through_closures(grad_of, check):
     out, (dx,) = grad_of(REFS, 2.0)
     assert out == 12.0 and dx == 6 * 2.0  # 3 x^2
     check(REFS, order=2)
@@ -125,7 +138,7 @@ def @main(%x: Tensor[(3), float32]) -> float32 {
 """
 
 
-def test_if_on_a_computed_condition():
+def test_if_on_a_computed_condition(grad_of, check):
     x = np.array([0.5, 1.0, -0.3], "float32")
     _, (dx,) = grad_of(IF_PROGRAM, x)
     s = np.sum(x * x)
@@ -141,7 +154,7 @@ def @main(%x: float32) -> float32 { @poly(@square(%x)) }
 """
 
 
-def test_globals_calling_globals_add_derived_globals():
+def test_globals_calling_globals_add_derived_globals(grad_of, check):
     mod = lg.parse(GLOBALS)
     lg.transform.gradient(mod.get_global_var("main"), mod=mod)
     assert {"poly_grad", "square_grad"} <= {g.name_hint for g in mod.functions}
@@ -159,14 +172,14 @@ def test_globals_calling_globals_add_derived_globals():
     ],
     ids=["foldl", "map", "foldr"],
 )
-def test_recursion_over_lists(body):
+def test_recursion_over_lists(body, executor_kind):
     text = f"def @main(%xs: List[float32]) -> float32 {{ {body} }}"
     mod = lg.parse(text, prelude=True)
     xs = lg.make_list([np.float32(v) for v in (0.5, -1.0, 2.0)], mod)
-    check_grad(mod.get_global_var("main"), [xs], mod=mod, order=2)
+    check_grad(mod.get_global_var("main"), [xs], mod=mod, order=2, executor=executor_kind)
 
 
-def test_tree_functions_tmap_and_size():
+def test_tree_functions_tmap_and_size(executor_kind):
     text = """
     def @main(%t: Tree[float32], %w: float32) -> float32 {
       let %scaled = @tmap(fn (%v: float32) { multiply(%v, %w) }, %t);
@@ -180,12 +193,14 @@ def test_tree_functions_tmap_and_size():
         rose, [np.float32(3), lg.ConstructorValue(cons, [kid, lg.ConstructorValue(nil)])]
     )
     grad = lg.transform.gradient(mod.get_global_var("main"), mod=mod)
-    out, (_, dw) = lg.create_executor(mod=mod).evaluate(grad)(tree, 2.0)
+    out, (_, dw) = lg.create_executor(executor_kind, mod=mod).evaluate(grad)(tree, 2.0)
     assert out == 12.0 and dw == 6.0
-    check_grad(mod.get_global_var("main"), [tree, np.float32(2)], mod=mod, order=2)
+    check_grad(
+        mod.get_global_var("main"), [tree, np.float32(2)], mod=mod, order=2, executor=executor_kind
+    )
 
 
-def test_nat_iterate_of_a_doubling_closure_is_8x():
+def test_nat_iterate_of_a_doubling_closure_is_8x(grad_of, check):
     text = """
     def @main(%x: float32) -> float32 {
       @nat_iterate(fn (%y: float32) { multiply(%y, 2f) }, succ(succ(succ(zero))))(multiply(%x, %x))
@@ -206,7 +221,7 @@ def @main(%x: float32) -> float32 { @even_poly(succ(succ(succ(zero))), %x) }
 """
 
 
-def test_mutual_recursion():
+def test_mutual_recursion(grad_of, check):
     # even(3) = x * odd(2) = x * (x + even(1)) = x * (x + x * odd(0)) = 2 x^2
     out, (dx,) = grad_of(MUTUAL, 1.5)
     assert out == 2 * 1.5**2 and dx == 4 * 1.5
@@ -224,11 +239,11 @@ def @main(%x: float32, %k: float32) -> float32 {
 """
 
 
-def test_closures_returned_from_functions():
+def test_closures_returned_from_functions(check):
     check(CLOSURES, [np.float32(0.7), np.float32(1.2)])
 
 
-def test_polymorphic_globals_at_two_types():
+def test_polymorphic_globals_at_two_types(grad_of, check):
     text = """
     def @twice[A](%f: fn (A) -> A, %x: A) -> A { %f(%f(%x)) }
     def @main(%x: float32, %v: Tensor[(2), float32]) -> float32 {
@@ -249,7 +264,7 @@ def @main(%x: Tensor[(3), float32]) -> float32 {
 """
 
 
-def test_checkpoint_gives_the_same_gradients():
+def test_checkpoint_gives_the_same_gradients(grad_of, check):
     x = np.array([0.3, -0.4, 1.1], "float32")
     _, (with_checkpoint,) = grad_of(CHECKPOINT, x)
     _, (plain,) = grad_of(CHECKPOINT.replace("annotation.checkpoint", "copy"), x)
@@ -263,12 +278,14 @@ def test_checkpoint_recomputes_instead_of_recording():
     assert lg.analysis.count_ops(grad)["tanh"] == 2  # once forward, once on the way back
 
 
-def test_vjp_with_an_explicit_cotangent():
+def test_vjp_with_an_explicit_cotangent(executor_kind):
     f = lg.parse_expr("fn (%x: Tensor[(3), float32]) { (multiply(%x, %x), sin(%x)) }")
     x = np.array([1.0, 2.0, 3.0], "float32")
     ct = (np.array([1.0, 0.0, 2.0], "float32"), np.array([0.5, 0.5, 0.5], "float32"))
     for mode in MODES:
-        out, (dx,) = lg.create_executor().evaluate(lg.transform.vjp(f, mode=mode))(x, ct)
+        out, (dx,) = lg.create_executor(executor_kind).evaluate(lg.transform.vjp(f, mode=mode))(
+            x, ct
+        )
         np.testing.assert_allclose(dx, 2 * x * ct[0] + np.cos(x) * ct[1], rtol=1e-6)
 
 
@@ -304,7 +321,7 @@ def test_first_order_rejects_recursion_and_matches():
         lg.transform.gradient(mod.get_global_var("main"), mod=mod, mode="first_order")
 
 
-def test_missing_gradients_are_listed_together():
+def test_missing_gradients_are_listed_together(executor_kind):
     lg.ops.register_op("test.nograd_a", 1, lambda ts, a: ts[0], impl=lambda x: x)
     lg.ops.register_op("test.nograd_b", 1, lambda ts, a: ts[0], impl=lambda x: x)
     f = lg.parse_expr("fn (%x: float32) { test.nograd_b(test.nograd_a(%x)) }")
@@ -312,7 +329,7 @@ def test_missing_gradients_are_listed_together():
         lg.transform.gradient(f)
     lg.register_gradient("test.nograd_a", lambda c, g: [g])
     lg.register_gradient("test.nograd_b", lambda c, g: [g * lg.const(2.0)])
-    _, (dx,) = lg.create_executor().evaluate(lg.transform.gradient(f))(1.0)
+    _, (dx,) = lg.create_executor(executor_kind).evaluate(lg.transform.gradient(f))(1.0)
     assert dx == 2.0
 
 
@@ -324,19 +341,18 @@ def test_gradient_does_not_require_type_checked_input_and_leaves_it_alone():
     assert str(f) == before and f.checked_type is None
 
 
-def test_check_grad_reports_a_wrong_gradient():
+def test_check_grad_reports_a_wrong_gradient(executor_kind):
     lg.ops.register_op("test.wrong_grad", 1, lambda ts, a: ts[0], impl=lambda x: x * 2)
     lg.register_gradient("test.wrong_grad", lambda c, g: [g])
+    wrong = lg.parse_expr("fn (%x: Tensor[(3), float32]) { test.wrong_grad(%x) }")
     with pytest.raises(AssertionError, match="analytic .* numeric"):
-        check_grad(lg.parse_expr("fn (%x: Tensor[(3), float32]) { test.wrong_grad(%x) }"))
+        check_grad(wrong, executor=executor_kind)
     with pytest.raises(AssertionError, match="element"):
-        check_grad(
-            lg.parse_expr("fn (%x: Tensor[(3), float32]) { test.wrong_grad(%x) }"), elementwise=True
-        )
+        check_grad(wrong, elementwise=True, executor=executor_kind)
     lg.register_gradient("test.wrong_grad", lambda c, g: [g * lg.const(2.0, dtype="float64")])
 
 
-def test_check_grad_second_order_catches_a_wrong_second_derivative():
+def test_check_grad_second_order_catches_a_wrong_second_derivative(executor_kind):
     def same_type(types, attrs):
         return types[0]
 
@@ -345,9 +361,9 @@ def test_check_grad_second_order_catches_a_wrong_second_derivative():
     lg.register_gradient("test.cube", lambda c, g: [g * lg.op.test.cube_slope(c.args[0])])
     lg.register_gradient("test.cube_slope", lambda c, g: [g * c.args[0]])  # should be 6x
     f = lg.parse_expr("fn (%x: Tensor[(3), float32]) { test.cube(%x) }")
-    check_grad(f)
+    check_grad(f, executor=executor_kind)
     with pytest.raises(AssertionError, match="gradient mismatch"):
-        check_grad(f, order=2)
+        check_grad(f, order=2, executor=executor_kind)
 
 
 SMALL_PROGRAMS = {
@@ -366,7 +382,7 @@ SMALL_PROGRAMS = {
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", SMALL_PROGRAMS)
-def test_small_programs_at_second_order(name, mode):
+def test_small_programs_at_second_order(name, mode, check):
     check(SMALL_PROGRAMS[name], order=2, mode=mode)
 
 

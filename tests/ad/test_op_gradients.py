@@ -1,6 +1,7 @@
 """Every differentiable op of the elementwise, reduction, shape, creation and nn families
 passes a finite-difference check at first and second order in both AD modes (third order for
-elementwise ops), and gradients only use ops that have gradients themselves."""
+elementwise ops), higher-order AD on both executors, and gradients only use ops that have
+gradients themselves."""
 
 import numpy as np
 import pytest
@@ -255,11 +256,20 @@ NN = [
 CASES = UNARY + BINARY + REDUCE + SHAPE + NN
 
 
-@pytest.mark.parametrize("mode", ["first_order", "higher_order"])
+# Both modes on the interpreter; the compiled executor (which runs the same ops, see
+# tests/runtime/test_compiled.py) on the higher-order gradients, which use refs and closures.
+MODES_AND_EXECUTORS = [
+    ("first_order", "debug"),
+    ("higher_order", "debug"),
+    ("higher_order", "compiled"),
+]
+
+
+@pytest.mark.parametrize(("mode", "executor"), MODES_AND_EXECUTORS)
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_first_and_second_order(case, mode):
+def test_first_and_second_order(case, mode, executor):
     func, inputs = case.function(np.random.default_rng(0))
-    check_grad(func, inputs, mode=mode, order=2)
+    check_grad(func, inputs, mode=mode, order=2, executor=executor)
 
 
 @pytest.mark.parametrize("case", UNARY + BINARY, ids=lambda c: c.name)

@@ -1,4 +1,8 @@
-"""The reference interpreter on every node kind, refs, closures, ADTs and recursion."""
+"""Both executors on every node kind, refs, closures, ADTs and recursion.
+
+Every test runs on the reference interpreter and on compiled code (the `executor_kind`
+fixture), so the two compute the same values and raise the same errors.
+"""
 
 import numpy as np
 import pytest
@@ -6,32 +10,43 @@ import pytest
 import lambdagrad as lg
 
 
-def run(text: str, *args, prelude: bool = False):
-    """Parse `text` as a module, run its @main on `args`."""
-    mod = lg.parse(text, prelude=prelude)
-    return lg.create_executor(mod=mod).evaluate()(*args)
+@pytest.fixture
+def run(executor_kind):
+    """``run(text, *args)``: parse `text` as a module, run its @main on `args`."""
+
+    def run_main(text: str, *args, prelude: bool = False):
+        mod = lg.parse(text, prelude=prelude)
+        return lg.create_executor(executor_kind, mod=mod).evaluate()(*args)
+
+    return run_main
 
 
-def run_expr(text: str, *args):
-    return lg.create_executor().evaluate(lg.parse_expr(text))(*args)
+@pytest.fixture
+def run_expr(executor_kind):
+    """``run_expr(text, *args)``: parse `text` as an expression and apply it to `args`."""
+
+    def run_function(text: str, *args):
+        return lg.create_executor(executor_kind).evaluate(lg.parse_expr(text))(*args)
+
+    return run_function
 
 
-def test_constants_tuples_and_projections():
+def test_constants_tuples_and_projections(run_expr):
     out = run_expr("fn (%x: float32) { let %t = (%x, (1f, 2)); (%t.1.0, %t.1.1, %t.0) }", 3.0)
     assert out == (np.float32(1), np.int32(2), np.float32(3))
     assert out[1].dtype == "int32"
 
 
-def test_non_function_expressions_evaluate_at_once():
-    assert lg.create_executor().evaluate(lg.parse_expr("(1f, 2f).1")) == 2.0
+def test_non_function_expressions_evaluate_at_once(executor_kind):
+    assert lg.create_executor(executor_kind).evaluate(lg.parse_expr("(1f, 2f).1")) == 2.0
 
 
-def test_if_on_a_computed_condition():
+def test_if_on_a_computed_condition(run_expr):
     f = "fn (%x: float32) { if (less(%x, 0f)) { negative(%x) } else { %x } }"
     assert run_expr(f, -2.0) == 2.0 and run_expr(f, 5.0) == 5.0
 
 
-def test_closures_capture_their_environment():
+def test_closures_capture_their_environment(run):
     text = """
     def @main(%x: float32) -> float32 {
       let %scale = fn (%k: float32) -> fn (float32) -> float32 {
@@ -43,12 +58,12 @@ def test_closures_capture_their_environment():
     assert run(text, 2.0) == 6.0
 
 
-def test_closures_are_callable_from_python():
+def test_closures_are_callable_from_python(run_expr):
     adder = run_expr("fn (%a: float32) { fn (%b: float32) { add(%a, %b) } }", 1.0)
     assert adder(2.0) == 3.0
 
 
-def test_refs_alias_and_closures_capture_refs():
+def test_refs_alias_and_closures_capture_refs(run):
     text = """
     def @main(%x: float32) -> (float32, float32) {
       let %r = ref(%x);
@@ -61,10 +76,10 @@ def test_refs_alias_and_closures_capture_refs():
     assert run(text, 10.0) == (12.0, 10.0)
 
 
-def test_refs_passed_in_and_out():
+def test_refs_passed_in_and_out(executor_kind):
     mod = lg.parse("def @main(%r: ref(float32)) -> ref(float32) { let %u = ref_write(%r, 5f); %r }")
     cell = lg.RefValue(np.float32(1))
-    out = lg.create_executor(mod=mod).evaluate()(cell)
+    out = lg.create_executor(executor_kind, mod=mod).evaluate()(cell)
     assert out is cell and cell.value == 5.0
 
 
@@ -79,20 +94,20 @@ def @my_sum(%l: MyList[float32]) -> float32 {
 """
 
 
-def test_local_adt_and_match():
+def test_local_adt_and_match(executor_kind):
     mod = lg.parse(
         LOCAL_LIST + "def @main(%a: float32) -> float32 { @my_sum(MyCons(%a, MyCons(2f, MyNil))) }"
     )
-    assert lg.create_executor(mod=mod).evaluate()(1.5) == 3.5
+    assert lg.create_executor(executor_kind, mod=mod).evaluate()(1.5) == 3.5
 
 
-def test_incomplete_match_failure_names_value_and_location():
+def test_incomplete_match_failure_names_value_and_location(executor_kind):
     mod = lg.parse("def @main(%x: float32) -> float32 { @hd(Nil) }", prelude=True)
     with pytest.raises(lg.EvaluationError, match=r"match\?: no clause matches the value Nil.*line"):
-        lg.create_executor(mod=mod).evaluate()(1.0)
+        lg.create_executor(executor_kind, mod=mod).evaluate()(1.0)
 
 
-def test_mutual_recursion_through_globals():
+def test_mutual_recursion_through_globals(run):
     text = """
     def @is_even(%n: nat) -> bool { match (%n) { zero => True, succ(%p) => @is_odd(%p) } }
     def @is_odd(%n: nat) -> bool { match (%n) { zero => False, succ(%p) => @is_even(%p) } }
@@ -101,13 +116,13 @@ def test_mutual_recursion_through_globals():
     assert run(text, prelude=True) == (True, False)
 
 
-def test_polymorphic_globals_at_two_types():
+def test_polymorphic_globals_at_two_types(run):
     text = "def @main(%x: float32) { (@id(%x), @id((%x, 1))) }"
     value, pair = run(text, 4.0, prelude=True)
     assert value == 4.0 and pair == (4.0, 1)
 
 
-def test_recursive_let_bound_closure():
+def test_recursive_let_bound_closure(run):
     text = """
     def @main(%n: int32) -> int32 {
       let %fact = fn (%k: int32) -> int32 {
@@ -118,13 +133,15 @@ def test_recursive_let_bound_closure():
     assert run(text, 5) == 120
 
 
-def test_python_numbers_are_cast_to_the_declared_dtype():
+def test_python_numbers_are_cast_to_the_declared_dtype(run_expr):
     out = run_expr("fn (%x: float64, %n: int64) { (%x, %n) }", 1, 2)
     assert out[0].dtype == "float64" and out[1].dtype == "int64"
 
 
-def test_argument_shape_dtype_and_count_are_checked():
-    f = lg.create_executor().evaluate(lg.parse_expr("fn (%x: Tensor[(2, 3), float32]) { %x }"))
+def test_argument_shape_dtype_and_count_are_checked(executor_kind):
+    f = lg.create_executor(executor_kind).evaluate(
+        lg.parse_expr("fn (%x: Tensor[(2, 3), float32]) { %x }")
+    )
     with pytest.raises(lg.EvaluationError, match=r"argument 0 \(%x\).*shape \(3,\)"):
         f(np.zeros(3, "float32"))
     with pytest.raises(lg.EvaluationError, match="dtype float64"):
@@ -133,27 +150,27 @@ def test_argument_shape_dtype_and_count_are_checked():
         f(np.zeros((2, 3), "float32"), 1.0)
 
 
-def test_inputs_are_never_mutated():
+def test_inputs_are_never_mutated(executor_kind):
     x = np.arange(6, dtype="float32").reshape(2, 3)
     before = x.copy()
-    f = lg.create_executor().evaluate(
+    f = lg.create_executor(executor_kind).evaluate(
         lg.parse_expr("fn (%x: Tensor[(2, 3), float32]) { add(%x, %x) }")
     )
     np.testing.assert_array_equal(f(x), 2 * before)
     np.testing.assert_array_equal(x, before)
 
 
-def test_deep_let_chain_runs():
+def test_deep_let_chain_runs(executor_kind):
     n = 100_000
     x0 = lg.var("x0", "float32")
     names = [x0] + [lg.var(f"x{i}") for i in range(1, n + 1)]
     body: lg.Expr = names[-1]
     for i in range(n, 0, -1):  # built directly: parsing long chains is tested in tests/text
         body = lg.Let(names[i], lg.op.add(names[i - 1], lg.const(1.0)), body)
-    assert lg.create_executor().evaluate(lg.Function([x0], body))(0.0) == n
+    assert lg.create_executor(executor_kind).evaluate(lg.Function([x0], body))(0.0) == n
 
 
-def test_deep_list_built_and_folded_with_foldl():
+def test_deep_list_built_and_folded_with_foldl(executor_kind):
     mod = lg.parse(
         "def @main(%xs: List[float32]) -> float32 {"
         "  @foldl(fn (%a: float32, %b: float32) { add(%a, %b) }, 0f, %xs)"
@@ -161,22 +178,26 @@ def test_deep_list_built_and_folded_with_foldl():
         prelude=True,
     )
     items = [np.float32(1)] * 100_000
-    assert lg.create_executor(mod=mod).evaluate()(lg.make_list(items, mod)) == 100_000
+    assert (
+        lg.create_executor(executor_kind, mod=mod).evaluate()(lg.make_list(items, mod)) == 100_000
+    )
 
 
-def test_deep_non_tail_recursion_runs():
+def test_deep_non_tail_recursion_runs(executor_kind):
     mod = lg.parse(
         "def @main(%xs: List[float32]) -> List[float32] {"
         "  @map(fn (%x: float32) { negative(%x) }, %xs)"
         "}",
         prelude=True,
     )
-    out = lg.create_executor(mod=mod).evaluate()(lg.make_list([np.float32(2)] * 100_000, mod))
+    out = lg.create_executor(executor_kind, mod=mod).evaluate()(
+        lg.make_list([np.float32(2)] * 100_000, mod)
+    )
     items = lg.list_items(out)
     assert len(items) == 100_000 and items[-1] == -2.0
 
 
-def test_deep_list_built_in_the_language_and_folded():
+def test_deep_list_built_in_the_language_and_folded(run):
     text = """
     def @build(%n: int32, %acc: List[float32]) -> List[float32] {
       if (equal(%n, 0)) { %acc } else { @build(subtract(%n, 1), Cons(1f, %acc)) }
@@ -188,9 +209,38 @@ def test_deep_list_built_in_the_language_and_folded():
     assert run(text, n, prelude=True) == n
 
 
-def test_a_shared_node_is_computed_once():
+def test_a_shared_node_is_computed_once(executor_kind):
     r = lg.var("r")
     counter = lg.RefCreate(lg.const(0.0))
     bump = lg.RefWrite(r, lg.op.add(lg.RefRead(r), lg.const(1.0)))
     body = lg.Let(r, counter, lg.Tuple([bump, bump, lg.RefRead(r)]))
-    assert lg.create_executor().evaluate(lg.Function([], body))()[2] == 1.0
+    assert lg.create_executor(executor_kind).evaluate(lg.Function([], body))()[2] == 1.0
+
+
+def test_deep_foldr_runs(executor_kind):
+    mod = lg.parse(
+        "def @main(%xs: List[float32]) -> float32 {"
+        "  @foldr(fn (%x: float32, %acc: float32) { add(%x, %acc) }, 0f, %xs)"
+        "}",
+        prelude=True,
+    )
+    items = [np.float32(1)] * 100_000
+    assert (
+        lg.create_executor(executor_kind, mod=mod).evaluate()(lg.make_list(items, mod)) == 100_000
+    )
+
+
+def test_deep_tree_runs(executor_kind):
+    mod = lg.parse(
+        "def @main(%t: Tree[float32]) -> (int32, Tree[float32]) {"
+        "  (@size(%t), @tmap(fn (%x: float32) { multiply(%x, 2f) }, %t))"
+        "}",
+        prelude=True,
+    )
+    rose, cons, nil = (mod.get_constructor(n) for n in ("Rose", "Cons", "Nil"))
+    tree = lg.ConstructorValue(rose, [np.float32(1), lg.ConstructorValue(nil)])
+    for _ in range(10_000 - 1):  # a path: each node's only child is the tree so far
+        children = lg.ConstructorValue(cons, [tree, lg.ConstructorValue(nil)])
+        tree = lg.ConstructorValue(rose, [np.float32(1), children])
+    size, doubled = lg.create_executor(executor_kind, mod=mod).evaluate()(tree)
+    assert size == 10_000 and doubled.fields[0] == 2.0

@@ -63,10 +63,15 @@ def test_each_parse_gets_a_fresh_module(prelude):
     assert "extra" not in lg.parse("", prelude=True)
 
 
-def evaluate(body: str, *args):
-    """Run `def @main() { body }` with the prelude and return the result."""
-    mod = lg.parse(f"def @main() {{ {body} }}", prelude=True)
-    return lg.create_executor(mod=mod).evaluate()(*args)
+@pytest.fixture
+def evaluate(executor_kind):
+    """``evaluate(body)``: run ``def @main() { body }`` with the prelude on each executor."""
+
+    def run_main(body: str, *args):
+        mod = lg.parse(f"def @main() {{ {body} }}", prelude=True)
+        return lg.create_executor(executor_kind, mod=mod).evaluate()(*args)
+
+    return run_main
 
 
 LIST3 = "Cons(1f, Cons(2f, Cons(3f, Nil)))"
@@ -95,7 +100,7 @@ def floats(value):
         ("@id(7f)", 7.0),
     ],
 )
-def test_scalar_results(body, expected):
+def test_scalar_results(body, expected, evaluate):
     assert float(evaluate(body)) == expected
 
 
@@ -111,16 +116,16 @@ def test_scalar_results(body, expected):
         (f"@nat_update({LIST3}, succ(zero), 0f)", [1.0, 0.0, 3.0]),
     ],
 )
-def test_list_results(body, expected):
+def test_list_results(body, expected, evaluate):
     assert floats(evaluate(body)) == expected
 
 
-def test_zip():
+def test_zip(evaluate):
     pairs = lg.list_items(evaluate(f"@zip({LIST3}, Cons(True, Nil))"))
     assert len(pairs) == 1 and pairs[0] == (1.0, True)
 
 
-def test_map_accuml_and_map_accumr():
+def test_map_accuml_and_map_accumr(evaluate):
     step = "fn (%acc: float32, %x: float32) { (add(%acc, %x), multiply(%acc, %x)) }"
     acc, ys = evaluate(f"@map_accuml({step}, 0f, {LIST3})")
     assert float(acc) == 6.0 and floats(ys) == [0.0, 2.0, 9.0]
@@ -133,7 +138,7 @@ COUNTDOWN = """fn (%n: int32) {
 }"""
 
 
-def test_unfoldr_and_unfoldl():
+def test_unfoldr_and_unfoldl(evaluate):
     assert [int(x) for x in lg.list_items(evaluate(f"@unfoldr({COUNTDOWN}, 3)"))] == [3, 2, 1]
     assert [int(x) for x in lg.list_items(evaluate(f"@unfoldl({COUNTDOWN}, 3)"))] == [1, 2, 3]
 
@@ -141,14 +146,14 @@ def test_unfoldr_and_unfoldl():
 TREE = "Rose(1f, Cons(Rose(2f, Nil), Cons(Rose(3f, Cons(Rose(4f, Nil), Nil)), Nil)))"
 
 
-def test_tree_functions():
+def test_tree_functions(evaluate):
     assert int(evaluate(f"@size({TREE})")) == 4
     doubled = evaluate(f"@tmap(fn (%x: float32) {{ multiply(%x, 2f) }}, {TREE})")
     assert doubled.constructor.name == "Rose" and float(doubled.fields[0]) == 2.0
     assert int(evaluate(f"@size(@tmap(fn (%x: float32) {{ %x }}, {TREE}))")) == 4
 
 
-def test_nat_functions():
+def test_nat_functions(evaluate):
     two = "succ(succ(zero))"
     four = evaluate(f"@nat_double({two})")
     count, value = 0, four

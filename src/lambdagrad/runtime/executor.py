@@ -9,29 +9,38 @@ from ..ir.module import IRModule
 from ..transform.anf import has_shared_nodes, to_anf
 from ..typing import infer_type
 from .interpreter import Interpreter
+from .program import CompiledProgram
 
-KINDS = ("debug",)
+KINDS = ("debug", "compiled")
 
 
 def create_executor(kind: str = "debug", mod: IRModule | None = None) -> Executor:
     """An executor of `kind` for programs in `mod` (the caller's module is not changed).
 
+    ``"debug"`` runs the reference interpreter; ``"compiled"`` compiles each function to
+    Python source once (see `lambdagrad.to_python`) and runs that, with the same values in
+    and out and the same errors.
+
     >>> import lambdagrad as lg
-    >>> run = lg.create_executor().evaluate(lg.parse_expr("fn (%x: float32) { multiply(%x, %x) }"))
-    >>> float(run(3.0))
+    >>> f = lg.parse_expr("fn (%x: float32) { multiply(%x, %x) }")
+    >>> float(lg.create_executor().evaluate(f)(3.0))
+    9.0
+    >>> float(lg.create_executor("compiled").evaluate(f)(3.0))
     9.0
     """
     if kind not in KINDS:
         raise Error(f"unknown executor kind {kind!r}; expected one of {', '.join(KINDS)}")
-    return Executor(mod)
+    return Executor(mod, kind)
 
 
 class Executor:
-    """Runs expressions with the reference interpreter after type-checking them."""
+    """Runs expressions, after type-checking them, with the interpreter or compiled code."""
 
-    def __init__(self, mod: IRModule | None = None):
+    def __init__(self, mod: IRModule | None = None, kind: str = "debug"):
         self.mod = mod.copy() if mod is not None else IRModule()
+        self.kind = kind
         self._typed_mod: IRModule | None = None  # the private copy never changes: infer once
+        self._program: CompiledProgram | None = None
 
     def evaluate(self, expr: Expr | None = None):
         """The value of `expr` (default: the module's ``@main``).
@@ -42,21 +51,28 @@ class Executor:
         # A-normal form first: a node shared by several parents (graph form) is computed
         # once, as Relay's graph bindings mean and as the optimizer assumes.
         if self._typed_mod is None:
-            self._typed_mod = infer_type(_computed_once(self.mod))
+            self._typed_mod = infer_type(computed_once(self.mod))
         typed_mod = self._typed_mod
         if expr is None:
             expr = typed_mod.get_global_var("main")
+        if self.kind == "compiled":
+            if self._program is None:
+                self._program = CompiledProgram(typed_mod)
+            return self._program.evaluate(expr, self._typed)
         if not isinstance(expr, GlobalVar):
-            expr = infer_type(_computed_once(expr), mod=typed_mod)
+            expr = self._typed(expr)
         interpreter = Interpreter(typed_mod)
         return run_deep(interpreter.eval, expr, {})
 
+    def _typed(self, expr: Expr) -> Expr:
+        return infer_type(computed_once(expr), mod=self._typed_mod)
 
-def _computed_once(target):
+
+def computed_once(target):
     """`target` with shared nodes bound once (A-normal form), or as it is if none are shared."""
     if isinstance(target, IRModule):
         out = target.copy()
         for gvar, func in target.functions.items():
-            out[gvar] = _computed_once(func)
+            out[gvar] = computed_once(func)
         return out
     return to_anf(target) if has_shared_nodes(target) else target

@@ -62,7 +62,7 @@ class Closure:
         params = self.func.params
         if len(args) != len(params):
             raise EvaluationError(
-                f"{self.name} takes {len(params)} argument(s), got {len(args)}{_at(call)}"
+                f"{self.name} takes {len(params)} argument(s), got {len(args)}{location(call)}"
             )
         env = dict(self.captured)
         env.update(zip(params, args, strict=True))
@@ -142,7 +142,7 @@ class Interpreter:
         cond = self.eval(expr.cond, env)
         if not (isinstance(cond, np.ndarray) and cond.shape == () and cond.dtype == bool):
             message = f"if: the condition must be a bool scalar, got {cond!r}"
-            raise EvaluationError(message + _at(expr))
+            raise EvaluationError(message + location(expr))
         return bool(cond)
 
     def _select_clause(self, expr: Match, env: dict) -> Expr:
@@ -152,26 +152,25 @@ class Interpreter:
             if _match(clause.lhs, value, bindings):
                 env.update(bindings)
                 return clause.rhs
-        keyword = "match" if expr.complete else "match?"
-        raise EvaluationError(f"{keyword}: no clause matches the value {value!r}{_at(expr)}")
+        raise no_match(expr, value)
 
     def _call_foreign(self, callee, args: list, call: Call):
         """Call a value that is not a closure: a constructor or a Python function."""
         if not callable(callee):
-            raise EvaluationError(f"cannot call {callee!r}: it is not a function{_at(call)}")
+            raise not_callable(callee, call)
         return callee(*args)
 
     def _eval_simple(self, expr: Expr, env: dict):
         handler = _SIMPLE.get(type(expr))
         if handler is None:
-            raise EvaluationError(f"cannot evaluate {type(expr).__name__} {expr}{_at(expr)}")
+            raise EvaluationError(f"cannot evaluate {type(expr).__name__} {expr}{location(expr)}")
         return handler(self, expr, env)
 
     def _var(self, expr: Var, env: dict):
         try:
             return env[expr]
         except KeyError:
-            raise EvaluationError(f"unbound variable %{expr.name_hint}{_at(expr)}") from None
+            raise EvaluationError(f"unbound variable %{expr.name_hint}{location(expr)}") from None
 
     def _global(self, expr: GlobalVar, env: dict) -> Closure:
         closure = self._globals.get(expr)
@@ -179,7 +178,7 @@ class Interpreter:
             try:
                 func = self.mod[expr]
             except Error:
-                raise EvaluationError(f"unknown global @{expr.name_hint}{_at(expr)}") from None
+                raise EvaluationError(f"unknown global @{expr.name_hint}{location(expr)}") from None
             closure = Closure(func, {}, self, f"@{expr.name_hint}")
             self._globals[expr] = closure
         return closure
@@ -195,7 +194,7 @@ class Interpreter:
         captured = {v: env[v] for v in captures if v is not self_var and v in env}
         missing = [v for v in captures if v is not self_var and v not in env]
         if missing:
-            raise EvaluationError(f"unbound variable %{missing[0].name_hint}{_at(func)}")
+            raise EvaluationError(f"unbound variable %{missing[0].name_hint}{location(func)}")
         name = f"%{self_var.name_hint}" if self_var is not None else "fn"
         closure = Closure(func, captured, self, name)
         if self_var is not None:
@@ -255,18 +254,38 @@ def run_op(call: Call, args: list):
     """Apply the numpy implementation of ``call.op`` to argument values."""
     definition = op_def(call.op)
     if definition.impl is None:
-        raise EvaluationError(f"operator {call.op.name} has no implementation{_at(call)}")
+        raise EvaluationError(f"operator {call.op.name} has no implementation{location(call)}")
     try:
         return definition.impl(*args, **call.attrs)
-    except (ValueError, TypeError, IndexError, ArithmeticError) as err:
-        shapes = ", ".join(_describe(a) for a in args)
-        raise EvaluationError(f"{call.op.name}({shapes}) failed: {err}{_at(call)}") from None
+    except OP_ERRORS as err:
+        raise op_failure(call, args, err) from None
+
+
+# What a numpy impl raises on arguments it cannot take (shapes, values, indices).
+OP_ERRORS = (ValueError, TypeError, IndexError, ArithmeticError)
+
+
+def op_failure(call: Call, args, err: Exception) -> EvaluationError:
+    """The error for `call` failing with `err` on `args`: the op, the argument shapes, where."""
+    shapes = ", ".join(_describe(a) for a in args)
+    return EvaluationError(f"{call.op.name}({shapes}) failed: {err}{location(call)}")
 
 
 def _describe(value) -> str:
-    if isinstance(value, np.ndarray):
-        return f"{value.dtype}{list(value.shape)}"
+    if isinstance(value, np.ndarray | np.generic):  # compiled code keeps 0-d results as scalars
+        return f"{value.dtype}{list(np.shape(value))}"
     return type(value).__name__
+
+
+def not_callable(callee, call: Call) -> EvaluationError:
+    """The error for `call` calling `callee`, which is not a function."""
+    return EvaluationError(f"cannot call {callee!r}: it is not a function{location(call)}")
+
+
+def no_match(match: Match, value) -> EvaluationError:
+    """The error for a `match` none of whose clauses matches `value`."""
+    keyword = "match" if match.complete else "match?"
+    return EvaluationError(f"{keyword}: no clause matches the value {value!r}{location(match)}")
 
 
 def _match(pattern: Pattern, value, bindings: dict) -> bool:
@@ -289,7 +308,8 @@ def _match(pattern: Pattern, value, bindings: dict) -> bool:
     return False
 
 
-def _at(expr: Expr | None) -> str:
+def location(expr: Expr | None) -> str:
+    """`` (at line L, column C)`` for a node parsed from text, else the empty string."""
     if expr is None or expr.span is None:
         return ""
     return f" (at line {expr.span[0]}, column {expr.span[1]})"

@@ -1,0 +1,154 @@
+"""How compiled code calls an operator: a Python operator, a numpy call, or a bound impl.
+
+The registry wraps every impl so that it runs with numpy's warnings silenced and returns
+arrays, never numpy scalars. Compiled code silences warnings once per entry instead, and lets
+0-d results stay numpy scalars while they only feed other elementwise ops (numpy's scalar
+arithmetic is several times faster than a 0-d array's). So it calls the function under the
+wrapper: ``x * y`` for `multiply`, ``np.tanh(x)`` for `tanh`, ``np.where(c, x, y)`` for
+`where`, and for the rest the op's own function with its attributes bound once.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import Error
+from ..ir.expr import Call
+from ..ir.types import TensorType
+from ..ops.elementwise import keep_dtype
+from ..ops.registry import OpDef, _as_arrays, _returning_arrays, op_def
+from .interpreter import run_op
+from .naming import is_identifier
+
+# Templates of the ufuncs whose Python operator calls exactly that ufunc, on arrays and on
+# numpy scalars alike. (`**` is left out: numpy turns ``x ** 2`` into ``square(x)``.)
+OPERATORS = {
+    np.add: "{} + {}",
+    np.subtract: "{} - {}",
+    np.multiply: "{} * {}",
+    np.negative: "-{}",
+    np.less: "{} < {}",
+    np.less_equal: "{} <= {}",
+    np.greater: "{} > {}",
+    np.greater_equal: "{} >= {}",
+    np.equal: "{} == {}",
+    np.not_equal: "{} != {}",
+}
+
+_WRAPPED = _returning_arrays(np.copy).__code__
+_KEEP_DTYPE = keep_dtype(np.copy).__code__
+
+
+@dataclass(frozen=True)
+class OpForm:
+    """How to write a call of one op with given attributes and argument types.
+
+    Exactly one of `operator` (a format string such as ``"{} * {}"``), `callee` (numpy's
+    name for the function, such as ``"np.tanh"``) and `bound` (a callable the namespace
+    holds, for the rest) is set. `scalars_in`: the arguments may be numpy scalars;
+    `scalar_out`: so may the result. `per_site`: the form holds the call itself (its error
+    names where it is), so another call of the same op cannot share it.
+    """
+
+    operator: str | None = None
+    callee: str | None = None
+    bound: object = None
+    scalars_in: bool = False
+    scalar_out: bool = False
+    per_site: bool = False
+
+
+def op_form(call: Call) -> OpForm:
+    """The cheapest faithful way to write `call`.
+
+    >>> import lambdagrad as lg
+    >>> x = lg.var("x", shape=(2,))
+    >>> typed = lg.transform.infer_type(lg.Function([x], lg.op.tanh(x * x)))
+    >>> op_form(typed.body).callee, op_form(typed.body.args[0]).operator
+    ('np.tanh', '{} * {}')
+    """
+    try:
+        definition = op_def(call.op)
+    except Error:
+        definition = None
+    if definition is None or definition.impl is None:
+        return OpForm(bound=_failing(call), per_site=True)
+    plain = plain_impl(definition) or definition.impl  # not the registry's wrapper: as it is
+    ufunc = _as_ufunc(plain, call)
+    scalar_out = _may_be_scalar(call)
+    if ufunc is not None and not call.attrs:
+        if ufunc in OPERATORS:
+            return OpForm(operator=OPERATORS[ufunc], scalars_in=True, scalar_out=scalar_out)
+        return OpForm(callee=f"np.{ufunc.__name__}", scalars_in=True, scalar_out=scalar_out)
+    if _numpy_name(plain) and isinstance(call.checked_type, TensorType):
+        if call.attrs:
+            return OpForm(bound=_bind(plain, call.attrs), scalars_in=True, scalar_out=scalar_out)
+        return OpForm(callee=f"np.{plain.__name__}", scalars_in=True, scalar_out=scalar_out)
+    return OpForm(bound=_returning_arrays_bound(plain, call.attrs))
+
+
+def plain_impl(definition: OpDef):
+    """The function the registry wrapped as `definition.impl`, or None if it is not wrapped."""
+    impl = definition.impl
+    if getattr(impl, "__code__", None) is not _WRAPPED:
+        return None
+    return inspect.getclosurevars(impl).nonlocals["impl"]
+
+
+def _as_ufunc(plain, call: Call) -> np.ufunc | None:
+    """The numpy ufunc `plain` is, when calling it directly gives the same array."""
+    if getattr(plain, "__code__", None) is _KEEP_DTYPE:
+        # keep_dtype(fn) casts fn's result back to the input dtype: a no-op when fn keeps it
+        plain = inspect.getclosurevars(plain).nonlocals["fn"]
+        if not (isinstance(plain, np.ufunc) and _keeps_dtype(plain, call)):
+            return None
+    if isinstance(plain, np.ufunc) and _numpy_name(plain):
+        return plain
+    return None
+
+
+def _keeps_dtype(ufunc: np.ufunc, call: Call) -> bool:
+    types = [a.checked_type for a in call.args]
+    if len(types) != 1 or not isinstance(types[0], TensorType):
+        return False
+    try:
+        with np.errstate(all="ignore"):
+            probe = ufunc(np.zeros((), types[0].dtype))
+    except TypeError:  # no loop for this dtype: the op's own function will say so
+        return False
+    return probe.dtype == np.dtype(types[0].dtype)
+
+
+def _numpy_name(fn) -> bool:
+    """Whether `fn` is numpy's own ``np.<name>``, so source can call it by that name."""
+    name = getattr(fn, "__name__", "")
+    return is_identifier(name) and getattr(np, name, None) is fn
+
+
+def _may_be_scalar(call: Call) -> bool:
+    """Whether numpy may return a numpy scalar here: unless the type says at least 1-d."""
+    ty = call.checked_type
+    return not (isinstance(ty, TensorType) and ty.ndim > 0)
+
+
+def _bind(fn, attrs):
+    return functools.partial(fn, **attrs) if attrs else fn
+
+
+def _returning_arrays_bound(plain, attrs):
+    """`plain` with `attrs` bound, returning arrays (as the registry's wrapper does)."""
+    attrs = dict(attrs)
+
+    def run(*args):
+        return _as_arrays(plain(*args, **attrs))
+
+    return run
+
+
+def _failing(call: Call):
+    """A callable raising the interpreter's error for an op it cannot run."""
+    return lambda *args: run_op(call, list(args))

@@ -1,0 +1,289 @@
+"""Running compiled code: compiling units, entering from Python, errors and closures out.
+
+A `CompiledProgram` holds the namespace all of a module's generated code runs in, and
+compiles each function once: a global when a compiled expression first reaches it, an
+expression when it is first evaluated. Calls from Python (`CompiledClosure`) check and
+convert their arguments as the interpreter does, run on a big stack with numpy's warnings
+silenced, turn an op's failure into the interpreter's `EvaluationError`, and wrap closures
+in the result so that Python can call them in turn.
+"""
+
+from __future__ import annotations
+
+import itertools
+from types import CodeType
+
+import numpy as np
+
+from ..deep import run_deep, without_gc
+from ..errors import EvaluationError
+from ..ir.expr import Expr, Function, GlobalVar
+from ..ir.module import IRModule
+from ..ir.types import FuncType, RefType, TensorType, TupleType, Type, TypeCall, TypeVar
+from .codegen import CallSite, Codegen, FunctionInfo, MatchSite, OpSite, Site, Unit
+from .convert import to_value
+from .interpreter import OP_ERRORS, location, no_match, not_callable, op_failure
+from .namespace import Namespace
+from .values import ConstructorValue, RefValue
+
+_unit_numbers = itertools.count(1)
+
+# Errors that may stand for one of the interpreter's: an op's, or a `match` on a non-ADT value.
+TRANSLATED = (*OP_ERRORS, AttributeError)
+
+
+class CompiledProgram:
+    """The compiled functions of one typed module, created as evaluation needs them."""
+
+    def __init__(self, mod: IRModule):
+        self.mod = mod
+        self.namespace = Namespace()
+        self.namespace.values["__builtins__"] = {}  # generated code calls only what it is given
+        self.functions: dict[CodeType, FunctionInfo] = {}
+        self._sites: dict[str, dict[int, Site]] = {}
+        self._cache: dict[int, tuple[Expr, object]] = {}
+        self._exporters: dict[Type, object] = {}
+
+    def evaluate(self, expr: Expr, typed):
+        """The value of `expr`: a `CompiledClosure` for a function, else computed now.
+
+        `typed(expr)` gives the typed form of an expression; it is compiled once per `expr`.
+        """
+        found = self._cache.get(id(expr))
+        if found is None:
+            entry = run_deep(without_gc, self._compile_entry, expr, typed)
+            found = self._cache[id(expr)] = (expr, entry)
+        entry = found[1]
+        if isinstance(entry, CompiledClosure):
+            return entry
+        function, export = entry
+        return run_deep(self.enter, function, [], export)
+
+    def _compile_entry(self, expr: Expr, typed):
+        codegen = Codegen(self.mod, self.namespace)
+        if isinstance(expr, GlobalVar):
+            if expr not in self.mod.functions:
+                raise EvaluationError(f"unknown global @{expr.name_hint}{location(expr)}")
+            name = codegen.global_name(expr)
+        else:
+            func = typed(expr)
+            if not isinstance(func, Function):
+                name = codegen.thunk(func)
+                self._load(codegen.unit())
+                return self.namespace.values[name], self.exporter(func.checked_type)
+            name = codegen.function(func)
+        self._load(codegen.unit())
+        function = self.namespace.values[name]
+        return CompiledClosure(function, self.functions[function.__code__], self)
+
+    def _load(self, unit: Unit) -> None:
+        """Compile `unit` and run it, which defines its functions in the namespace."""
+        filename = f"<lambdagrad compiled {next(_unit_numbers)}>"
+        code = compile(unit.source, filename, "exec")
+        self._sites[filename] = unit.sites
+        for inner in _code_objects(code):
+            info = unit.defs.get(inner.co_firstlineno)
+            if info is not None:
+                self.functions[inner] = info
+        exec(code, self.namespace.values)
+
+    # ---- entering compiled code from Python
+
+    def enter(self, function, args: list, export):
+        """Call compiled `function`; errors as the interpreter's, closures in the result wrapped.
+
+        Runs with numpy's warnings silenced, as the registry's op wrappers do per call.
+        """
+        with np.errstate(all="ignore"):
+            try:
+                result = function(*args)
+            except TRANSLATED as err:
+                failure = self._failure(err)
+                if failure is None:
+                    raise
+                raise failure from None
+        return result if export is None else export(result)
+
+    def _failure(self, err: Exception) -> EvaluationError | None:
+        """The interpreter's error for `err`: from an op, a call or a match, else None.
+
+        The innermost frame of generated code on the traceback says which line failed; each
+        op call has a line of its own, so the line names the op and its arguments.
+        """
+        tb, last = err.__traceback__, None
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename in self._sites:
+                last = tb
+            tb = tb.tb_next
+        if last is None:
+            return None
+        site = self._sites[last.tb_frame.f_code.co_filename].get(last.tb_lineno)
+        if isinstance(site, OpSite) and not isinstance(err, AttributeError):
+            args = [self._lookup(last.tb_frame, name) for name in site.args]
+            return op_failure(site.call, args, err)
+        if isinstance(site, MatchSite):
+            return no_match(site.match, self._lookup(last.tb_frame, site.data))
+        if isinstance(site, CallSite) and isinstance(err, TypeError):
+            callee = self._lookup(last.tb_frame, site.callee)
+            if not callable(callee):
+                return not_callable(callee, site.call)
+        return None
+
+    def _lookup(self, frame, name: str):
+        if name in frame.f_locals:
+            return frame.f_locals[name]
+        return self.namespace.values.get(name, ())
+
+    # ---- values going out to Python
+
+    def exporter(self, ty: Type | None):
+        """A function making a value of type `ty` fit for Python, or None if it already is."""
+        try:
+            return self._exporters[ty]
+        except KeyError:
+            found = self._exporters[ty] = self._make_exporter(ty)
+            return found
+        except TypeError:  # an unhashable type: work it out each time
+            return self._make_exporter(ty)
+
+    def _make_exporter(self, ty: Type | None):
+        if isinstance(ty, TensorType):
+            return None
+        if isinstance(ty, TupleType):
+            parts = [self.exporter(f) for f in ty.fields]
+            if all(p is None for p in parts):
+                return None
+            return lambda value: tuple(
+                v if p is None else p(v) for v, p in zip(value, parts, strict=True)
+            )
+        if isinstance(ty, FuncType):
+            return self.export_function
+        if isinstance(ty, TypeCall | RefType) and not _may_hold_functions(ty, self.mod, set()):
+            return None
+        return self.export_any
+
+    def export_function(self, value):
+        """`value` callable from Python, if it is a function of compiled code."""
+        info = self.functions.get(getattr(value, "__code__", None))
+        return value if info is None else CompiledClosure(value, info, self)
+
+    def export_any(self, value, seen: set | None = None):
+        """`value` with every compiled function inside it made callable from Python."""
+        seen = set() if seen is None else seen
+        if isinstance(value, tuple):
+            fields = tuple(self.export_any(v, seen) for v in value)
+            return value if _same(fields, value) else fields
+        if isinstance(value, ConstructorValue):
+            fields = tuple(self.export_any(v, seen) for v in value.fields)
+            return (
+                value
+                if _same(fields, value.fields)
+                else ConstructorValue(value.constructor, fields)
+            )
+        if isinstance(value, RefValue):
+            if id(value) not in seen:  # refs can form cycles
+                seen.add(id(value))
+                value.value = self.export_any(value.value, seen)
+            return value
+        return self.export_function(value)
+
+    def imported(self, value, ty: Type | None):
+        """An argument of type `ty` from Python, as compiled code takes it.
+
+        Closures of this program are unwrapped; a Python function that may receive closures
+        gets them callable from Python, as the interpreter gives them.
+        """
+        if isinstance(value, CompiledClosure) and value.program is self:
+            return value.function
+        if isinstance(ty, FuncType):
+            exports = [self.exporter(t) for t in ty.arg_types]
+            if any(e is not None for e in exports):
+                return _foreign(value, exports)
+        return value
+
+
+def _foreign(function, exports: list):
+    """`function` (from Python) with its arguments exported before each call."""
+
+    def call(*args):
+        return function(*(a if e is None else e(a) for a, e in zip(args, exports, strict=True)))
+
+    return call
+
+
+def _same(new: tuple, old: tuple) -> bool:
+    return all(n is o for n, o in zip(new, old, strict=True))
+
+
+def _may_hold_functions(ty: Type | None, mod: IRModule, seen: set, plain=frozenset()) -> bool:
+    """Whether a value of type `ty` may contain a function.
+
+    Type variables may stand for functions, except those in `plain` (ids of an ADT's own
+    parameters, whose arguments are checked where the ADT is applied).
+    """
+    if isinstance(ty, TypeVar):
+        return id(ty) not in plain
+    if isinstance(ty, TensorType):
+        return False
+    if isinstance(ty, TupleType):
+        return any(_may_hold_functions(f, mod, seen, plain) for f in ty.fields)
+    if isinstance(ty, RefType):
+        return _may_hold_functions(ty.value, mod, seen, plain)
+    if not isinstance(ty, TypeCall):
+        return True  # functions, and types not known
+    if any(_may_hold_functions(a, mod, seen, plain) for a in ty.args):
+        return True
+    data = mod.type_definitions.get(ty.func)
+    if ty.func in seen or data is None:
+        return data is None
+    seen.add(ty.func)
+    own = frozenset(map(id, data.type_vars))
+    inputs = [t for c in data.constructors for t in c.inputs]
+    return any(_may_hold_functions(t, mod, seen, own) for t in inputs)
+
+
+def _code_objects(code: CodeType):
+    """`code` and every code object nested in it."""
+    stack = [code]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(c for c in current.co_consts if isinstance(c, CodeType))
+
+
+class CompiledClosure:
+    """A compiled function as a Python callable: checks and converts arguments like the
+    interpreter's closures.
+
+    >>> import lambdagrad as lg
+    >>> square = lg.create_executor("compiled").evaluate(
+    ...     lg.parse_expr("fn (%x: float32) { multiply(%x, %x) }"))
+    >>> square, float(square(3.0))
+    (<compiled closure fn>, 9.0)
+    """
+
+    __slots__ = ("function", "info", "program", "_export")
+
+    def __init__(self, function, info: FunctionInfo, program: CompiledProgram):
+        self.function = function
+        self.info = info
+        self.program = program
+        self._export = program.exporter(info.ret_type)
+
+    def __call__(self, *args):
+        params, name = self.info.params, self.info.name
+        if len(args) != len(params):
+            raise EvaluationError(f"{name} takes {len(params)} argument(s), got {len(args)}")
+        values = [
+            self._argument(i, arg, param)
+            for i, (arg, param) in enumerate(zip(args, params, strict=True))
+        ]
+        return run_deep(self.program.enter, self.function, values, self._export)
+
+    def _argument(self, index: int, arg, param):
+        ty = param.checked_type or param.type_annotation
+        value = to_value(arg, ty, f"argument {index} (%{param.name_hint}) of {self.info.name}")
+        return self.program.imported(value, ty)
+
+    def __repr__(self) -> str:
+        return f"<compiled closure {self.info.name}>"
