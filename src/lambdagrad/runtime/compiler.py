@@ -14,9 +14,9 @@ import numpy as np
 from ..deep import run_deep, without_gc
 from ..ir.expr import Function, GlobalVar, Match
 from ..ir.module import IRModule
+from ..transform.anf import computed_once
 from ..typing import infer_type
 from .codegen import Codegen
-from .executor import computed_once
 from .interpreter import ConstructorFunction
 from .namespace import Namespace
 

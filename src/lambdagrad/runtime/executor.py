@@ -6,7 +6,7 @@ from ..deep import run_deep
 from ..errors import Error
 from ..ir.expr import Expr, GlobalVar
 from ..ir.module import IRModule
-from ..transform.anf import has_shared_nodes, to_anf
+from ..transform.anf import computed_once
 from ..typing import infer_type
 from .interpreter import Interpreter
 from .program import CompiledProgram
@@ -67,12 +67,3 @@ class Executor:
     def _typed(self, expr: Expr) -> Expr:
         return infer_type(computed_once(expr), mod=self._typed_mod)
 
-
-def computed_once(target):
-    """`target` with shared nodes bound once (A-normal form), or as it is if none are shared."""
-    if isinstance(target, IRModule):
-        out = target.copy()
-        for gvar, func in target.functions.items():
-            out[gvar] = computed_once(func)
-        return out
-    return to_anf(target) if has_shared_nodes(target) else target
