@@ -157,6 +157,7 @@ class _Gen:
         self.budget = config.budget
         self.pool: list[tuple[lg.Expr, tuple, set[int]]] = []
         self.globals: list[tuple[lg.GlobalVar, tuple]] = []
+        self.recursive_count = 0
 
     def pick(self, options):
         return self.draw(st.sampled_from(options))
@@ -386,7 +387,10 @@ class _Gen:
         return lg.Function([n, y], body, lg_type(ty))
 
     def recursive_global(self, ty, depth) -> lg.GlobalVar:
-        gvar = lg.GlobalVar(f"rec{len(self.mod.functions)}")
+        # the name is taken before the body is drawn: the body may make recursive globals
+        # of its own, and one of the same name would make this one call itself unbounded
+        self.recursive_count += 1
+        gvar = lg.GlobalVar(f"rec{self.recursive_count}")
         self.mod[gvar] = self.countdown(gvar, ty, (), depth)
         return gvar
 
