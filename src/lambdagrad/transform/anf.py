@@ -10,15 +10,11 @@ it is computed once, as Relay's graph bindings mean. One exception: the argument
 
 from __future__ import annotations
 
-from ..deep import run_deep, without_gc
 from ..ir.expr import (
     Call,
     Clause,
-    Constant,
-    Constructor,
     Expr,
     Function,
-    GlobalVar,
     If,
     Let,
     Match,
@@ -29,7 +25,6 @@ from ..ir.expr import (
     TupleGetItem,
     Var,
 )
-from ..ir.module import IRModule
 from ..ir.op import Op
 from ..ir.visitor import (
     ExprMutator,
@@ -40,8 +35,8 @@ from ..ir.visitor import (
     pre_order,
     rebuild_lets,
 )
+from .effects import ATOMS, map_functions
 
-ATOMS = (Var, GlobalVar, Constant, Op, Constructor)
 CHECKPOINT = "annotation.checkpoint"
 
 
@@ -57,12 +52,7 @@ def to_anf(target):
       %add
     }
     """
-    if isinstance(target, IRModule):
-        out = target.copy()
-        for gvar, func in target.functions.items():
-            out[gvar] = to_anf(func)
-        return out
-    return run_deep(without_gc, _Normalizer(target).run)
+    return map_functions(target, lambda expr: _Normalizer(expr).run())
 
 
 class _Scope:
@@ -251,12 +241,7 @@ def from_anf(target):
       (multiply(%x, %x),)
     }
     """
-    if isinstance(target, IRModule):
-        out = target.copy()
-        for gvar, func in target.functions.items():
-            out[gvar] = from_anf(func)
-        return out
-    return run_deep(without_gc, _Nester(target).visit, target)
+    return map_functions(target, lambda expr: _Nester(expr).visit(expr))
 
 
 class _Nester(ExprMutator):
@@ -318,12 +303,7 @@ def computed_once(target):
       %add
     }
     """
-    if isinstance(target, IRModule):
-        out = target.copy()
-        for gvar, func in target.functions.items():
-            out[gvar] = computed_once(func)
-        return out
-    return to_anf(target) if has_shared_nodes(target) else target
+    return map_functions(target, lambda expr: to_anf(expr) if has_shared_nodes(expr) else expr)
 
 
 def is_anf(expr: Expr) -> bool:

@@ -54,7 +54,8 @@ from ..ir.types import IncompleteType, TypeVar
 from ..ir.visitor import Block, children
 from ..ops.registry import op_def
 from ..typing.unify import type_children
-from .anf import ATOMS, to_anf
+from .anf import to_anf
+from .effects import ATOMS
 
 FOLD_LIMIT = 1_000  # largest constant (in elements) that folding may create
 UNFOLD_BUDGET = 100_000  # inlined calls per run, so that evaluation always terminates
