@@ -360,3 +360,9 @@ def test_each_op_compiled_gives_the_interpreter_result(case):
     if inputs and all(not isinstance(v, tuple) and np.ndim(v) == 0 for v in inputs):
         scalars = [lg.op.maximum(p, p) for p in params]  # elementwise, so a numpy scalar
         assert_same(*both(lg.Function(params, builder(*scalars, **attrs)), *inputs))
+
+
+@pytest.mark.parametrize("target", [42, "fn (%x: float32) { %x }", None])
+def test_to_python_of_something_else_is_an_lg_error(target):
+    with pytest.raises(lg.Error, match="to_python needs an IRModule, a global or an expression"):
+        lg.to_python(target)

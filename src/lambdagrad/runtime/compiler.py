@@ -12,7 +12,8 @@ import textwrap
 import numpy as np
 
 from ..deep import run_deep, without_gc
-from ..ir.expr import Function, GlobalVar, Match
+from ..errors import Error
+from ..ir.expr import Expr, Function, GlobalVar, Match
 from ..ir.module import IRModule
 from ..transform.anf import computed_once
 from ..typing import infer_type
@@ -45,6 +46,9 @@ def to_python(target, mod: IRModule | None = None) -> str:
 def _to_python(target, mod: IRModule | None) -> str:
     if isinstance(target, IRModule):
         mod, target = target, None
+    elif not isinstance(target, Expr):
+        what = type(target).__name__
+        raise Error(f"to_python needs an IRModule, a global or an expression, got {what}")
     typed_mod = infer_type(computed_once(mod if mod is not None else IRModule()))
     namespace = Namespace()
     codegen = Codegen(typed_mod, namespace)
