@@ -256,8 +256,8 @@ def _where_grad(c: Call, g: Expr) -> list:
     zeros = call("zeros_like", g)
     return [
         call("zeros_like", cond),
-        collapse(call("where", cond, g, zeros), x),
-        collapse(call("where", cond, zeros, g), y),
+        collapse(call("where", cond, g, zeros), x, c.checked_type),
+        collapse(call("where", cond, zeros, g), y, c.checked_type),
     ]
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import GradientError
 from ..ir.expr import Call, Constant, Expr, Function, Tuple, TupleGetItem, Var
 from ..ir.op import Op
-from ..ir.types import TensorType, TupleType
+from ..ir.types import TensorType, TupleType, Type
 from .registry import make_call, op_def
 
 Gradient = Callable[[Call, Expr], list]
@@ -97,9 +97,21 @@ def scalar(value: float, like: Expr) -> Constant:
     return Constant(np.array(value, dtype=tensor_type(like).dtype))
 
 
-def collapse(grad: Expr, arg: Expr) -> Expr:
-    """Undo broadcasting: sum `grad` down to the shape of `arg` (skipped when it matches)."""
+def collapse(grad: Expr, arg: Expr, grad_type: Type | None = None) -> Expr:
+    """Undo broadcasting: sum `grad` down to the shape of `arg`.
+
+    Callers that know `grad`'s type pass it: when it is `arg`'s own static type there is
+    nothing to undo, and the gradient is emitted without the op (AD output stays smaller
+    than the optimizer would leave it anyway).
+    """
+    arg_type = arg.checked_type
+    if _is_static(grad_type) and grad_type == arg_type:
+        return grad
     return call("collapse_sum_like", grad, arg)
+
+
+def _is_static(ty: Type | None) -> bool:
+    return isinstance(ty, TensorType) and None not in ty.shape
 
 
 def unary_gradient(name: str, derivative: Callable[[Expr, Expr], Expr]) -> None:
@@ -117,8 +129,8 @@ def broadcasting(name: str, dx: Callable, dy: Callable) -> None:
     register_gradient(
         name,
         lambda c, g: [
-            collapse(dx(g, *c.args, c), c.args[0]),
-            collapse(dy(g, *c.args, c), c.args[1]),
+            collapse(dx(g, *c.args, c), c.args[0], c.checked_type),
+            collapse(dy(g, *c.args, c), c.args[1], c.checked_type),
         ],
     )
 

@@ -458,9 +458,10 @@ for _name in ("reshape", "squeeze", "expand_dims", "nn.batch_flatten"):
     register_gradient(_name, _reshape_back)
 register_gradient("reshape_like", lambda c, g: [*_reshape_back(c, g), zeros_like_value(c.args[1])])
 register_gradient("transpose", _transpose_grad)
-register_gradient("broadcast_to", lambda c, g: [collapse(g, c.args[0])])
+register_gradient("broadcast_to", lambda c, g: [collapse(g, c.args[0], c.checked_type)])
 register_gradient(
-    "broadcast_to_like", lambda c, g: [collapse(g, c.args[0]), zeros_like_value(c.args[1])]
+    "broadcast_to_like",
+    lambda c, g: [collapse(g, c.args[0], c.checked_type), zeros_like_value(c.args[1])],
 )
 register_gradient(
     "collapse_sum_like",

@@ -50,9 +50,9 @@ from ..ir.expr import (
 )
 from ..ir.module import IRModule
 from ..ir.op import Op
-from ..ir.types import IncompleteType, TypeVar
+from ..ir.types import IncompleteType, TensorType, TypeVar
 from ..ir.visitor import Block, children
-from ..ops.registry import op_def
+from ..ops.registry import make_call, op_def
 from ..typing.unify import type_children
 from .anf import to_anf
 from .effects import ATOMS
@@ -79,6 +79,18 @@ class SConst(PValue):
     """A known tensor."""
 
     const: Constant
+
+
+@dataclass(eq=False)
+class SZeros(PValue):
+    """``zeros_like(like)`` of static tensor type `type`: emitted only where a value must exist.
+
+    Every gradient ref starts as one and most are first added to: knowing the zero here
+    spares emitting it and the addition (and the later passes their work on them).
+    """
+
+    like: Expr
+    type: TensorType
 
 
 @dataclass(eq=False)
@@ -231,6 +243,7 @@ class PartialEvaluator:
         self.unfolds_left = UNFOLD_BUDGET
         self.next_cell = 0
         self.captures: dict[int, list[Var]] = {}
+        self.let_types: dict[Var, object] = {}  # emitted atom -> the annotation of its let
 
     # ---- entry points
     def top_level(self, func: Function) -> Function:
@@ -268,17 +281,26 @@ class PartialEvaluator:
             if isinstance(expr.value, Function):  # bound first: a let-bound closure may recurse
                 env[expr.var] = self.closure(expr.value, env, expr.var)
             else:
-                env[expr.var] = self.value(expr.value, env)
+                env[expr.var] = self.typed(self.value(expr.value, env), expr.var)
             expr = expr.body
         if not isinstance(expr, Let):
             return self.eval(expr, env, k)
         let = expr
 
         def bind(value: PValue) -> Expr:
-            env[let.var] = value
+            env[let.var] = self.typed(value, let.var)
             return self.eval(let.body, env, k)
 
         return self.eval(let.value, env, bind)
+
+    def typed(self, value: PValue, var: Var) -> PValue:
+        """`value`, bound to `var`: an atom without a type of its own takes the let's
+        annotation (AD annotates the result of each gradient rule, not its inner calls)."""
+        if var.type_annotation is not None and isinstance(value, Dyn):
+            atom = value.atom
+            if isinstance(atom, Var) and atom.checked_type is None and atom.type_annotation is None:
+                self.let_types.setdefault(atom, var.type_annotation)
+        return value
 
     def value(self, expr: Expr, env: dict) -> PValue:
         """Values of expressions that never fork: atoms and single operations on atoms."""
@@ -318,9 +340,9 @@ class PartialEvaluator:
         args = [self.value(a, env) for a in expr.args]
         if isinstance(expr.op, Constructor):
             return SCtor(expr.op, args)
-        folded = self.fold(expr, args)
-        if folded is not None:
-            return folded
+        known = self.fold(expr, args) or self.with_zeros(expr, args)
+        if known is not None:
+            return known
         atoms = [self.residualize(a) for a in args]
         call = Call(expr.op, atoms, expr.attrs, checked_type=expr.checked_type)
         return Dyn(
@@ -341,6 +363,35 @@ class PartialEvaluator:
         if not isinstance(result, np.ndarray) or result.size > FOLD_LIMIT:
             return None
         return SConst(Constant(result))
+
+    def with_zeros(self, expr: Call, args: list) -> PValue | None:
+        """`zeros_like` of a tensor of static type stays symbolic; adding such a zero (or
+        subtracting it) gives the other operand when that has the zero's type."""
+        name = expr.op.name
+        if name == "zeros_like":
+            ty = self.static_type(args[0])
+            return None if ty is None else SZeros(self.residualize(args[0]), ty)
+        if name not in ("add", "subtract"):
+            return None
+        x, y = args
+        if isinstance(y, SZeros) and self.static_type(x) == y.type:
+            return x
+        if name == "add" and isinstance(x, SZeros) and self.static_type(y) == x.type:
+            return y
+        return None
+
+    def static_type(self, value: PValue) -> TensorType | None:
+        """The tensor type of `value` when it is known here with every dimension, else None."""
+        if isinstance(value, SZeros):
+            return value.type
+        if isinstance(value, SConst):
+            data = value.const.data
+            return TensorType(data.shape, data.dtype.name)
+        if not isinstance(value, Dyn) or not isinstance(value.atom, Var):
+            return None
+        atom = value.atom
+        ty = atom.checked_type or atom.type_annotation or self.let_types.get(atom)
+        return ty if isinstance(ty, TensorType) and None not in ty.shape else None
 
     def v_ref_create(self, expr: RefCreate, env: dict) -> PValue:
         cell = self.next_cell
@@ -519,6 +570,10 @@ class PartialEvaluator:
         self.path.residual[id(value)] = (value, atom)
         return atom
 
+    def r_zeros(self, value: SZeros) -> Expr:
+        call = make_call("zeros_like", [value.like])
+        return self.block.emit("zeros_like", call, checked_type=value.type)
+
     def r_tuple(self, value: STuple) -> Expr:
         return self.block.emit("tuple", Tuple([self.residualize(f) for f in value.fields]))
 
@@ -666,6 +721,7 @@ _VALUE_HANDLERS = {
 }
 
 _RESIDUALIZERS = {
+    SZeros: PartialEvaluator.r_zeros,
     STuple: PartialEvaluator.r_tuple,
     SCtor: PartialEvaluator.r_ctor,
     SRef: PartialEvaluator.r_ref,
