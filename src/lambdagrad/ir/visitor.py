@@ -9,6 +9,7 @@ a loop; other nesting recurses, and deep nesting in general is handled by runnin
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import is_
 
 from .expr import (
     Call,
@@ -186,11 +187,11 @@ class ExprMutator:
         self.memo: dict[int, Expr] = {}
 
     def visit(self, expr: Expr) -> Expr:
-        found = self.memo.get(id(expr))
+        key = id(expr)
+        found = self.memo.get(key)
         if found is not None:
             return found
-        result = getattr(self, _METHOD[type(expr)])(expr)
-        self.memo[id(expr)] = result
+        result = self.memo[key] = getattr(self, _METHOD[type(expr)])(expr)
         return result
 
     def visit_leaf(self, expr: Expr) -> Expr:
@@ -199,7 +200,7 @@ class ExprMutator:
     visit_var = visit_global_var = visit_constant = visit_op = visit_constructor = visit_leaf
 
     def visit_tuple(self, expr: Tuple) -> Expr:
-        fields = tuple(self.visit(f) for f in expr.fields)
+        fields = tuple([self.visit(f) for f in expr.fields])
         return _same(expr, fields, expr.fields) or Tuple(fields, span=expr.span)
 
     def visit_tuple_get_item(self, expr: TupleGetItem) -> Expr:
@@ -209,7 +210,7 @@ class ExprMutator:
         return TupleGetItem(value, expr.index, span=expr.span)
 
     def visit_function(self, expr: Function) -> Expr:
-        params = tuple(self.visit(p) for p in expr.params)
+        params = tuple([self.visit(p) for p in expr.params])
         body = self.visit(expr.body)
         if body is expr.body and _same(expr, params, expr.params):
             return expr
@@ -217,7 +218,7 @@ class ExprMutator:
 
     def visit_call(self, expr: Call) -> Expr:
         op = self.visit(expr.op)
-        args = tuple(self.visit(a) for a in expr.args)
+        args = tuple([self.visit(a) for a in expr.args])
         if op is expr.op and _same(expr, args, expr.args):
             return expr
         return Call(op, args, expr.attrs, expr.type_args, span=expr.span)
@@ -255,7 +256,7 @@ class ExprMutator:
 
     def visit_match(self, expr: Match) -> Expr:
         data = self.visit(expr.data)
-        clauses = tuple(self.visit_clause(c) for c in expr.clauses)
+        clauses = tuple([self.visit_clause(c) for c in expr.clauses])
         if data is expr.data and _same(expr, clauses, expr.clauses):
             return expr
         return Match(data, clauses, expr.complete, span=expr.span)
@@ -267,9 +268,7 @@ class ExprMutator:
 
 def _same(expr, new_items, old_items):
     """`expr` itself when every rebuilt child is the old one, else None."""
-    if all(n is o for n, o in zip(new_items, old_items, strict=True)):
-        return expr
-    return None
+    return expr if all(map(is_, new_items, old_items)) else None
 
 
 def _snake(name: str) -> str:

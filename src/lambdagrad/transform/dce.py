@@ -116,6 +116,8 @@ def _local_refs(nodes: list[Expr]) -> tuple[set[int], set[int]]:
     The second: cells also read, but whose every use is a read or write bound directly in
     the let-chain that creates the cell, so that chain order is time order.
     """
+    if not any(type(node) is RefCreate for node in nodes):
+        return set(), set()  # the common case after partial evaluation: no cells at all
     creator, chain_of_value = _chains(nodes)
     escaped, read, scattered = set(), set(), set()
     for node in nodes:
