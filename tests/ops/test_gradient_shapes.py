@@ -50,3 +50,31 @@ def test_a_gradient_needs_only_the_dimensions_it_uses(name, attrs, shapes, actua
     rng = np.random.default_rng(0)
     inputs = [rng.uniform(0.5, 1.5, s).astype("float32") for s in actual]
     lg.testing.check_grad(loss(name, attrs, shapes), inputs, mode=mode)
+
+
+def collapse_count(expr) -> int:
+    from lambdagrad.ir.visitor import post_order
+
+    return sum(
+        isinstance(n, lg.Call) and getattr(n.op, "name", "") == "collapse_sum_like"
+        for n in post_order(expr)
+    )
+
+
+# (op, argument shapes, how many arguments were broadcast and must be summed back)
+BROADCAST = [
+    ("add", [(2, 3), (2, 3)], 0),
+    ("multiply", [(2, 3), (3,)], 1),
+    ("subtract", [(1, 3), (2, 1)], 2),
+    ("broadcast_to_like", [(3,), (2, 3)], 1),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("name", "shapes", "broadcast"), BROADCAST)
+def test_only_broadcast_arguments_are_summed_back(name, shapes, broadcast, mode):
+    func = loss(name, {}, shapes)
+    assert collapse_count(lg.transform.gradient(func, mode=mode)) == broadcast
+    rng = np.random.default_rng(0)
+    inputs = [rng.standard_normal(s).astype("float32") for s in shapes]
+    lg.testing.check_grad(func, inputs, mode=mode)

@@ -49,6 +49,35 @@ GOLDEN = {
              if (greater(%x, 0f)) { multiply(1f, %x) } else { multiply(2f, %x) }
            }""",
     ),
+    "zeros_of_a_static_type_added_away": (
+        """fn (%x: Tensor[(2, 3), float32], %y: Tensor[(2, 3), float32]) {
+             let %z = zeros_like(%x);
+             subtract(add(%z, %y), %z)
+           }""",
+        "fn (%x: Tensor[(2, 3), float32], %y: Tensor[(2, 3), float32]) { %y }",
+    ),
+    "zeros_kept_where_adding_broadcasts": (
+        """fn (%x: Tensor[(2, 3), float32], %y: Tensor[(3), float32]) {
+             add(zeros_like(%x), %y)
+           }""",
+        """fn (%x: Tensor[(2, 3), float32], %y: Tensor[(3), float32]) {
+             add(zeros_like(%x), %y)
+           }""",
+    ),
+    "zeros_emitted_once_where_used": (
+        """fn (%x: Tensor[(2, 3), float32], %y: Tensor[(2, 3), float32]) {
+             let %z = zeros_like(%x);
+             (add(%y, %z), %z, subtract(%z, %y), multiply(%z, %y))
+           }""",
+        """fn (%x: Tensor[(2, 3), float32], %y: Tensor[(2, 3), float32]) {
+             let %z = zeros_like(%x);
+             (%y, %z, subtract(%z, %y), multiply(%z, %y))
+           }""",
+    ),
+    "zeros_of_an_unknown_shape_stay": (
+        "fn (%x: Tensor[(?, 3), float32], %y: Tensor[(?, 3), float32]) { add(zeros_like(%x), %y) }",
+        "fn (%x: Tensor[(?, 3), float32], %y: Tensor[(?, 3), float32]) { add(zeros_like(%x), %y) }",
+    ),
 }
 
 
