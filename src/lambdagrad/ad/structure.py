@@ -25,6 +25,7 @@ from ..ir.expr import (
     TupleGetItem,
     Var,
 )
+from ..ir.op import Op
 from ..ir.types import FuncType, RefType, TensorType, TupleType, Type, TypeCall, TypeVar
 from ..ir.visitor import make_lets
 from ..ops.gradients import call
@@ -72,7 +73,9 @@ def accumulate(e: Expr, grad: Expr, ty: Type) -> Expr | None:
     if is_float_tensor(ty):
         # two copies of the projection rather than one shared node: sharing means "computed
         # once" and would send the optimizer through A-normal form for a pure projection
-        return RefWrite(_project(e, 1), call("add", RefRead(_project(e, 1)), grad))
+        # the sum is typed: it is the gradient the optimizer later reads the ref for
+        total = Call(Op.get("add"), (RefRead(_project(e, 1)), grad), checked_type=ty)
+        return RefWrite(_project(e, 1), total)
     if not (isinstance(ty, TupleType) and has_float_leaf(ty)):
         return None
     steps = [

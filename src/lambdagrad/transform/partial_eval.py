@@ -243,7 +243,6 @@ class PartialEvaluator:
         self.unfolds_left = UNFOLD_BUDGET
         self.next_cell = 0
         self.captures: dict[int, list[Var]] = {}
-        self.let_types: dict[Var, object] = {}  # emitted atom -> the annotation of its let
 
     # ---- entry points
     def top_level(self, func: Function) -> Function:
@@ -281,26 +280,33 @@ class PartialEvaluator:
             if isinstance(expr.value, Function):  # bound first: a let-bound closure may recurse
                 env[expr.var] = self.closure(expr.value, env, expr.var)
             else:
-                env[expr.var] = self.typed(self.value(expr.value, env), expr.var)
+                env[expr.var] = self.bound_value(expr, env)
             expr = expr.body
         if not isinstance(expr, Let):
             return self.eval(expr, env, k)
         let = expr
 
         def bind(value: PValue) -> Expr:
-            env[let.var] = self.typed(value, let.var)
+            env[let.var] = value
             return self.eval(let.body, env, k)
 
         return self.eval(let.value, env, bind)
 
-    def typed(self, value: PValue, var: Var) -> PValue:
-        """`value`, bound to `var`: an atom without a type of its own takes the let's
-        annotation (AD annotates the result of each gradient rule, not its inner calls)."""
-        if var.type_annotation is not None and isinstance(value, Dyn):
-            atom = value.atom
-            if isinstance(atom, Var) and atom.checked_type is None and atom.type_annotation is None:
-                self.let_types.setdefault(atom, var.type_annotation)
-        return value
+    def bound_value(self, let: Let, env: dict) -> PValue:
+        """The value of a let that cannot fork. A call emitted for it without a type of its
+        own takes the let's annotation: AD annotates the result of each gradient rule (not
+        its inner calls), and the zeros rules here and `simplify` read types off atoms."""
+        emitted = len(self.block.bindings)
+        value = self.value(let.value, env)
+        ty = let.var.type_annotation
+        if ty is None or not isinstance(value, Dyn) or len(self.block.bindings) == emitted:
+            return value
+        atom, residual = self.block.bindings[-1]
+        if atom is not value.atom or atom.checked_type is not None:
+            return value
+        typed = Var(atom.name_hint, checked_type=_concrete(ty))
+        self.block.bindings[-1] = (typed, residual)  # only the Dyn returned refers to it
+        return Dyn(typed)
 
     def value(self, expr: Expr, env: dict) -> PValue:
         """Values of expressions that never fork: atoms and single operations on atoms."""
@@ -390,7 +396,7 @@ class PartialEvaluator:
         if not isinstance(value, Dyn) or not isinstance(value.atom, Var):
             return None
         atom = value.atom
-        ty = atom.checked_type or atom.type_annotation or self.let_types.get(atom)
+        ty = atom.checked_type or atom.type_annotation
         return ty if isinstance(ty, TensorType) and None not in ty.shape else None
 
     def v_ref_create(self, expr: RefCreate, env: dict) -> PValue:
