@@ -145,7 +145,16 @@ class FunctionTransformer:
         chain = []
         while isinstance(expr, Let):
             var = self.new_var(expr.var)  # before the value: a let-bound closure may recurse
-            chain.append((var, self.visit(expr.value)))
+            value = self.visit(expr.value)
+            # An op call's AD code is a let-chain: float its bindings into this chain (the
+            # binders are fresh) so the output is one flat chain, not one block per op.
+            while isinstance(value, Let):
+                chain.append((value.var, value.value))
+                value = value.body
+            if isinstance(value, Var):
+                self.var_map[expr.var] = value  # an alias: later uses take the value's var
+            else:
+                chain.append((var, value))
             expr = expr.body
         return make_lets(chain, self.visit(expr))
 
