@@ -1,11 +1,12 @@
 """How long `gradient` + `optimize` take on straight-line programs of growing size.
 
-Run: python bench/optimize_cost.py [sizes...]   (default: 1000 10000)
+Run: python bench/optimize_cost.py [--passes] [sizes...]   (default: 1000 10000)
 
 The program is a chain of elementwise ops, matrix products and reductions over a few inputs,
 each step reusing earlier values, as in an unrolled network. Prints the time of each stage
 (the best of `REPEATS` runs, after one small warm-up run that pays the one-time costs such
-as first imports) and the growth from one size to the next.
+as first imports) and the growth from one size to the next. With --passes it then times
+each pass of the pipeline on its own (one run per size) and counts the nodes it returns.
 """
 
 from __future__ import annotations
@@ -72,5 +73,25 @@ def main(sizes: list[int]) -> None:
         previous = t["total"]
 
 
+def per_pass(n_ops: int) -> None:
+    """Each step of `optimize`'s pipeline timed on its own, with the size of its output."""
+    from lambdagrad.ir.visitor import post_order
+    from lambdagrad.transform.pipeline import PIPELINE
+
+    print(f"\n{n_ops} ops   {'step':<26} {'s':>6} {'nodes out':>10}")
+    target = straight_line(n_ops)
+    steps = [("gradient", lg.transform.gradient), *((n, s) for _, n, s in PIPELINE)]
+    for name, step in steps:
+        start = time.perf_counter()
+        target = step(target)
+        seconds = time.perf_counter() - start
+        print(f"{'':>9}{name:<26} {seconds:>6.2f} {len(list(post_order(target))):>10,}")
+
+
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [1000, 10000])
+    args = sys.argv[1:]
+    sizes = [int(a) for a in args if a != "--passes"] or [1000, 10000]
+    main(sizes)
+    if "--passes" in args:
+        for size in sizes:
+            per_pass(size)

@@ -24,6 +24,7 @@ class ADContext:
         self.pending: list[tuple[GlobalVar, GlobalVar]] = []
         self.adt_names: dict[GlobalTypeVar, GlobalTypeVar] = {}
         self.constructors: dict[tuple[GlobalTypeVar, str], Constructor] = {}
+        self._ad_types: dict[Type, Type] = {}
         self._make_adt_versions()
 
     def derived_global(self, gvar: GlobalVar) -> GlobalVar:
@@ -35,7 +36,10 @@ class ADContext:
         return self.derived[name]
 
     def ad_type(self, ty: Type) -> Type:
-        return ad_type(ty, self.adt_names)
+        known = self._ad_types.get(ty)  # asked for at every binding: a few types, many times
+        if known is None:
+            known = self._ad_types[ty] = ad_type(ty, self.adt_names)
+        return known
 
     def constructor(self, ctor: Constructor) -> Constructor:
         """The constructor to use in AD output for `ctor`."""

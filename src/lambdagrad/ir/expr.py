@@ -138,7 +138,9 @@ class Tuple(Expr):
     fields: tuple[Expr, ...] = ()
 
     def __post_init__(self):
-        object.__setattr__(self, "fields", tuple(to_expr(f) for f in self.fields))
+        fields = self.fields
+        if type(fields) is not tuple or not all(isinstance(f, Expr) for f in fields):
+            object.__setattr__(self, "fields", tuple(map(to_expr, fields)))
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -159,8 +161,10 @@ class Function(Expr):
     type_params: tuple[TypeVar, ...] = ()
 
     def __post_init__(self):
-        object.__setattr__(self, "params", tuple(self.params))
-        object.__setattr__(self, "type_params", tuple(self.type_params))
+        if type(self.params) is not tuple:
+            object.__setattr__(self, "params", tuple(self.params))
+        if type(self.type_params) is not tuple:
+            object.__setattr__(self, "type_params", tuple(self.type_params))
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -173,10 +177,14 @@ class Call(Expr):
     type_args: tuple[Type, ...] = ()
 
     def __post_init__(self):
-        object.__setattr__(self, "args", tuple(to_expr(a) for a in self.args))
+        # Calls are the most created node: skip the conversions when nothing needs them.
+        args = self.args
+        if type(args) is not tuple or not all(isinstance(a, Expr) for a in args):
+            object.__setattr__(self, "args", tuple(map(to_expr, args)))
         if not isinstance(self.attrs, Attrs):
             object.__setattr__(self, "attrs", Attrs(self.attrs))
-        object.__setattr__(self, "type_args", tuple(self.type_args))
+        if type(self.type_args) is not tuple:
+            object.__setattr__(self, "type_args", tuple(self.type_args))
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
