@@ -145,18 +145,29 @@ class FunctionTransformer:
         chain = []
         while isinstance(expr, Let):
             var = self.new_var(expr.var)  # before the value: a let-bound closure may recurse
-            value = self.visit(expr.value)
-            # An op call's AD code is a let-chain: float its bindings into this chain (the
-            # binders are fresh) so the output is one flat chain, not one block per op.
-            while isinstance(value, Let):
-                chain.append((value.var, value.value))
-                value = value.body
+            bindings, value = self.parts(expr.value)
+            chain += bindings
             if isinstance(value, Var):
                 self.var_map[expr.var] = value  # an alias: later uses take the value's var
             else:
                 chain.append((var, value))
             expr = expr.body
         return make_lets(chain, self.visit(expr))
+
+    def parts(self, expr: Expr) -> tuple[list, Expr]:
+        """The AD code of `expr` as bindings for the enclosing let-chain, and its value.
+
+        An op call's AD code is a block of bindings: floated into the chain around it (the
+        binders are fresh), the output is one flat chain instead of a block per op call.
+        """
+        if isinstance(expr, Call) and isinstance(expr.op, Op) and expr.op.name != CHECKPOINT:
+            return OpCallTransformer(self, expr).parts()
+        value = self.visit(expr)
+        bindings = []
+        while isinstance(value, Let):
+            bindings.append((value.var, value.value))
+            value = value.body
+        return bindings, value
 
     def function(self, func: Function) -> Function:
         """A closure's AD version: parameters rewritten, plus the caller's backpropagator."""
@@ -236,26 +247,34 @@ class OpCallTransformer:
         self.block = Block()
 
     def build(self) -> Expr:
+        return make_lets(*self.parts())
+
+    def parts(self) -> tuple[list, Expr]:
+        """The bindings of the call's AD code and the AD value they compute."""
         ctx, block, out_ty = self.parent.ctx, self.block, self.call.checked_type
-        ad_args = [
-            block.bind(_name(a), self.parent.visit(a), ctx.ad_type(t))
-            for a, t in zip(self.call.args, self.arg_types, strict=True)
-        ]
+        ad_types = [ctx.ad_type(t) for t in self.arg_types]
+        ad_args = [self._arg(a, t) for a, t in zip(self.call.args, ad_types, strict=True)]
         plain = [
             self._plain(a, arg, t)
             for a, arg, t in zip(self.call.args, ad_args, self.arg_types, strict=True)
         ]
         forward = Call(self.op, plain, self.call.attrs, checked_type=out_ty)
         if not has_float_leaf(out_ty):
-            return block.result(forward)
+            return block.bindings, forward
         value = block.bind(self.op.name.split(".")[-1], forward, out_ty)
         differentiable = [i for i, t in enumerate(self.arg_types) if has_float_leaf(t)]
         if not differentiable or is_non_differentiable(self.op):
-            return block.result(lift(value, out_ty))
+            return block.bindings, lift(value, out_ty)
         out = block.bind("out", lift(value, out_ty), ctx.ad_type(out_ty))
         tape = self._tape(plain, value, out, ad_args, differentiable)
         push_backprop(block, self.parent.backprop, tape)
-        return block.result(out)
+        return block.bindings, out
+
+    def _arg(self, arg: Expr, ad_type: Type) -> Expr:
+        """The AD value of an argument, its code floated into this call's block."""
+        bindings, value = self.parent.parts(arg)
+        self.block.bindings += bindings
+        return self.block.bind(_name(arg), value, ad_type)
 
     def _plain(self, original: Expr, ad_arg: Expr, ty: Type) -> Expr:
         """A variable holding the plain value of an argument, typed for the gradient rule."""
