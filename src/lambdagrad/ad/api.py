@@ -12,7 +12,7 @@ from ..ir.visitor import free_vars, post_order
 from ..ops.gradients import gradient_of
 from ..transform.anf import computed_once, to_anf
 from ..typing import infer_type
-from .adtypes import BACKPROP_TYPE
+from .adtypes import BACKPROP_TYPE, is_float_tensor
 from .context import ADContext
 from .higher_order import Block, FunctionTransformer, new_backprop
 from .structure import StructureCode, has_float_leaf
@@ -148,7 +148,10 @@ def _lifted_param(block: Block, code: StructureCode, param: Var) -> Expr:
     ty = param.checked_type
     if not code.changes(ty):
         return param
-    return block.bind(f"{param.name_hint}_ad", code.lift(param, ty), code.ctx.ad_type(ty))
+    lifted = block.bind(f"{param.name_hint}_ad", code.lift(param, ty), code.ctx.ad_type(ty))
+    if is_float_tensor(ty):
+        code.ctx.plain_values[lifted] = param
+    return lifted
 
 
 def _gradient_type(func: Function):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..ir.expr import Constructor, GlobalVar
+from ..ir.expr import Constructor, GlobalVar, Var
 from ..ir.module import IRModule
 from ..ir.types import FuncType, GlobalTypeVar, Type, TypeCall, TypeData, TypeVar
 from ..typing.unify import type_children
@@ -25,6 +25,9 @@ class ADContext:
         self.adt_names: dict[GlobalTypeVar, GlobalTypeVar] = {}
         self.constructors: dict[tuple[GlobalTypeVar, str], Constructor] = {}
         self._ad_types: dict[Type, Type] = {}
+        # AD value variable (a float tensor paired with its gradient ref) -> the variable
+        # bound to its plain value just before it: ops take that instead of projecting
+        self.plain_values: dict[Var, Var] = {}
         self._make_adt_versions()
 
     def derived_global(self, gvar: GlobalVar) -> GlobalVar:

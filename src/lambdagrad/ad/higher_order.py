@@ -266,6 +266,8 @@ class OpCallTransformer:
         if not differentiable or is_non_differentiable(self.op):
             return block.bindings, lift(value, out_ty)
         out = block.bind("out", lift(value, out_ty), ctx.ad_type(out_ty))
+        if is_float_tensor(out_ty):
+            ctx.plain_values[out] = value
         tape = self._tape(plain, value, out, ad_args, differentiable)
         push_backprop(block, self.parent.backprop, tape)
         return block.bindings, out
@@ -278,6 +280,9 @@ class OpCallTransformer:
 
     def _plain(self, original: Expr, ad_arg: Expr, ty: Type) -> Expr:
         """A variable holding the plain value of an argument, typed for the gradient rule."""
+        known = self.parent.ctx.plain_values.get(ad_arg) if isinstance(ad_arg, Var) else None
+        if known is not None:
+            return known
         value = primal(ad_arg, ty)
         if isinstance(value, Var | Constant) and value.checked_type is not None:
             return value
