@@ -15,11 +15,12 @@ class Attrs(Mapping):
     ((1,), True, 2)
     """
 
-    __slots__ = ("_items",)
+    __slots__ = ("_items", "_hash")
 
     def __init__(self, items: Mapping | None = None):
         frozen = {str(k): _freeze(v) for k, v in (items or {}).items()}
         object.__setattr__(self, "_items", frozen)
+        object.__setattr__(self, "_hash", None)
 
     def __getitem__(self, key: str):
         return self._items[key]
@@ -40,7 +41,9 @@ class Attrs(Mapping):
         return len(self._items)
 
     def __hash__(self) -> int:
-        return hash(tuple(sorted(self._items.items(), key=lambda kv: kv[0])))
+        if self._hash is None:  # computed once: passes that merge calls hash attrs often
+            object.__setattr__(self, "_hash", hash(frozenset(self._items.items())))
+        return self._hash
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Mapping) and dict(self._items) == dict(other)

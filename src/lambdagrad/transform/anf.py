@@ -319,14 +319,31 @@ def is_anf(expr: Expr) -> bool:
     stack: list[tuple[Expr, str]] = [(expr, "value" if isinstance(expr, Function) else "body")]
     while stack:
         node, position = stack.pop()
+        if position == "body":
+            node = _let_spine(node, seen, stack)  # most of a program: walked in place
+            if node is None:
+                return False
         if isinstance(node, ATOMS):
             continue
-        fits = isinstance(node, Let) == (position == "body") and position != "atom"
-        if not fits or id(node) in seen:
+        if position != "value" or isinstance(node, Let) or id(node) in seen:
             return False
         seen.add(id(node))
+        if type(node) is Call and all(isinstance(a, ATOMS) for a in (node.op, *node.args)):
+            continue  # the common binding: an op call on atoms
         stack.extend(_anf_children(node))
     return True
+
+
+def _let_spine(node: Expr, seen: set[int], stack: list) -> Expr | None:
+    """Walk a let-chain in body position, queueing its values; return the final body, or
+    None when a Let is shared."""
+    while type(node) is Let:
+        if id(node) in seen:
+            return None
+        seen.add(id(node))
+        stack.append((node.value, "value"))
+        node = node.body
+    return node
 
 
 def _anf_children(node: Expr) -> list[tuple[Expr, str]]:
