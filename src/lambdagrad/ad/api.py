@@ -14,7 +14,7 @@ from ..transform.anf import computed_once, to_anf
 from ..typing import infer_type
 from .adtypes import BACKPROP_TYPE, is_float_tensor
 from .context import ADContext
-from .higher_order import Block, FunctionTransformer, new_backprop
+from .higher_order import Block, FunctionTransformer, bind_pair, new_backprop
 from .structure import StructureCode, has_float_leaf
 
 MODES = ("higher_order", "first_order")
@@ -148,10 +148,9 @@ def _lifted_param(block: Block, code: StructureCode, param: Var) -> Expr:
     ty = param.checked_type
     if not code.changes(ty):
         return param
-    lifted = block.bind(f"{param.name_hint}_ad", code.lift(param, ty), code.ctx.ad_type(ty))
     if is_float_tensor(ty):
-        code.ctx.plain_values[lifted] = param
-    return lifted
+        return bind_pair(block, code.ctx, param, ty)
+    return block.bind(f"{param.name_hint}_ad", code.lift(param, ty), code.ctx.ad_type(ty))
 
 
 def _gradient_type(func: Function):

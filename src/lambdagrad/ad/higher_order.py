@@ -33,13 +33,13 @@ from ..ir.expr import (
     map_pattern,
 )
 from ..ir.op import Op
-from ..ir.types import FuncType, TensorType, Type
+from ..ir.types import FuncType, RefType, TensorType, Type
 from ..ir.visitor import Block as LetBlock
 from ..ir.visitor import make_lets, replace_node
 from ..ops.gradients import call, gradient_of, is_non_differentiable
 from .adtypes import BACKPROP_TYPE, UNIT, is_float_tensor
 from .context import ADContext
-from .structure import accumulate, has_float_leaf, lift, primal, read_gradient
+from .structure import accumulate, add_into, has_float_leaf, lift, primal, read_gradient
 
 CHECKPOINT = "annotation.checkpoint"
 
@@ -229,6 +229,16 @@ class FunctionTransformer:
         return FunctionTransformer(self.ctx, backprop, dict(self.var_map)).visit(expr)
 
 
+def bind_pair(block: Block, ctx: ADContext, value: Var, ty: TensorType) -> Var:
+    """Bind the AD pair of float tensor `value` with a new zero gradient ref, each part to a
+    variable of its own; ops that take the pair use those parts directly (see ADContext)."""
+    ref = block.bind(f"{value.name_hint}_grad", RefCreate(call("zeros_like", value)), RefType(ty))
+    pair = block.bind(f"{value.name_hint}_ad", Tuple([value, ref]), ctx.ad_type(ty))
+    ctx.plain_values[pair] = value
+    ctx.grad_refs[pair] = ref
+    return pair
+
+
 def push_backprop(block: Block, backprop: Var, tape: Block) -> None:
     """Make `tape`'s steps the new head of the backpropagator chain in `backprop`."""
     previous = block.bind("prev", RefRead(backprop), FuncType((), UNIT))
@@ -265,9 +275,10 @@ class OpCallTransformer:
         differentiable = [i for i, t in enumerate(self.arg_types) if has_float_leaf(t)]
         if not differentiable or is_non_differentiable(self.op):
             return block.bindings, lift(value, out_ty)
-        out = block.bind("out", lift(value, out_ty), ctx.ad_type(out_ty))
         if is_float_tensor(out_ty):
-            ctx.plain_values[out] = value
+            out = bind_pair(block, ctx, value, out_ty)
+        else:
+            out = block.bind("out", lift(value, out_ty), ctx.ad_type(out_ty))
         tape = self._tape(plain, value, out, ad_args, differentiable)
         push_backprop(block, self.parent.backprop, tape)
         return block.bindings, out
@@ -291,7 +302,9 @@ class OpCallTransformer:
     def _tape(self, plain, value, out, ad_args, differentiable) -> Block:
         out_ty = self.call.checked_type
         tape = Block()
-        grad = tape.bind("grad", read_gradient(out, out_ty), out_ty)
+        ref = self.parent.ctx.grad_refs.get(out)
+        read = read_gradient(out, out_ty) if ref is None else RefRead(ref)
+        grad = tape.bind("grad", read, out_ty)
         orig_call = Call(self.op, plain, self.call.attrs, checked_type=out_ty)
         grads = gradient_of(self.op)(orig_call, grad)
         if len(grads) != len(plain):
@@ -300,10 +313,14 @@ class OpCallTransformer:
         for i in differentiable:
             rule = replace_node(grads[i], orig_call, value)
             g = tape.bind(f"grad_{_name(self.call.args[i])}", rule, self.arg_types[i])
-            effect = accumulate(ad_args[i], g, self.arg_types[i])
+            effect = self._accumulate(ad_args[i], g, self.arg_types[i])
             if effect is not None:
                 tape.do(effect)
         return tape
+
+    def _accumulate(self, ad_arg: Expr, grad: Expr, ty: Type) -> Expr | None:
+        ref = self.parent.ctx.grad_refs.get(ad_arg) if isinstance(ad_arg, Var) else None
+        return accumulate(ad_arg, grad, ty) if ref is None else add_into(lambda: ref, grad, ty)
 
 
 def _name(expr: Expr) -> str:

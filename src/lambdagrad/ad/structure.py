@@ -6,6 +6,8 @@ recursive helper global per concrete type, generated on first use and added to t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..errors import GradientError
 from ..ir.expr import (
     Call,
@@ -73,15 +75,22 @@ def accumulate(e: Expr, grad: Expr, ty: Type) -> Expr | None:
     if is_float_tensor(ty):
         # two copies of the projection rather than one shared node: sharing means "computed
         # once" and would send the optimizer through A-normal form for a pure projection
-        # the sum is typed: it is the gradient the optimizer later reads the ref for
-        total = Call(Op.get("add"), (RefRead(_project(e, 1)), grad), checked_type=ty)
-        return RefWrite(_project(e, 1), total)
+        return add_into(lambda: _project(e, 1), grad, ty)
     if not (isinstance(ty, TupleType) and has_float_leaf(ty)):
         return None
     steps = [
         accumulate(TupleGetItem(e, i), TupleGetItem(grad, i), f) for i, f in enumerate(ty.fields)
     ]
     return sequence([s for s in steps if s is not None])
+
+
+def add_into(ref: Callable[[], Expr], grad: Expr, ty: TensorType) -> RefWrite:
+    """``ref := ref + grad``; `ref()` gives a fresh copy of the ref expression per use.
+
+    The sum is typed: it is the gradient that the optimizer later reads the ref for.
+    """
+    total = Call(Op.get("add"), (RefRead(ref()), grad), checked_type=ty)
+    return RefWrite(ref(), total)
 
 
 def _project(e: Expr, index: int) -> TupleGetItem:
