@@ -17,12 +17,16 @@ def _first(x, **attrs):
 def attr_ops():
     """``test.reduce(x, axis=None, keepdims=False)`` and ``test.opts(x, ...)``."""
     register_op(
-        "test.reduce", 1, _first_type,
+        "test.reduce",
+        1,
+        _first_type,
         attrs={"axis": AttrSpec("axis", None), "keepdims": AttrSpec("bool", False)},
         impl=_first,
     )
     register_op(
-        "test.opts", 1, _first_type,
+        "test.opts",
+        1,
+        _first_type,
         impl=_first,
         attrs={
             "n": AttrSpec("int"),

@@ -27,11 +27,20 @@ def roundtrips(expr: lg.Expr) -> str:
 @pytest.mark.parametrize(
     ("value", "text"),
     [
-        (np.float32(1.0), "1f"), (np.float32(-1.5), "-1.5f"), (np.float32(0.1), "0.1f"),
-        (np.float32(1e-5), "1e-05f"), (np.float32(3e38), "3e+38f"), (np.float64(2.5), "2.5f64"),
-        (np.float16(1.0), "1f16"), (np.int32(3), "3"), (np.int64(-4), "-4i64"),
-        (np.int8(7), "7i8"), (np.int16(7), "7i16"), (np.uint8(255), "255u8"),
-        (np.bool_(True), "True"), (np.float32(-0.0), "-0f"),
+        (np.float32(1.0), "1f"),
+        (np.float32(-1.5), "-1.5f"),
+        (np.float32(0.1), "0.1f"),
+        (np.float32(1e-5), "1e-05f"),
+        (np.float32(3e38), "3e+38f"),
+        (np.float64(2.5), "2.5f64"),
+        (np.float16(1.0), "1f16"),
+        (np.int32(3), "3"),
+        (np.int64(-4), "-4i64"),
+        (np.int8(7), "7i8"),
+        (np.int16(7), "7i16"),
+        (np.uint8(255), "255u8"),
+        (np.bool_(True), "True"),
+        (np.float32(-0.0), "-0f"),
         (np.float32("nan"), 'constant(nan, dtype="float32")'),
         (np.float64("-inf"), 'constant(-inf, dtype="float64")'),
     ],
@@ -51,9 +60,7 @@ def test_tensor_constants_round_trip_exactly():
     assert roundtrips(lg.Constant(np.zeros((0, 3), "int8"))) == (
         'constant([], dtype="int8", shape=(0, 3))'
     )
-    assert print_expr(lg.Constant(np.array([1, 2], "int32"))) == (
-        'constant([1, 2], dtype="int32")'
-    )
+    assert print_expr(lg.Constant(np.array([1, 2], "int32"))) == ('constant([1, 2], dtype="int32")')
 
 
 def test_every_expression_kind():
@@ -61,10 +68,7 @@ def test_every_expression_kind():
     r = lg.var("r")
     fn = lg.Function([x], lg.Let(y, x * x, lg.Tuple([y, lg.TupleGetItem(lg.Tuple([y]), 0)])))
     assert roundtrips(fn) == (
-        "fn (%x: float32) {\n"
-        "  let %y = multiply(%x, %x);\n"
-        "  (%y, (%y,).0)\n"
-        "}"
+        "fn (%x: float32) {\n  let %y = multiply(%x, %x);\n  (%y, (%y,).0)\n}"
     )
     refs = lg.Let(r, lg.RefCreate(lg.const(1.0)), lg.RefWrite(r, lg.RefRead(r)))
     assert roundtrips(refs) == "let %r = ref(1f);\nref_write(%r, ref_read(%r))"
@@ -93,9 +97,7 @@ def test_callees_that_need_parentheses():
 def test_distinct_variables_with_one_name_get_distinct_names():
     outer, inner, free = lg.var("x"), lg.var("x"), lg.var("x")
     expr = lg.Function([outer], lg.Function([inner], lg.Tuple([outer, inner, free])))
-    assert roundtrips(expr) == (
-        "fn (%x_1) {\n  fn (%x_2) {\n    (%x_1, %x_2, %x)\n  }\n}"
-    )
+    assert roundtrips(expr) == ("fn (%x_1) {\n  fn (%x_2) {\n    (%x_1, %x_2, %x)\n  }\n}")
 
 
 def test_sibling_scopes_reuse_names():

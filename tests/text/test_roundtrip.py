@@ -86,9 +86,23 @@ class _Gen:
         return lg.Constant(np.array(data, dtype=dtype).reshape(shape))
 
     def expr(self, scope: list, depth: int):
-        kinds = ["leaf", "shared"] if depth <= 0 else [
-            "leaf", "shared", "let", "tuple", "proj", "if", "fn", "call", "ref", "match", "op",
-        ]
+        kinds = (
+            ["leaf", "shared"]
+            if depth <= 0
+            else [
+                "leaf",
+                "shared",
+                "let",
+                "tuple",
+                "proj",
+                "if",
+                "fn",
+                "call",
+                "ref",
+                "match",
+                "op",
+            ]
+        )
         node = getattr(self, "g_" + self.pick(kinds))(scope, depth - 1)
         if not isinstance(node, lg.Var | lg.Constant):
             self.pool.append((node, {id(v) for v in lg.analysis.free_vars(node)}))

@@ -53,8 +53,11 @@ class Program:
 
     def own_globals(self) -> dict:
         """The functions of the module that are not the prelude's, by name."""
-        return {g.name_hint: f for g, f in self.mod.functions.items()
-                if g.name_hint not in PRELUDE_NAMES}
+        return {
+            g.name_hint: f
+            for g, f in self.mod.functions.items()
+            if g.name_hint not in PRELUDE_NAMES
+        }
 
     def __repr__(self) -> str:
         defs = [f"def @{name} = {func}" for name, func in self.own_globals().items()]
@@ -78,8 +81,22 @@ PROGRAMS = Config(
     shapes=((), (3,)),
     unary=("tanh", "sin", "negative"),
     binary=("add", "subtract", "multiply", "maximum"),
-    kinds=("leaf", "shared", "unary", "binary", "reduce", "project", "let", "let", "let", "if",
-           "call", "match", "fold", "recursion"),
+    kinds=(
+        "leaf",
+        "shared",
+        "unary",
+        "binary",
+        "reduce",
+        "project",
+        "let",
+        "let",
+        "let",
+        "if",
+        "call",
+        "match",
+        "fold",
+        "recursion",
+    ),
     let_kinds=("tensor", "tuple", "ref", "alias", "write", "closure", "list"),
     budget=20,
     depth=4,
@@ -88,8 +105,19 @@ FIRST_ORDER = Config(
     shapes=((), (3,), (2, 3), (3, 3)),
     unary=("tanh", "sin", "negative", "exp"),
     binary=("add", "subtract", "multiply"),
-    kinds=("leaf", "shared", "unary", "binary", "reduce", "dense", "project", "let", "let",
-           "call", "global"),
+    kinds=(
+        "leaf",
+        "shared",
+        "unary",
+        "binary",
+        "reduce",
+        "dense",
+        "project",
+        "let",
+        "let",
+        "call",
+        "global",
+    ),
     let_kinds=("tensor", "tuple", "closure"),
     budget=20,
     depth=4,
@@ -128,13 +156,13 @@ def inputs_for(func: lg.Function) -> tuple:
 
 
 def _broadcasts_to(operand, result) -> bool:
-    return len(operand) <= len(result) and result[len(result) - len(operand):] == operand
+    return len(operand) <= len(result) and result[len(result) - len(operand) :] == operand
 
 
 def _sum_shape(shape, axis):
     if axis is None:
         return ()
-    return shape[:axis] + shape[axis + 1:]
+    return shape[:axis] + shape[axis + 1 :]
 
 
 def _is_pure_graph(node: lg.Expr) -> bool:
@@ -230,8 +258,12 @@ class _Gen:
         return op(self.expr(tensor(left), scope, depth), self.expr(tensor(right), scope, depth))
 
     def g_reduce(self, ty, scope, depth):
-        options = [(s, axis) for s in self.config.shapes for axis in (None, *range(len(s)))
-                   if s and _sum_shape(s, axis) == ty[1]]
+        options = [
+            (s, axis)
+            for s in self.config.shapes
+            for axis in (None, *range(len(s)))
+            if s and _sum_shape(s, axis) == ty[1]
+        ]
         if not options:
             return self.g_unary(ty, scope, depth)
         shape, axis = self.pick(options)
@@ -240,13 +272,18 @@ class _Gen:
 
     def g_dense(self, ty, scope, depth):
         two_d = [s for s in self.config.shapes if len(s) == 2]
-        options = [(x, w) for x in two_d for w in two_d
-                   if len(ty[1]) == 2 and x[0] == ty[1][0] and w == (ty[1][1], x[1])]
+        options = [
+            (x, w)
+            for x in two_d
+            for w in two_d
+            if len(ty[1]) == 2 and x[0] == ty[1][0] and w == (ty[1][1], x[1])
+        ]
         if not options:
             return self.g_binary(ty, scope, depth)
         x, w = self.pick(options)
-        return lg.op.nn.dense(self.expr(tensor(x), scope, depth),
-                              self.expr(tensor(w), scope, depth))
+        return lg.op.nn.dense(
+            self.expr(tensor(x), scope, depth), self.expr(tensor(w), scope, depth)
+        )
 
     def g_project(self, ty, scope, depth):
         """``(e0, e1).i``: a projection of a tuple literal."""
@@ -256,8 +293,9 @@ class _Gen:
         return lg.TupleGetItem(lg.Tuple(fields), index)
 
     def g_if(self, ty, scope, depth):
-        return lg.If(self.condition(scope, depth), self.expr(ty, scope, depth),
-                     self.expr(ty, scope, depth))
+        return lg.If(
+            self.condition(scope, depth), self.expr(ty, scope, depth), self.expr(ty, scope, depth)
+        )
 
     def condition(self, scope, depth) -> lg.Expr:
         """``greater(sum(e), 0f)``: a bool computed from the program's values."""
@@ -407,8 +445,10 @@ class _Gen:
             inner = (*inner, (tail, ("list", element)))
         cons = lg.PatternConstructor(CONS, [lg.PatternVar(head), rest])
         other = lg.PatternConstructor(NIL) if self.coin() else lg.PatternWildcard()
-        clauses = [lg.Clause(cons, self.expr(ty, inner, depth)),
-                   lg.Clause(other, self.expr(ty, scope, depth))]
+        clauses = [
+            lg.Clause(cons, self.expr(ty, inner, depth)),
+            lg.Clause(other, self.expr(ty, scope, depth)),
+        ]
         return lg.Match(data, clauses)
 
     def g_fold(self, ty, scope, depth):
@@ -421,8 +461,9 @@ class _Gen:
         else:
             func, _ = self.closure(scope, depth, 2, result=ty, params=wanted[1])
         foldl = self.mod.get_global_var("foldl")
-        return lg.Call(foldl, [func, self.expr(ty, scope, depth),
-                               self.list_expr(element, scope, depth)])
+        return lg.Call(
+            foldl, [func, self.expr(ty, scope, depth), self.list_expr(element, scope, depth)]
+        )
 
     def list_expr(self, element, scope, depth) -> lg.Expr:
         """A list of `element`: a list in scope, a literal, or @map over another list."""
@@ -460,8 +501,11 @@ class _Gen:
             return lg.Tuple([self.value(f, scope, depth) for f in ty[1]])
         if kind == "ref":
             refs = [e for e, t in self.accessors(scope) if t == ty]
-            return self.pick(refs) if refs and self.coin() else lg.RefCreate(
-                self.expr(ty[1], scope, depth))
+            return (
+                self.pick(refs)
+                if refs and self.coin()
+                else lg.RefCreate(self.expr(ty[1], scope, depth))
+            )
         return self.list_expr(ty[1], scope, depth)
 
     def body(self, ty, scope, depth) -> lg.Expr:

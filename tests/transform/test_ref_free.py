@@ -122,7 +122,8 @@ def check_ref_free(program: Program):
     if not has_if(program):
         first_order = optimized_gradient(program, mode="first_order")
         assert op_total(opt.mod) <= op_total(first_order.mod), (
-            f"{opt.mod['main']}\n--- first-order mode, optimized:\n{first_order.mod['main']}")
+            f"{opt.mod['main']}\n--- first-order mode, optimized:\n{first_order.mod['main']}"
+        )
 
 
 @pytest.mark.parametrize("name", CORPUS)
@@ -150,8 +151,9 @@ def test_generated_first_order_programs_type_check(program):
     typed = lg.transform.infer_type(program.mod)
     assert typed["main"].checked_type is not None
     if not has_if(program):
-        lg.transform.gradient(program.mod.get_global_var("main"), mod=program.mod.copy(),
-                              mode="first_order")
+        lg.transform.gradient(
+            program.mod.get_global_var("main"), mod=program.mod.copy(), mode="first_order"
+        )
 
 
 def test_square_gradient_is_tight():

@@ -110,8 +110,10 @@ def _uses_a_node_twice(program: Program) -> bool:
 
 
 def _calls(name: str):
-    return lambda p: any(isinstance(n, lg.GlobalVar) and n.name_hint.startswith(name)
-                         for n in lg.ir.post_order(p.main))
+    return lambda p: any(
+        isinstance(n, lg.GlobalVar) and n.name_hint.startswith(name)
+        for n in lg.ir.post_order(p.main)
+    )
 
 
 def _has(kind: str):

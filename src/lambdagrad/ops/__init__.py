@@ -4,6 +4,12 @@ from . import tensor
 from .registry import AttrSpec, OpDef, OpTypeError, all_op_defs, make_call, op_def, register_op
 
 __all__ = [
-    "tensor", "AttrSpec", "OpDef", "OpTypeError", "all_op_defs", "make_call", "op_def",
+    "tensor",
+    "AttrSpec",
+    "OpDef",
+    "OpTypeError",
+    "all_op_defs",
+    "make_call",
+    "op_def",
     "register_op",
 ]

@@ -66,4 +66,3 @@ class Executor:
 
     def _typed(self, expr: Expr) -> Expr:
         return infer_type(computed_once(expr), mod=self._typed_mod)
-

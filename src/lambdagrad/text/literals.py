@@ -27,11 +27,26 @@ from ..ir.types import DTYPES
 
 _NUMBER = re.compile(r"(-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?)(f16|f32|f64|f|i8|i16|i32|i64|u8)?")
 _SUFFIX_DTYPE = {
-    "f": "float32", "f16": "float16", "f32": "float32", "f64": "float64",
-    "i8": "int8", "i16": "int16", "i32": "int32", "i64": "int64", "u8": "uint8",
+    "f": "float32",
+    "f16": "float16",
+    "f32": "float32",
+    "f64": "float64",
+    "i8": "int8",
+    "i16": "int16",
+    "i32": "int32",
+    "i64": "int64",
+    "u8": "uint8",
 }
-_DTYPE_SUFFIX = {"float32": "f", "float16": "f16", "float64": "f64", "int32": "",
-                 "int8": "i8", "int16": "i16", "int64": "i64", "uint8": "u8"}
+_DTYPE_SUFFIX = {
+    "float32": "f",
+    "float16": "f16",
+    "float64": "f64",
+    "int32": "",
+    "int8": "i8",
+    "int16": "i16",
+    "int64": "i64",
+    "uint8": "u8",
+}
 
 
 def parse_number(text: str) -> np.ndarray:

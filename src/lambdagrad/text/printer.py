@@ -56,8 +56,21 @@ from .literals import format_attr, format_constant, format_scalar
 from .syntax import VERSION
 
 _KEYWORDS = {
-    "def", "type", "let", "fn", "if", "else", "match", "ref", "ref_read", "ref_write",
-    "constant", "True", "False", "Tensor", "_",
+    "def",
+    "type",
+    "let",
+    "fn",
+    "if",
+    "else",
+    "match",
+    "ref",
+    "ref_read",
+    "ref_write",
+    "constant",
+    "True",
+    "False",
+    "Tensor",
+    "_",
 }
 _ROOT = (0, "root")
 
@@ -403,4 +416,3 @@ def _needs_parens(expr: Expr, text: str) -> bool:
     if isinstance(expr, Constant):  # `0.0` would read as a float, `-1f.0` as a negation
         return not text.startswith("constant(")
     return isinstance(expr, Function | If | Match | Let)
-

@@ -140,9 +140,7 @@ class Resolver:
         type_vars, pushed = [], []
         for token in names:
             if str(token) in pushed:
-                raise SyntaxProblem(
-                    f"duplicate type parameter {token}", (token.line, token.column)
-                )
+                raise SyntaxProblem(f"duplicate type parameter {token}", (token.line, token.column))
             type_var = TypeVar(str(token))
             _push(self.tvars, str(token), type_var, pushed)
             type_vars.append(type_var)
@@ -217,7 +215,7 @@ class Resolver:
         options = _options(kwargs, {"dtype", "shape"}, "constant")
         dtype = options.get("dtype")
         if dtype is not None and not isinstance(dtype, str):
-            raise SyntaxProblem("constant dtype must be a string such as \"float32\"", node.span)
+            raise SyntaxProblem('constant dtype must be a string such as "float32"', node.span)
         try:
             data = build_constant(values.parts[0], dtype, options.get("shape"))
         except ValueError as exc:

@@ -99,8 +99,13 @@ class _Build(Transformer):
     def def_item(self, c):
         name = c[1]
         return Node(
-            "def", span_of(c[0]), name, _parts(_of_kind(c, "tparams")),
-            _parts(_of_kind(c, "params")), _ret(c), c[-2],
+            "def",
+            span_of(c[0]),
+            name,
+            _parts(_of_kind(c, "tparams")),
+            _parts(_of_kind(c, "params")),
+            _ret(c),
+            c[-2],
         )
 
     def type_item(self, c):
@@ -215,8 +220,12 @@ class _Build(Transformer):
 
     def fn(self, c):
         return Node(
-            "fn", span_of(c[0]), _parts(_of_kind(c, "tparams")),
-            _parts(_of_kind(c, "params")), _ret(c), c[-2],
+            "fn",
+            span_of(c[0]),
+            _parts(_of_kind(c, "tparams")),
+            _parts(_of_kind(c, "params")),
+            _ret(c),
+            c[-2],
         )
 
     def ref_create(self, c):
