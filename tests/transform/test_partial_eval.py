@@ -74,6 +74,15 @@ GOLDEN = {
              (%y, %z, subtract(%z, %y), multiply(%z, %y))
            }""",
     ),
+    "zeros_like_zeros_is_the_same_zeros": (
+        """fn (%x: Tensor[(2, 3), float32], %y: Tensor[(2, 3), float32]) {
+             let %z = zeros_like(zeros_like(%x));
+             (%z, add(%z, %y))
+           }""",
+        """fn (%x: Tensor[(2, 3), float32], %y: Tensor[(2, 3), float32]) {
+             (zeros_like(%x), %y)
+           }""",
+    ),
     "zeros_of_an_unknown_shape_stay": (
         "fn (%x: Tensor[(?, 3), float32], %y: Tensor[(?, 3), float32]) { add(zeros_like(%x), %y) }",
         "fn (%x: Tensor[(?, 3), float32], %y: Tensor[(?, 3), float32]) { add(zeros_like(%x), %y) }",

@@ -1,7 +1,8 @@
 """Online partial evaluation with partially static values and a static store.
 
 The evaluator runs the program on values that are partly known at compile time: constants,
-tuples, closures, constructor values and references whose cells live in a static store. What it
+tuples, closures, constructor values, references whose cells live in a static store, and zeros
+of a known tensor type (each gradient ref starts as one; ``x + zeros`` is ``x``). What it
 cannot decide is emitted as residual code. This is what turns higher-order AD output back into
 first-order code: the backpropagator closures are known, so calling them inlines their bodies;
 the gradient refs are known cells, so reads are replaced by their contents and the refs vanish.
@@ -375,6 +376,8 @@ class PartialEvaluator:
         subtracting it) gives the other operand when that has the zero's type."""
         name = expr.op.name
         if name == "zeros_like":
+            if isinstance(args[0], SZeros):
+                return args[0]  # zeros like zeros: the same zeros
             ty = self.static_type(args[0])
             return None if ty is None else SZeros(self.residualize(args[0]), ty)
         if name not in ("add", "subtract"):
