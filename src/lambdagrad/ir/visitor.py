@@ -147,7 +147,7 @@ class ExprVisitor:
         if id(expr) in self._visited:
             return
         self._visited.add(id(expr))
-        getattr(self, _METHOD[type(expr)])(expr)
+        getattr(self, VISIT_METHODS[type(expr)])(expr)
 
     def visit_default(self, expr: Expr) -> None:
         for child in children(expr):
@@ -191,7 +191,7 @@ class ExprMutator:
         found = self.memo.get(key)
         if found is not None:
             return found
-        result = self.memo[key] = getattr(self, _METHOD[type(expr)])(expr)
+        result = self.memo[key] = getattr(self, VISIT_METHODS[type(expr)])(expr)
         return result
 
     def visit_leaf(self, expr: Expr) -> Expr:
@@ -280,7 +280,9 @@ def _snake(name: str) -> str:
     return "visit_" + "".join(out)
 
 
-_METHOD = {
+# Node class -> the name of the visitor method for it ("visit_tuple_get_item"); the type
+# checker's visitor uses it too.
+VISIT_METHODS = {
     cls: _snake(cls.__name__)
     for cls in (
         Var,

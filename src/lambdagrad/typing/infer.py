@@ -43,6 +43,7 @@ from ..ir.types import (
     TypeCall,
     TypeVar,
 )
+from ..ir.visitor import VISIT_METHODS
 from ..ops.registry import OpTypeError, op_def
 from .messages import name_of, type_error
 from .patterns import missing_case
@@ -123,7 +124,7 @@ class Inferencer:
         found = self.types.get(id(expr))
         if found is not None and not isinstance(expr, _INSTANTIATED):
             return found
-        ty = getattr(self, _VISIT[type(expr)])(expr)
+        ty = getattr(self, VISIT_METHODS[type(expr)])(expr)
         self.types[id(expr)] = ty
         return ty
 
@@ -398,30 +399,3 @@ def _fresh_name(taken: set[str]) -> str:
             taken.add(name)
             return name
         index += 1
-
-
-def _visit_name(cls: type) -> str:
-    out = "".join("_" + ch.lower() if ch.isupper() else ch for ch in cls.__name__)
-    return "visit" + out
-
-
-_VISIT = {
-    cls: _visit_name(cls)
-    for cls in (
-        Var,
-        GlobalVar,
-        Constant,
-        Tuple,
-        TupleGetItem,
-        Function,
-        Call,
-        Let,
-        If,
-        RefCreate,
-        RefRead,
-        RefWrite,
-        Constructor,
-        Match,
-        Op,
-    )
-}
