@@ -59,6 +59,19 @@ def make_lambdagrad(inputs: dict, executor: str) -> Thunk:
     return Thunk(lambda: list(pipeline.run(*args)[1]), pipeline)
 
 
+def rnn_loss(xp):
+    """The loss as an eager user writes it, against array module `xp` (torch, jax.numpy,
+    autograd.numpy): a Python loop over the list."""
+
+    def loss(params, xs, h):
+        wx, wh, b = params
+        for x in xs:
+            h = xp.tanh(x @ wx.T + h @ wh.T + b)
+        return xp.sum(h)
+
+    return loss
+
+
 def make_torch(inputs: dict):
     import torch
 
@@ -67,11 +80,10 @@ def make_torch(inputs: dict):
     params = [torch.from_numpy(p.copy()).requires_grad_() for p in inputs["params"]]
     wx, wh, b = params
 
+    loss = rnn_loss(torch)
+
     def grads() -> list:
-        h = h0
-        for x in xs:
-            h = torch.tanh(x @ wx.T + h @ wh.T + b)
-        return [g.numpy() for g in torch.autograd.grad(h.sum(), params)]
+        return [g.numpy() for g in torch.autograd.grad(loss(params, xs, h0), params)]
 
     return grads
 
@@ -80,13 +92,7 @@ def make_jax(inputs: dict):
     import jax
     import jax.numpy as jnp
 
-    def loss(params, xs, h):
-        wx, wh, b = params
-        for x in xs:
-            h = jnp.tanh(x @ wx.T + h @ wh.T + b)
-        return jnp.sum(h)
-
-    grad = jax.grad(loss)
+    grad = jax.grad(rnn_loss(jnp))
     args = jax.device_put((tuple(inputs["params"]), inputs["xs"], inputs["h0"]))
     return lambda: [np.asarray(g) for g in grad(*args)]
 
@@ -113,11 +119,5 @@ def make_autograd(inputs: dict):
     import autograd
     import autograd.numpy as anp
 
-    def loss(params, xs, h):
-        wx, wh, b = params
-        for x in xs:
-            h = anp.tanh(x @ wx.T + h @ wh.T + b)
-        return anp.sum(h)
-
-    grad, params = autograd.grad(loss), tuple(inputs["params"])
+    grad, params = autograd.grad(rnn_loss(anp)), tuple(inputs["params"])
     return lambda: list(grad(params, inputs["xs"], inputs["h0"]))
