@@ -46,7 +46,10 @@ def optimize(target, level: int = 2, mod: IRModule | None = None):
     """Run the optimizer pipeline (`PIPELINE`, the steps up to `level`) on a module or function.
 
     Level 0 returns the input unchanged, level 1 runs the cheap local passes, level 2 adds
-    partial evaluation. `mod` supplies the globals and ADTs a function refers to.
+    partial evaluation. `mod` supplies the globals and ADTs a function refers to; it is read,
+    never changed, so its own functions (such as the ``@f_grad`` globals that `gradient` adds
+    for a recursive ``@f``) stay as they are: to optimize those too, add the function to the
+    module and optimize the module.
 
     >>> import lambdagrad as lg
     >>> f = lg.parse_expr("fn (%x: Tensor[(3), float32]) { multiply(%x, %x) }")
