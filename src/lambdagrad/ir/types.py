@@ -63,6 +63,15 @@ def _dim(d) -> int | None:
     return None if d < 0 else d
 
 
+def is_static_tensor(ty) -> bool:
+    """Whether `ty` is a tensor type with every dimension known.
+
+    >>> is_static_tensor(TensorType((2, 3))), is_static_tensor(TensorType((2, None)))
+    (True, False)
+    """
+    return isinstance(ty, TensorType) and None not in ty.shape
+
+
 def scalar_type(dtype: str = "float32") -> TensorType:
     """The type of a 0-d tensor of `dtype`."""
     return TensorType((), dtype)

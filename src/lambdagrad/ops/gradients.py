@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import GradientError
 from ..ir.expr import Call, Constant, Expr, Function, Tuple, TupleGetItem, Var
 from ..ir.op import Op
-from ..ir.types import TensorType, TupleType, Type
+from ..ir.types import TensorType, TupleType, Type, is_static_tensor
 from .registry import make_call, op_def
 
 Gradient = Callable[[Call, Expr], list]
@@ -100,18 +100,12 @@ def scalar(value: float, like: Expr) -> Constant:
 def collapse(grad: Expr, arg: Expr, grad_type: Type | None = None) -> Expr:
     """Undo broadcasting: sum `grad` down to the shape of `arg`.
 
-    Callers that know `grad`'s type pass it: when it is `arg`'s own static type there is
-    nothing to undo, and the gradient is emitted without the op (AD output stays smaller
-    than the optimizer would leave it anyway).
+    Callers that know `grad`'s type pass it: when that is `arg`'s own static type there is
+    nothing to undo and no op is emitted (the optimizer would remove it, at a cost).
     """
-    arg_type = arg.checked_type
-    if _is_static(grad_type) and grad_type == arg_type:
+    if is_static_tensor(grad_type) and grad_type == arg.checked_type:
         return grad
     return call("collapse_sum_like", grad, arg)
-
-
-def _is_static(ty: Type | None) -> bool:
-    return isinstance(ty, TensorType) and None not in ty.shape
 
 
 def unary_gradient(name: str, derivative: Callable[[Expr, Expr], Expr]) -> None:

@@ -51,7 +51,7 @@ from ..ir.expr import (
 )
 from ..ir.module import IRModule
 from ..ir.op import Op
-from ..ir.types import IncompleteType, TensorType, TypeVar
+from ..ir.types import IncompleteType, TensorType, TypeVar, is_static_tensor
 from ..ir.visitor import Block, children
 from ..ops.registry import make_call, op_def
 from ..typing.unify import type_children
@@ -400,7 +400,7 @@ class PartialEvaluator:
             return None
         atom = value.atom
         ty = atom.checked_type or atom.type_annotation
-        return ty if isinstance(ty, TensorType) and None not in ty.shape else None
+        return ty if is_static_tensor(ty) else None
 
     def v_ref_create(self, expr: RefCreate, env: dict) -> PValue:
         cell = self.next_cell

@@ -38,7 +38,7 @@ from ..ir.expr import (
 )
 from ..ir.module import IRModule
 from ..ir.op import Op
-from ..ir.types import FuncType, RefType, TensorType, TupleType, Type
+from ..ir.types import FuncType, RefType, TensorType, TupleType, Type, is_static_tensor
 from ..ir.visitor import ExprMutator, let_chain, rebuild_lets
 from ..ops.registry import OpTypeError, make_call, op_def
 from .effects import ATOMS, Purity, map_functions
@@ -67,20 +67,16 @@ def simplify(target, mod: IRModule | None = None):
     return map_functions(target, _Simplifier().visit)
 
 
-def _static(ty: Type | None) -> bool:
-    return isinstance(ty, TensorType) and None not in ty.shape
-
-
 def _concrete(ty: Type | None) -> bool:
     """Whether `ty` is made of fully known tensor types only (what type relations take)."""
     if isinstance(ty, TupleType):
         return all(_concrete(f) for f in ty.fields)
-    return _static(ty)
+    return is_static_tensor(ty)
 
 
 def _same(a: Type | None, b: Type | None) -> bool:
     """Whether `a` and `b` are the same fully known tensor type."""
-    return _static(a) and a == b
+    return is_static_tensor(a) and a == b
 
 
 class _Simplifier(ExprMutator):
@@ -309,7 +305,7 @@ def _zero_through(self: _Simplifier, call: Call) -> Expr | None:
     """``op(..., zeros, ...)`` is zeros of the result type when `op` is linear there."""
     positions = ZERO_IN_ZERO_OUT[call.op.name]
     zeros = [call.args[i] for i in positions if self.zero(call.args[i])]
-    if zeros and all(self.pure(a) for a in call.args) and _static(self.result_type()):
+    if zeros and all(self.pure(a) for a in call.args) and is_static_tensor(self.result_type()):
         return _zeros_of(self, self.result_type(), zeros, call.args)
     return _RULES.get(call.op.name, _no_rule)(self, call)
 
@@ -335,7 +331,7 @@ def _as_result(self: _Simplifier, x: Expr, ty: Type) -> Expr | None:
     x_type = self.type_of(x)
     if _same(x_type, ty):
         return x
-    if _static(ty) and isinstance(x_type, TensorType) and x_type.dtype == ty.dtype:
+    if is_static_tensor(ty) and isinstance(x_type, TensorType) and x_type.dtype == ty.dtype:
         return make_call("broadcast_to", [x], {"shape": ty.shape})
     return None
 
@@ -392,7 +388,7 @@ def _filled_like(self: _Simplifier, call: Call) -> Expr | None:
     if self.is_const(arg, (call.op.name, call.op.name.removesuffix("_like")), FILLS[call.op.name]):
         return arg
     ty = self.result_type()
-    if _static(ty) and math.prod(ty.shape) <= MAX_ELEMENTS and self.pure(arg):
+    if is_static_tensor(ty) and math.prod(ty.shape) <= MAX_ELEMENTS and self.pure(arg):
         return Constant(np.full(ty.shape, FILLS[call.op.name], dtype=ty.dtype))
     return None
 
