@@ -155,6 +155,22 @@ def test_join_past_the_fork_budget(monkeypatch):
     assert run(out, 3.0) == 3.0 and run(out, -3.0) == -6.0
 
 
+def test_long_programs_inline_past_the_fixed_budget(monkeypatch):
+    """The inlining budget grows with the program: a gradient whose backpropagator is more
+    closure calls than the fixed budget still becomes ref-free (it used to fall back to
+    residual closures, quadratically)."""
+    monkeypatch.setattr(pe_module, "UNFOLD_BUDGET", 10)
+    x = lg.var("x", shape=(3,))
+    body = x
+    for _ in range(40):
+        body = lg.op.tanh(body) * x
+    grad = lg.transform.gradient(lg.Function([x], lg.op.sum(body)))
+    out = partial_evaluate(grad)
+    assert not {"RefCreate", "RefRead", "RefWrite"} & lg.analysis.features(out)
+    value = np.linspace(-1, 1, 3).astype("float32")
+    np.testing.assert_allclose(run(out, value)[1][0], run(grad, value)[1][0], rtol=1e-5)
+
+
 @pytest.mark.parametrize(
     "text",
     [

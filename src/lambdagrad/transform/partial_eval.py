@@ -17,6 +17,7 @@ always terminates.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -56,10 +57,13 @@ from ..ir.visitor import Block, children
 from ..ops.registry import make_call, op_def
 from ..typing.unify import type_children
 from .anf import to_anf
-from .effects import ATOMS
+from .effects import ATOMS, node_size
 
 FOLD_LIMIT = 1_000  # largest constant (in elements) that folding may create
-UNFOLD_BUDGET = 100_000  # inlined calls per run, so that evaluation always terminates
+# Inlined calls per run: at least this many, or one per node of the function evaluated if it
+# has more (the backpropagator of a long program is one closure call per op), so that
+# evaluation always terminates and its work stays proportional to the program's size.
+UNFOLD_BUDGET = 100_000
 FORK_BUDGET = 16  # how many times a continuation may be specialized into branches
 NOT_FOLDED = ("annotation.checkpoint",)
 
@@ -178,31 +182,39 @@ def partial_evaluate(target, mod: IRModule | None = None):
     }
     """
     if isinstance(target, IRModule):
-        normal = _evaluable_module(target)
+        normal, sizes = _evaluable_module(target)
         out = target.copy()
         for gvar, func in normal.functions.items():
-            out[gvar] = run_deep(without_gc, PartialEvaluator(normal).top_level, func)
+            evaluator = PartialEvaluator(normal, sizes[gvar.name_hint])
+            out[gvar] = run_deep(without_gc, evaluator.top_level, func)
         return out
-    normal_mod = _evaluable_module(mod) if mod is not None else IRModule()
-    return run_deep(without_gc, PartialEvaluator(normal_mod).top_level, _evaluable(target))
+    normal_mod = _evaluable_module(mod)[0] if mod is not None else IRModule()
+    func, size = _evaluable(target)
+    return run_deep(without_gc, PartialEvaluator(normal_mod, size).top_level, func)
 
 
-def _evaluable_module(mod: IRModule) -> IRModule:
-    out = mod.copy()
+def _evaluable_module(mod: IRModule) -> tuple[IRModule, dict[str, int]]:
+    out, sizes = mod.copy(), {}
     for gvar, func in mod.functions.items():
-        out[gvar] = _evaluable(func)
-    return out
+        out[gvar], sizes[gvar.name_hint] = _evaluable(func)
+    return out, sizes
 
 
-def _evaluable(func: Function) -> Function:
-    """`func` in a form the evaluator can run: as it is when it already is, else in A-normal
-    form. (Higher-order AD output already is; normalizing it cost as much as evaluating it.)"""
-    return func if _ready_to_evaluate(func) else to_anf(func)
+def _evaluable(func: Function) -> tuple[Function, int]:
+    """`func` in a form the evaluator can run, and its size in nodes: as it is when it
+    already is, else in A-normal form. (Higher-order AD output already is; normalizing it
+    cost as much as evaluating it.)"""
+    size = _ready_size(func)
+    if size is not None:
+        return func, size
+    normal = to_anf(func)
+    return normal, node_size(normal, sys.maxsize)
 
 
-def _ready_to_evaluate(expr: Expr) -> bool:
-    """Whether no compound node is shared and control flow and calls of functions appear
-    only where the evaluator has a continuation: a let's value or body, a branch, a body."""
+def _ready_size(expr: Expr) -> int | None:
+    """The number of compound nodes of `expr` when no compound node is shared and control
+    flow and calls of functions appear only where the evaluator has a continuation (a let's
+    value or body, a branch, a body); None when it is not so."""
     seen: set[int] = set()
     continued: list[Expr] = [expr]  # evaluated by `eval`, with a continuation
     operands: list[Expr] = []  # evaluated by `value`, which cannot fork
@@ -213,7 +225,7 @@ def _ready_to_evaluate(expr: Expr) -> bool:
         if kind in _ATOM_TYPES:
             continue
         if id(node) in seen or (as_operand and _may_fork(node)):
-            return False
+            return None
         seen.add(id(node))
         if kind is Let:
             continued += (node.value, node.body)
@@ -227,7 +239,7 @@ def _ready_to_evaluate(expr: Expr) -> bool:
             continued += (c.rhs for c in node.clauses)
         else:
             operands += children(node)
-    return True
+    return len(seen)
 
 
 _ATOM_TYPES = frozenset(ATOMS)
@@ -236,12 +248,12 @@ _ATOM_TYPES = frozenset(ATOMS)
 class PartialEvaluator:
     """Evaluates one function; see the module docstring."""
 
-    def __init__(self, mod: IRModule):
+    def __init__(self, mod: IRModule, size: int = 0):
         self.mod = {gvar.name_hint: f for gvar, f in mod.functions.items()}  # in A-normal form
         self.path = Path()
         self.block = Block()
         self.forks_left = FORK_BUDGET
-        self.unfolds_left = UNFOLD_BUDGET
+        self.unfolds_left = max(UNFOLD_BUDGET, size)
         self.next_cell = 0
         self.captures: dict[int, list[Var]] = {}
 
