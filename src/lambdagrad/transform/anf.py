@@ -52,7 +52,7 @@ def to_anf(target):
       %add
     }
     """
-    return map_functions(target, lambda expr: _Normalizer(expr).run())
+    return map_functions(target, lambda expr: _Normalizer(expr).run(), "to_anf")
 
 
 class _Scope:
@@ -241,7 +241,7 @@ def from_anf(target):
       (multiply(%x, %x),)
     }
     """
-    return map_functions(target, lambda expr: _Nester(expr).visit(expr))
+    return map_functions(target, lambda expr: _Nester(expr).visit(expr), "from_anf")
 
 
 class _Nester(ExprMutator):
@@ -303,7 +303,9 @@ def computed_once(target):
       %add
     }
     """
-    return map_functions(target, lambda expr: to_anf(expr) if has_shared_nodes(expr) else expr)
+    return map_functions(
+        target, lambda expr: to_anf(expr) if has_shared_nodes(expr) else expr, "computed_once"
+    )
 
 
 def is_anf(expr: Expr) -> bool:

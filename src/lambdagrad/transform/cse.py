@@ -42,7 +42,9 @@ def eliminate_common_subexpr(target):
       %add
     }
     """
-    return map_functions(target, lambda expr: _Merger().visit(_normal(expr)))
+    return map_functions(
+        target, lambda expr: _Merger().visit(_normal(expr)), "eliminate_common_subexpr"
+    )
 
 
 def _normal(expr: Expr) -> Expr:

@@ -32,7 +32,7 @@ def dead_code_elimination(target):
       %x
     }
     """
-    return map_functions(target, lambda expr: _DeadCode(expr).run())
+    return map_functions(target, lambda expr: _DeadCode(expr).run(), "dead_code_elimination")
 
 
 class _DeadCode(ExprMutator):

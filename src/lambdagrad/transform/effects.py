@@ -8,6 +8,7 @@ reference and calling an operator are pure in this sense (an unused new cell is 
 from __future__ import annotations
 
 from ..deep import run_deep, without_gc
+from ..errors import Error
 from ..ir.expr import (
     Call,
     Clause,
@@ -29,9 +30,23 @@ from ..ir.visitor import ExprMutator, bound_vars, children, make_lets, post_orde
 ATOMS = (Var, GlobalVar, Constant, Op, Constructor)
 
 
-def map_functions(target, transform):
-    """Apply `transform` to an expression, or to every function of a module (types kept)."""
+def map_functions(target, transform, pass_name: str):
+    """Apply `transform` to an expression, or to every function of a module (types kept).
+
+    `pass_name` names the pass in the error raised for anything else.
+    """
+    check_target(pass_name, target)
     return run_deep(without_gc, _map, target, transform)
+
+
+def check_target(pass_name: str, target, mod=None) -> None:
+    """Raise an lg.Error naming the pass unless `target` is an expression or an IRModule and
+    `mod` an IRModule or None."""
+    if not isinstance(target, Expr | IRModule):
+        got = f"{type(target).__name__} {target!r}"
+        raise Error(f"{pass_name}: expected an expression, a function or an IRModule, got {got}")
+    if mod is not None and not isinstance(mod, IRModule):
+        raise Error(f"{pass_name}: mod must be an IRModule, got {type(mod).__name__} {mod!r}")
 
 
 def _map(target, transform):

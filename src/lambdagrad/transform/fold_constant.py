@@ -34,7 +34,7 @@ def fold_constant(target):
       multiply(%x, 3f)
     }
     """
-    return map_functions(target, lambda expr: _Folder().visit(expr))
+    return map_functions(target, lambda expr: _Folder().visit(expr), "fold_constant")
 
 
 def is_constant(expr: Expr) -> bool:

@@ -38,7 +38,7 @@ def inline(target, max_size: int = MAX_SIZE, mod: IRModule | None = None):
     """
     module = target if isinstance(target, IRModule) else mod
     small = _small_globals(module, max_size) if module is not None else {}
-    return map_functions(target, lambda expr: _Inliner(expr, max_size, small).visit(expr))
+    return map_functions(target, lambda expr: _Inliner(expr, max_size, small).visit(expr), "inline")
 
 
 def _small_globals(mod: IRModule, max_size: int) -> dict[GlobalVar, Function]:

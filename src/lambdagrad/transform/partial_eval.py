@@ -57,7 +57,7 @@ from ..ir.visitor import Block, children
 from ..ops.registry import make_call, op_def
 from ..typing.unify import type_children
 from .anf import to_anf
-from .effects import ATOMS, node_size
+from .effects import ATOMS, check_target, node_size
 
 FOLD_LIMIT = 1_000  # largest constant (in elements) that folding may create
 # Inlined calls per run: at least this many, or one per node of the function evaluated if it
@@ -181,6 +181,9 @@ def partial_evaluate(target, mod: IRModule | None = None):
       %add
     }
     """
+    check_target("partial_evaluate", target, mod)
+    if not isinstance(target, IRModule | Function):  # an expression: its free vars are dynamic
+        return partial_evaluate(Function([], target), mod).body
     if isinstance(target, IRModule):
         normal, sizes = _evaluable_module(target)
         out = target.copy()

@@ -14,6 +14,7 @@ from ..ir.module import IRModule
 from .anf import from_anf
 from .cse import eliminate_common_subexpr
 from .dce import dead_code_elimination
+from .effects import check_target
 from .fold_constant import fold_constant
 from .partial_eval import partial_evaluate
 from .simplify import simplify
@@ -60,6 +61,7 @@ def optimize(target, level: int = 2, mod: IRModule | None = None):
     """
     if level not in (0, 1, 2):
         raise Error(f"optimize: level must be 0, 1 or 2, got {level}")
+    check_target("optimize", target, mod)
     # One pause of the collector for the whole pipeline: between passes it would scan each
     # pass's output (and now and then the whole heap), a third of the time on long programs.
     return run_deep(without_gc, _run_pipeline, target, level, mod)

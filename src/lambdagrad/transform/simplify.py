@@ -64,7 +64,7 @@ def simplify(target, mod: IRModule | None = None):
       %x
     }
     """
-    return map_functions(target, _Simplifier().visit)
+    return map_functions(target, _Simplifier().visit, "simplify")
 
 
 def _concrete(ty: Type | None) -> bool:
