@@ -25,11 +25,10 @@ class ADContext:
         self.adt_names: dict[GlobalTypeVar, GlobalTypeVar] = {}
         self.constructors: dict[tuple[GlobalTypeVar, str], Constructor] = {}
         self._ad_types: dict[Type, Type] = {}
-        # AD value variable (a float tensor paired with its gradient ref) -> the variables
-        # bound to its plain value and to its ref just before it: ops use those directly
-        # instead of projecting them out of the pair
-        self.plain_values: dict[Var, Var] = {}
-        self.grad_refs: dict[Var, Var] = {}
+        # variable holding an AD pair (a float tensor and its gradient ref) -> the variables
+        # bound to the tensor and to the ref just before it: ops use those directly instead
+        # of projecting them out of the pair
+        self.pairs: dict[Var, tuple[Var, Var]] = {}
         self._make_adt_versions()
 
     def derived_global(self, gvar: GlobalVar) -> GlobalVar:

@@ -234,8 +234,7 @@ def bind_pair(block: Block, ctx: ADContext, value: Var, ty: TensorType) -> Var:
     variable of its own; ops that take the pair use those parts directly (see ADContext)."""
     ref = block.bind(f"{value.name_hint}_grad", RefCreate(call("zeros_like", value)), RefType(ty))
     pair = block.bind(f"{value.name_hint}_ad", Tuple([value, ref]), ctx.ad_type(ty))
-    ctx.plain_values[pair] = value
-    ctx.grad_refs[pair] = ref
+    ctx.pairs[pair] = (value, ref)
     return pair
 
 
@@ -291,9 +290,9 @@ class OpCallTransformer:
 
     def _plain(self, original: Expr, ad_arg: Expr, ty: Type) -> Expr:
         """A variable holding the plain value of an argument, typed for the gradient rule."""
-        known = self.parent.ctx.plain_values.get(ad_arg) if isinstance(ad_arg, Var) else None
+        known = self.parent.ctx.pairs.get(ad_arg)
         if known is not None:
-            return known
+            return known[0]
         value = primal(ad_arg, ty)
         if isinstance(value, Var | Constant) and value.checked_type is not None:
             return value
@@ -302,8 +301,8 @@ class OpCallTransformer:
     def _tape(self, plain, value, out, ad_args, differentiable) -> Block:
         out_ty = self.call.checked_type
         tape = Block()
-        ref = self.parent.ctx.grad_refs.get(out)
-        read = read_gradient(out, out_ty) if ref is None else RefRead(ref)
+        known = self.parent.ctx.pairs.get(out)
+        read = read_gradient(out, out_ty) if known is None else RefRead(known[1])
         grad = tape.bind("grad", read, out_ty)
         orig_call = Call(self.op, plain, self.call.attrs, checked_type=out_ty)
         grads = gradient_of(self.op)(orig_call, grad)
@@ -319,8 +318,10 @@ class OpCallTransformer:
         return tape
 
     def _accumulate(self, ad_arg: Expr, grad: Expr, ty: Type) -> Expr | None:
-        ref = self.parent.ctx.grad_refs.get(ad_arg) if isinstance(ad_arg, Var) else None
-        return accumulate(ad_arg, grad, ty) if ref is None else add_into(lambda: ref, grad, ty)
+        known = self.parent.ctx.pairs.get(ad_arg)
+        if known is None:
+            return accumulate(ad_arg, grad, ty)
+        return add_into(lambda: known[1], grad, ty)
 
 
 def _name(expr: Expr) -> str:
