@@ -309,20 +309,14 @@ class PartialEvaluator:
         return self.eval(let.value, env, bind)
 
     def bound_value(self, let: Let, env: dict) -> PValue:
-        """The value of a let that cannot fork. A call emitted for it without a type of its
-        own takes the let's annotation: AD annotates the result of each gradient rule (not
+        """The value of a let that cannot fork. An op call without a type of its own is
+        emitted with the let's annotation: AD annotates the result of each gradient rule (not
         its inner calls), and the zeros rules here and `simplify` read types off atoms."""
-        emitted = len(self.block.bindings)
-        value = self.value(let.value, env)
-        ty = let.var.type_annotation
-        if ty is None or not isinstance(value, Dyn) or len(self.block.bindings) == emitted:
-            return value
-        atom, residual = self.block.bindings[-1]
-        if atom is not value.atom or atom.checked_type is not None:
-            return value
-        typed = Var(atom.name_hint, checked_type=_concrete(ty))
-        self.block.bindings[-1] = (typed, residual)  # only the Dyn returned refers to it
-        return Dyn(typed)
+        value, ty = let.value, let.var.type_annotation
+        untyped_op = type(value) is Call and isinstance(value.op, Op) and value.checked_type is None
+        if ty is not None and untyped_op:
+            return self.v_call(value, env, _concrete(ty))
+        return self.value(value, env)
 
     def value(self, expr: Expr, env: dict) -> PValue:
         """Values of expressions that never fork: atoms and single operations on atoms."""
@@ -358,7 +352,8 @@ class PartialEvaluator:
             self.block.emit("proj", TupleGetItem(atom, expr.index), checked_type=expr.checked_type)
         )
 
-    def v_call(self, expr: Call, env: dict) -> PValue:
+    def v_call(self, expr: Call, env: dict, ty=None) -> PValue:
+        """An op or constructor call; `ty`, when given, types a call that has no type."""
         args = [self.value(a, env) for a in expr.args]
         if isinstance(expr.op, Constructor):
             return SCtor(expr.op, args)
@@ -366,10 +361,9 @@ class PartialEvaluator:
         if known is not None:
             return known
         atoms = [self.residualize(a) for a in args]
-        call = Call(expr.op, atoms, expr.attrs, checked_type=expr.checked_type)
-        return Dyn(
-            self.block.emit(expr.op.name.split(".")[-1], call, checked_type=expr.checked_type)
-        )
+        ty = expr.checked_type or ty
+        call = Call(expr.op, atoms, expr.attrs, checked_type=ty)
+        return Dyn(self.block.emit(expr.op.name.split(".")[-1], call, checked_type=ty))
 
     def fold(self, expr: Call, args: list) -> PValue | None:
         """An op on known small constants, computed now."""
