@@ -170,6 +170,7 @@ class TypeData(Type):
     header: GlobalTypeVar
     type_vars: tuple[TypeVar, ...]
     constructors: tuple[Constructor, ...] = field(default=())
+    span: tuple[int, int] | None = field(default=None, compare=False, kw_only=True)
 
     def __post_init__(self):
         object.__setattr__(self, "type_vars", tuple(self.type_vars))
