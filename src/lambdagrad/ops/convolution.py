@@ -23,7 +23,16 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..ir.expr import Call, Expr
 from ..ir.types import TensorType, Type
-from .gradients import call, known_shape, register_gradient, scalar, zeros_like_value
+from .gradients import (
+    bilinear,
+    call,
+    known_shape,
+    linear_forward,
+    register_gradient,
+    scalar,
+    transposed,
+    zeros_like_value,
+)
 from .registry import AttrSpec, OpTypeError, register_op
 from .relations import fmt_shape, need_dtype, same_dtype, tensor
 
@@ -494,3 +503,11 @@ register_gradient("nn.max_pool2d_pick", max_pool2d_pick_gradient)
 register_gradient("nn.avg_pool2d", avg_pool2d_gradient)
 register_gradient("nn.avg_pool2d_grad", avg_pool2d_grad_gradient)
 register_gradient("nn.global_avg_pool2d", global_avg_pool2d_gradient)
+bilinear("nn.conv2d")
+bilinear("nn.conv2d_transpose")
+linear_forward("nn.avg_pool2d")
+linear_forward("nn.global_avg_pool2d")
+linear_forward("nn.avg_pool2d_grad")
+# the pooled positions are piecewise constant in the data: linear in the output gradient
+linear_forward("nn.max_pool2d_grad")
+transposed("nn.max_pool2d", "nn.max_pool2d_pick")

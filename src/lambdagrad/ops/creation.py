@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..ir.types import TensorType, Type
-from .gradients import call, non_differentiable, register_gradient
+from .gradients import call, linear_forward, non_differentiable, register_gradient
 from .registry import AttrSpec, OpTypeError, register_op
 from .relations import need_dtype, need_scalar, norm_axis, tensor
 
@@ -98,3 +98,4 @@ register_op(
 # ---- gradients: only `full` has a differentiable input, its fill value
 register_gradient("full", lambda c, g: [call("cast_like", call("sum", g), c.args[0])])
 non_differentiable("zeros", "ones", "arange", "one_hot")
+linear_forward("full")

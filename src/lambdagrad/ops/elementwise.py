@@ -25,8 +25,10 @@ from .gradients import (
     call,
     collapse,
     linear,
+    linear_forward,
     non_differentiable,
     register_gradient,
+    register_jvp,
     scalar,
     unary_gradient,
 )
@@ -227,12 +229,27 @@ def _relu_grad(c: Call, g: Expr) -> list:
     return [_masked(call("greater", x, call("zeros_like", x)), g)]
 
 
-def _clip_grad(c: Call, g: Expr) -> list:
-    """g where a_min <= x <= a_max."""
+def _relu_jvp(c: Call, tangents: list) -> Expr:
+    """t where x > 0."""
+    x = c.args[0]
+    return _masked(call("greater", x, call("zeros_like", x)), tangents[0])
+
+
+def _inside_clip(c: Call) -> Expr:
     x = c.args[0]
     low = call("greater_equal", x, scalar(c.attrs.a_min, x))
     high = call("less_equal", x, scalar(c.attrs.a_max, x))
-    return [_masked(call("logical_and", low, high), g)]
+    return call("logical_and", low, high)
+
+
+def _clip_grad(c: Call, g: Expr) -> list:
+    """g where a_min <= x <= a_max."""
+    return [_masked(_inside_clip(c), g)]
+
+
+def _clip_jvp(c: Call, tangents: list) -> Expr:
+    """t where a_min <= x <= a_max."""
+    return _masked(_inside_clip(c), tangents[0])
 
 
 def _cast_grad(c: Call, g: Expr) -> list:
@@ -291,11 +308,17 @@ unary_gradient("acosh", lambda x, y: call("rsqrt", x * x - scalar(1.0, x)))
 unary_gradient("atanh", lambda x, y: scalar(1.0, x) / _one_minus_square(x))
 unary_gradient("erf", lambda x, y: scalar(2.0 / math.sqrt(math.pi), x) * call("exp", -(x * x)))
 register_gradient("nn.relu", _relu_grad)
+register_jvp("nn.relu", _relu_jvp)
 register_gradient("clip", _clip_grad)
+register_jvp("clip", _clip_jvp)
 register_gradient("cast", _cast_grad)
 register_gradient("cast_like", _cast_like_grad)
 register_gradient("full_like", _full_like_grad)
 register_gradient("where", _where_grad)
+linear_forward("cast")
+linear_forward("cast_like", positions=(0,))
+linear_forward("full_like", positions=(1,))
+linear_forward("where", positions=(1, 2))
 
 broadcasting("add", lambda g, x, y, out: g, lambda g, x, y, out: g)
 broadcasting("subtract", lambda g, x, y, out: g, lambda g, x, y, out: -g)

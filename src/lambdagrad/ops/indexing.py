@@ -16,6 +16,7 @@ from .gradients import (
     call,
     collapse,
     known_shape,
+    linear_forward,
     register_gradient,
     scalar,
     tensor_type,
@@ -333,3 +334,11 @@ register_gradient("gather_nd", gather_nd_grad)
 register_gradient("scatter_add", scatter_add_grad)
 register_gradient("gather", gather_grad)
 register_gradient("scatter_nd", scatter_nd_grad)
+# selecting and placing values is linear in the values (indices pass through as they are)
+linear_forward("strided_slice")
+linear_forward("strided_set", positions=(0, 1))
+linear_forward("take")
+linear_forward("gather_nd")
+linear_forward("gather")
+linear_forward("scatter_add", positions=(0, 2))
+linear_forward("scatter_nd", positions=(0, 2))

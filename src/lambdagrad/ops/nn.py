@@ -14,13 +14,19 @@ import numpy as np
 from ..ir.expr import Call, Expr, Tuple
 from ..ir.types import TensorType, TupleType, Type
 from .gradients import (
+    DECOMPOSED,
+    bilinear,
     call,
     collapse,
     decomposed,
+    decomposed_forward,
     known_shape,
+    linear_forward,
     register_gradient,
+    register_jvp,
     scalar,
     tensor_type,
+    transposed,
     zeros_like_value,
 )
 from .registry import AttrSpec, OpTypeError, register_op
@@ -328,6 +334,18 @@ def _log_softmax_grad(c: Call, g: Expr) -> list:
     return [g - call("exp", c) * call("sum", g, axis=[c.attrs.axis], keepdims=True)]
 
 
+def _softmax_jvp(c: Call, tangents: list) -> Expr:
+    """y * (t - sum(y * t))."""
+    t = tangents[0]
+    return c * (t - call("sum", c * t, axis=[c.attrs.axis], keepdims=True))
+
+
+def _log_softmax_jvp(c: Call, tangents: list) -> Expr:
+    """t - sum(exp(y) * t)."""
+    t = tangents[0]
+    return t - call("sum", call("exp", c) * t, axis=[c.attrs.axis], keepdims=True)
+
+
 def _batch(c: Call) -> Expr:
     """The batch size (dimension 0 of the prediction) as a scalar; only it must be known."""
     pred = c.args[0]
@@ -396,3 +414,12 @@ register_gradient(
     "nn.dropout",
     lambda c, g: [call("nn.dropout", g, c.args[1], rate=c.attrs.rate), zeros_like_value(c.args[1])],
 )
+for _name in ("nn.dense", "nn.matmul", "nn.batch_matmul"):
+    bilinear(_name)
+linear_forward("nn.bias_add", positions=(0, 1))
+linear_forward("nn.dropout")  # the same key drops the same elements of the tangent
+transposed("nn.cross_entropy", "nn.cross_entropy_with_logits")
+register_jvp("nn.softmax", _softmax_jvp)
+register_jvp("nn.log_softmax", _log_softmax_jvp)
+register_jvp("nn.layer_norm", decomposed_forward(_layer_norm_parts), DECOMPOSED)
+register_jvp("nn.batch_norm", decomposed_forward(_batch_norm_parts), DECOMPOSED)

@@ -17,10 +17,12 @@ from ..ir.types import TensorType, Type
 from .gradients import (
     call,
     known_shape,
+    linear_forward,
     non_differentiable,
     register_gradient,
     scalar,
     tensor_type,
+    transposed,
 )
 from .registry import AttrSpec, register_op
 from .relations import need_dtype, norm_axes, tensor
@@ -189,3 +191,6 @@ register_gradient("min", _extremum_grad)
 register_gradient("prod", _prod_grad)
 register_gradient("logsumexp", _logsumexp_grad)
 non_differentiable("argmax", "argmin")
+linear_forward("sum")
+linear_forward("mean")
+transposed("variance", "max", "min", "prod", "logsumexp")

@@ -1,8 +1,9 @@
 """The operator registry: one record per op, keyed by the Op object.
 
 An `OpDef` holds everything the system knows about an operator: its attribute schema, its
-type relation, its numpy implementation and (in the AD passes) its gradient. Builders under
-``lg.op`` and the parser both go through `make_call`, so attributes are validated in one place.
+type relation, its numpy implementation, its gradient and its forward-mode (jvp) rule.
+Builders under ``lg.op`` and the parser both go through `make_call`, so attributes are
+validated in one place.
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ class OpDef:
     impl: Callable | None = None
     gradient: Callable | None = None
     doc: str = ""
+    # the forward-mode rule and where it came from (a formula of its own, shared with the
+    # gradient's, the op itself for linear ops, or transposed from the gradient)
+    jvp: Callable | None = None
+    jvp_source: str = ""
 
 
 _DEFS: dict[Op, OpDef] = {}

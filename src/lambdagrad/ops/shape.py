@@ -14,8 +14,10 @@ from .gradients import (
     collapse,
     decomposed,
     known_shape,
+    linear_forward,
     non_differentiable,
     register_gradient,
+    register_jvp,
     tensor_type,
     zeros_like_value,
 )
@@ -426,6 +428,14 @@ def _pad_grad(c: Call, g: Expr) -> list:
     return [call("strided_slice", g, begin=begin, end=end)]
 
 
+def _pad_jvp(c: Call, tangents: list) -> Expr:
+    """Padding is affine: pad the tangent, with zeros where constant padding adds values."""
+    attrs = dict(c.attrs.items())
+    if attrs["pad_mode"] == "constant":
+        attrs["pad_value"] = 0.0
+    return call("nn.pad", tangents[0], **attrs)
+
+
 def _pad_parts(attrs, x: Expr) -> Expr:
     """Edge or reflect padding written with slices, reverse and concatenate."""
     dims = list(tensor_type(x).shape)
@@ -476,4 +486,27 @@ register_gradient("tile", _tile_grad)
 register_gradient("reverse", lambda c, g: [call("reverse", g, axis=c.attrs.axis)])
 register_gradient("cumsum", _cumsum_grad)
 register_gradient("nn.pad", _pad_grad)
+register_jvp("nn.pad", _pad_jvp, "affine: the op on the tangent with zero padding")
 non_differentiable("shape_of")
+
+# data movement is linear in the data: the forward rule moves the tangent the same way
+for _name in (
+    "reshape",
+    "squeeze",
+    "expand_dims",
+    "nn.batch_flatten",
+    "reshape_like",
+    "transpose",
+    "broadcast_to",
+    "broadcast_to_like",
+    "collapse_sum_like",
+    "collapse_sum_to",
+    "concatenate",
+    "stack",
+    "split",
+    "repeat",
+    "tile",
+    "reverse",
+    "cumsum",
+):
+    linear_forward(_name)

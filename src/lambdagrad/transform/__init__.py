@@ -1,6 +1,6 @@
 """Program transformations: type inference, AD, and the optimizer passes."""
 
-from ..ad import gradient, vjp
+from ..ad import gradient, jvp, vjp
 from ..typing import infer_type
 from .anf import from_anf, to_anf
 from .cse import eliminate_common_subexpr
@@ -20,6 +20,7 @@ __all__ = [
     "gradient",
     "infer_type",
     "inline",
+    "jvp",
     "optimize",
     "partial_evaluate",
     "simplify",

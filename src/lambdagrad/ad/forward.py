@@ -1,0 +1,700 @@
+"""Forward-mode AD: every float tensor travels with its tangent.
+
+A float tensor ``T`` becomes the dual pair ``(T, T)``: value and tangent. Tuples, functions,
+refs and ADTs map structurally (a ref holds a dual value, so its tangent rides with it; an ADT
+whose constructors hold float tensors or functions gets a dual version, ``List_jvp``), so
+closures, control flow, refs and recursion need nothing special: each op call computes its
+value and, from the op's forward rule, its tangent. Globals the program reaches get derived
+versions ``@f_jvp``. The output is an ordinary program: it prints, optimizes, runs, and can be
+differentiated again in either mode.
+
+Inside a function the transformer knows which tangents are statically zero (constants,
+integer values, parameters outside `wrt`): op rules see None for them, so no tangent code is
+emitted for them at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..deep import run_deep, without_gc
+from ..errors import GradientError
+from ..ir.expr import (
+    Call,
+    Clause,
+    Constant,
+    Constructor,
+    Expr,
+    Function,
+    GlobalVar,
+    If,
+    Let,
+    Match,
+    Pattern,
+    PatternConstructor,
+    PatternTuple,
+    PatternVar,
+    PatternWildcard,
+    RefCreate,
+    RefRead,
+    RefWrite,
+    Tuple,
+    TupleGetItem,
+    Var,
+    map_pattern,
+)
+from ..ir.module import IRModule
+from ..ir.op import Op
+from ..ir.types import (
+    FuncType,
+    GlobalTypeVar,
+    RefType,
+    TensorType,
+    TupleType,
+    Type,
+    TypeCall,
+    TypeData,
+    TypeVar,
+)
+from ..ir.visitor import Block, free_vars, make_lets, post_order, replace_node
+from ..ops.gradients import ZERO, call, jvp_of, zeros_like_value
+from ..ops.registry import op_def
+from ..transform.anf import computed_once
+from ..typing import infer_type
+from ..typing.unify import substitute, type_children
+from .adtypes import is_float_tensor
+from .structure import has_float_leaf
+
+CHECKPOINT = "annotation.checkpoint"
+
+
+def jvp(expr, mod: IRModule | None = None, wrt: Sequence[int] | None = None) -> Function:
+    """Forward mode: ``fn(params..., tangents...) -> (result, result_tangent)``.
+
+    `expr` is a Function or a GlobalVar (or name) of `mod`. A tangent has its primal's type
+    (tuple and ADT tangents mirror their primal; integer leaves of the result tangent are
+    zeros). `wrt` lists the indices of the parameters that take a tangent argument (all by
+    default); the others have zero tangents and cost nothing. Derived globals (``@f_jvp``) are
+    added to `mod`, in which the returned function evaluates.
+
+    >>> import lambdagrad as lg
+    >>> f = lg.parse_expr("fn (%x: float64) { multiply(%x, sin(%x)) }")
+    >>> run = lg.create_executor().evaluate(lg.transform.jvp(f))
+    >>> value, tangent = run(2.0, 1.0)
+    >>> round(float(tangent), 6)  # sin(2) + 2 cos(2)
+    0.077004
+    """
+    return run_deep(without_gc, _forward, expr, mod, wrt)
+
+
+def _forward(expr, mod: IRModule | None, wrt) -> Function:
+    mod = mod if mod is not None else IRModule()
+    func = _function_of(expr, mod)
+    typed_mod = infer_type(computed_once(mod))
+    typed = infer_type(computed_once(func), mod=typed_mod)
+    active = _active_params(wrt, len(typed.params))
+    _check_rules_exist(typed, typed_mod)
+    ctx = ForwardContext(mod, typed_mod)
+    return EntryBuilder(ctx).build(typed, active)
+
+
+def _function_of(expr, mod: IRModule) -> Function:
+    if isinstance(expr, GlobalVar | str):
+        return mod[expr]
+    if not isinstance(expr, Function):
+        raise GradientError(f"jvp needs a function, got {type(expr).__name__}: {expr}")
+    free = free_vars(expr)
+    if free:
+        names = ", ".join(f"%{v.name_hint}" for v in free)
+        raise GradientError(f"the function to differentiate has free variables: {names}")
+    return expr
+
+
+def _active_params(wrt, count: int) -> list[int]:
+    if wrt is None:
+        return list(range(count))
+    if not isinstance(wrt, Sequence) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in wrt
+    ):
+        raise GradientError(f"wrt must be a tuple of parameter indices, got {wrt!r}")
+    for i in wrt:
+        if not -count <= i < count:
+            raise GradientError(f"wrt names parameter {i}, but the function has {count}")
+    active = [i % count for i in wrt]
+    if len(set(active)) != len(active):
+        raise GradientError(f"wrt names a parameter twice: {tuple(wrt)}")
+    return active
+
+
+def _check_rules_exist(func: Function, mod: IRModule) -> None:
+    """Raise one GradientError naming every op the program needs a forward rule for."""
+    bodies = [func, *(mod[g] for g in mod.functions)]
+    missing = set()
+    for body in bodies:
+        for node in post_order(body):
+            if _needs_rule(node):
+                try:
+                    jvp_of(node.op)
+                except GradientError:
+                    missing.add(node.op.name)
+    if missing:
+        raise GradientError(
+            f"no forward rule or gradient registered for: {', '.join(sorted(missing))}"
+        )
+
+
+def _needs_rule(node) -> bool:
+    return (
+        isinstance(node, Call)
+        and isinstance(node.op, Op)
+        and node.op.name != CHECKPOINT
+        and node.checked_type is not None
+        and has_float_leaf(node.checked_type)
+        and any(has_float_leaf(a.checked_type) for a in node.args)
+    )
+
+
+def dual_type(ty: Type, adt_names: dict) -> Type:
+    """The type of `ty`'s values in forward-mode output: float tensors become pairs."""
+    if is_float_tensor(ty):
+        return TupleType((ty, ty))
+    match ty:
+        case TupleType(fields=fields):
+            return TupleType(tuple(dual_type(f, adt_names) for f in fields))
+        case FuncType(arg_types=args, ret_type=ret, type_params=params):
+            return FuncType(
+                tuple(dual_type(a, adt_names) for a in args), dual_type(ret, adt_names), params
+            )
+        case RefType(value=value):
+            return RefType(dual_type(value, adt_names))
+        case TypeCall(func=func, args=args):
+            return TypeCall(adt_names.get(func, func), tuple(dual_type(a, adt_names) for a in args))
+    return ty
+
+
+class ForwardContext:
+    """What one forward-mode run adds to the module: derived globals and dual ADTs.
+
+    `duals` maps a variable bound to a dual pair to the atoms of its value and tangent (None
+    for a statically zero tangent), so ops use them without projecting the pair.
+    """
+
+    def __init__(self, mod: IRModule, typed: IRModule):
+        self.mod = mod
+        self.typed = typed
+        self.derived: dict[str, GlobalVar] = {}
+        self.pending: list[tuple[GlobalVar, GlobalVar]] = []
+        self.adt_names: dict[GlobalTypeVar, GlobalTypeVar] = {}
+        self.constructors: dict[tuple[GlobalTypeVar, str], Constructor] = {}
+        self.duals: dict[Var, tuple[Expr, Expr | None]] = {}
+        self._types: dict[Type, Type] = {}
+        self._make_adt_versions()
+
+    def dual_type(self, ty: Type) -> Type:
+        known = self._types.get(ty)
+        if known is None:
+            known = self._types[ty] = dual_type(ty, self.adt_names)
+        return known
+
+    def derived_global(self, gvar: GlobalVar) -> GlobalVar:
+        """The forward-mode version of global `gvar`, queued for transformation on first use."""
+        name = f"{gvar.name_hint}_jvp"
+        if name not in self.derived:
+            self.derived[name] = GlobalVar(name)
+            self.pending.append((gvar, self.derived[name]))
+        return self.derived[name]
+
+    def constructor(self, ctor: Constructor) -> Constructor:
+        return self.constructors.get((ctor.belong_to, ctor.name_hint), ctor)
+
+    def _make_adt_versions(self) -> None:
+        defs = self.typed.type_definitions
+        needing = _adts_holding_floats(defs)
+        for header in needing:
+            self.adt_names[header] = GlobalTypeVar(f"{header.name_hint}_jvp")
+        for header in needing:
+            self._add_version(defs[header])
+
+    def _add_version(self, data: TypeData) -> None:
+        header = self.adt_names[data.header]
+        ctors = []
+        for ctor in data.constructors:
+            inputs = [self.dual_type(t) for t in ctor.inputs]
+            new = Constructor(f"{ctor.name_hint}_jvp", inputs, header, ctor.tag)
+            self.constructors[(data.header, ctor.name_hint)] = new
+            ctors.append(new)
+        self.mod.add_type(TypeData(header, data.type_vars, ctors))
+
+
+def _adts_holding_floats(defs: dict) -> list[GlobalTypeVar]:
+    """ADTs with a constructor field whose values change under forward mode, to a fixpoint."""
+    needing: set[GlobalTypeVar] = set()
+    changed = True
+    while changed:
+        changed = False
+        for header, data in defs.items():
+            if header not in needing and any(
+                _changes(t, needing) for c in data.constructors for t in c.inputs
+            ):
+                needing.add(header)
+                changed = True
+    return [h for h in defs if h in needing]
+
+
+def _changes(ty: Type, needing: set) -> bool:
+    if is_float_tensor(ty) or isinstance(ty, FuncType):
+        return True
+    if isinstance(ty, TypeCall) and ty.func in needing:
+        return True
+    if isinstance(ty, TypeVar):
+        return False
+    return any(_changes(t, needing) for t in type_children(ty))
+
+
+class Transformer:
+    """Rewrites one function body (and the closures inside it) for forward mode."""
+
+    def __init__(self, ctx: ForwardContext, var_map: dict | None = None):
+        self.ctx = ctx
+        self.var_map: dict[Var, Expr] = var_map if var_map is not None else {}
+        self.memo: dict[int, Expr] = {}
+
+    def visit(self, expr: Expr) -> Expr:
+        found = self.memo.get(id(expr))
+        if found is None:
+            found = self.memo[id(expr)] = self._visit(expr)
+        return found
+
+    def _visit(self, expr: Expr) -> Expr:
+        match expr:
+            case Var():
+                return self._var(expr)
+            case Let():
+                return self._let(expr)
+            case Call():
+                return self._call(expr)
+            case Constant():
+                return (
+                    make_lets(*self.parts(expr)) if is_float_tensor(_constant_type(expr)) else expr
+                )
+            case GlobalVar():
+                return self.ctx.derived_global(expr)
+            case Function():
+                return self.function(expr)
+            case Constructor():
+                return self.ctx.constructor(expr)
+            case Op():
+                raise GradientError(
+                    f"operator {expr.name} used as a value cannot be differentiated"
+                )
+        return self._structural(expr)
+
+    def _var(self, var: Var) -> Expr:
+        try:
+            return self.var_map[var]
+        except KeyError:
+            raise GradientError(
+                f"free variable %{var.name_hint} in the differentiated program"
+            ) from None
+
+    def new_var(self, var: Var) -> Var:
+        """The forward-mode version of a binder, with its type rewritten."""
+        ty = self.ctx.dual_type(var.checked_type) if var.checked_type is not None else None
+        new = Var(var.name_hint, ty, checked_type=ty)
+        self.var_map[var] = new
+        return new
+
+    def _structural(self, expr: Expr) -> Expr:
+        """Nodes whose forward version has the same shape: tuples, if, match, refs."""
+        v = self.visit
+        match expr:
+            case Tuple(fields=fields):
+                return Tuple([v(f) for f in fields])
+            case TupleGetItem(tuple_value=value, index=index):
+                return TupleGetItem(v(value), index)
+            case If(cond=cond, true_branch=then, false_branch=other):
+                return If(v(cond), v(then), v(other))
+            case Match(data=data, clauses=clauses, complete=complete):
+                new = [Clause(self._pattern(c.lhs), v(c.rhs)) for c in clauses]
+                return Match(v(data), new, complete)
+            case RefCreate(value=value):
+                return RefCreate(v(value))
+            case RefRead(ref=ref):
+                return RefRead(v(ref))
+            case RefWrite(ref=ref, value=value):
+                return RefWrite(v(ref), v(value))
+        raise GradientError(f"cannot differentiate {type(expr).__name__} {expr}")
+
+    def _pattern(self, pattern: Pattern) -> Pattern:
+        return map_pattern(pattern, self.new_var, self.ctx.constructor)
+
+    def _let(self, expr: Let) -> Expr:
+        chain = []
+        while isinstance(expr, Let):
+            var = self.new_var(expr.var)  # before the value: a let-bound closure may recurse
+            bindings, value = self.parts(expr.value)
+            chain += bindings
+            if isinstance(value, Var):
+                self.var_map[expr.var] = value  # an alias: later uses take the value's var
+            else:
+                chain.append((var, value))
+            expr = expr.body
+        return make_lets(chain, self.visit(expr))
+
+    def parts(self, expr: Expr) -> tuple[list, Expr]:
+        """The forward code of `expr` as bindings for the enclosing let-chain, and its value."""
+        if isinstance(expr, Call) and isinstance(expr.op, Op) and expr.op.name != CHECKPOINT:
+            return OpCall(self, expr).parts()
+        if isinstance(expr, Constant) and is_float_tensor(_constant_type(expr)):
+            block = DualBlock(self.ctx)
+            return block.bindings, block.dual(expr, None, _constant_type(expr))
+        value = self.visit(expr)
+        bindings = []
+        while isinstance(value, Let):
+            bindings.append((value.var, value.value))
+            value = value.body
+        return bindings, value
+
+    def function(self, func: Function) -> Function:
+        """A closure's forward version: the same parameters, with dual types."""
+        block = DualBlock(self.ctx)
+        params = [self.new_var(p) for p in func.params]
+        for param, original in zip(params, func.params, strict=True):
+            if is_float_tensor(original.checked_type):
+                block.split(param, original.checked_type)
+        body = block.close(Transformer(self.ctx, self.var_map).visit(func.body))
+        ret = func.checked_type.ret_type if isinstance(func.checked_type, FuncType) else None
+        ret_type = self.ctx.dual_type(ret) if ret is not None else None
+        return Function(params, body, ret_type, func.type_params)
+
+    def _call(self, call: Call) -> Expr:
+        callee = call.op
+        if isinstance(callee, Op):
+            if callee.name == CHECKPOINT:  # keep the annotation for a later reverse pass
+                return Call(callee, [self.visit(a) for a in call.args], call.attrs)
+            return make_lets(*OpCall(self, call).parts())
+        args = [self.visit(a) for a in call.args]
+        if isinstance(callee, Constructor):
+            return Call(self.ctx.constructor(callee), args)
+        return Call(self.visit(callee), args)
+
+
+def _constant_type(const: Constant) -> Type:
+    return const.checked_type or TensorType(const.data.shape, const.data.dtype.name)
+
+
+class DualBlock(Block):
+    """A let-chain of forward-mode output that knows the parts of the dual pairs it binds."""
+
+    def __init__(self, ctx: ForwardContext):
+        super().__init__()
+        self.ctx = ctx
+
+    def bind(self, name: str, value: Expr, ty: Type | None = None) -> Expr:
+        if isinstance(value, Var | Constant | GlobalVar):
+            return value
+        return self.emit(name, value, ty, checked_type=ty)
+
+    def dual(self, value: Expr, tangent: Expr | None, ty: TensorType, name: str = "x") -> Var:
+        """Bind the pair of float tensor `value` and its tangent (None: statically zero)."""
+        spelled = tangent if tangent is not None else call("zeros_like", value)
+        pair = self.emit(f"{name}_dual", Tuple([value, spelled]), self.ctx.dual_type(ty))
+        self.ctx.duals[pair] = (value, tangent)
+        return pair
+
+    def split(self, pair: Var, ty: TensorType) -> tuple[Expr, Expr]:
+        """Bind the value and the tangent of dual pair variable `pair`."""
+        value = self.bind(pair.name_hint, TupleGetItem(pair, 0), ty)
+        tangent = self.bind(f"{pair.name_hint}_dot", TupleGetItem(pair, 1), ty)
+        self.ctx.duals[pair] = (value, tangent)
+        return value, tangent
+
+    def parts_of(self, dual: Expr, ty: Type) -> tuple[Expr, Expr | None]:
+        """The value and tangent of dual value `dual` of original type `ty`."""
+        known = self.ctx.duals.get(dual)
+        if known is not None:
+            return known
+        if is_float_tensor(ty):
+            return self.split(self.bind("pair", dual, self.ctx.dual_type(ty)), ty)
+        if isinstance(ty, TupleType) and has_float_leaf(ty):
+            return self._tuple_parts(dual, ty)
+        return dual, None
+
+    def _tuple_parts(self, dual: Expr, ty: TupleType) -> tuple[Expr, Expr | None]:
+        dual = self.bind("pair", dual, self.ctx.dual_type(ty))
+        fields = [self.parts_of(TupleGetItem(dual, i), f) for i, f in enumerate(ty.fields)]
+        value = self.bind("value", Tuple([v for v, _ in fields]), ty)
+        if all(t is None for _, t in fields):
+            return value, None
+        tangents = [t if t is not None else zeros_like_value(v) for v, t in fields]
+        return value, self.bind("tangent", Tuple(tangents), ty)
+
+    def typed(self, value: Expr, ty: Type) -> Expr:
+        """`value` as an expression whose type is known, for rules that read argument types."""
+        if value.checked_type is None:
+            return self.emit("arg", value, ty, checked_type=ty)
+        return value
+
+
+class OpCall:
+    """The forward version of one op call: the value, then its tangent from the op's rule."""
+
+    def __init__(self, parent: Transformer, call: Call):
+        self.parent = parent
+        self.call = call
+        self.block = DualBlock(parent.ctx)
+
+    def parts(self) -> tuple[list, Expr]:
+        call, block = self.call, self.block
+        arg_types = [a.checked_type for a in call.args]
+        values, tangents = [], []
+        for arg, ty in zip(call.args, arg_types, strict=True):
+            value, tangent = self._arg(arg, ty)
+            values.append(value)
+            tangents.append(tangent if has_float_leaf(ty) else None)
+        out_ty = call.checked_type
+        forward = Call(call.op, values, call.attrs, checked_type=out_ty)
+        if not has_float_leaf(out_ty):
+            return block.bindings, forward
+        name = call.op.name.split(".")[-1]
+        value = block.bind(name, forward, out_ty)
+        tangent = self._tangent(forward, value, tangents, name)
+        return block.bindings, self._dual(value, tangent, out_ty, name)
+
+    def _arg(self, arg: Expr, ty: Type) -> tuple[Expr, Expr | None]:
+        bindings, dual = self.parent.parts(arg)
+        self.block.bindings += bindings
+        value, tangent = self.block.parts_of(dual, ty)
+        return self.block.typed(value, ty), tangent
+
+    def _tangent(self, forward: Call, value: Var, tangents: list, name: str) -> Expr | None:
+        if all(t is None for t in tangents) or op_def(self.call.op).jvp_source == ZERO:
+            return None
+        rule = jvp_of(self.call.op)(forward, tangents)
+        return self.block.bind(
+            f"{name}_dot", replace_node(rule, forward, value), forward.checked_type
+        )
+
+    def _dual(self, value: Var, tangent: Expr | None, ty: Type, name: str) -> Expr:
+        if is_float_tensor(ty):
+            return self.block.dual(value, tangent, ty, name)
+        fields = []
+        for i, field in enumerate(ty.fields):
+            part = TupleGetItem(value, i)
+            part_tangent = None if tangent is None else TupleGetItem(tangent, i)
+            fields.append(self._field_dual(part, part_tangent, field, name))
+        return Tuple(fields)
+
+    def _field_dual(self, value: Expr, tangent: Expr | None, ty: Type, name: str) -> Expr:
+        if is_float_tensor(ty):
+            bound = self.block.bind(name, value, ty)
+            spelled = tangent if tangent is None else self.block.bind(f"{name}_dot", tangent, ty)
+            return self.block.dual(bound, spelled, ty, name)
+        if isinstance(ty, TupleType):
+            return self._dual(self.block.bind(name, value, ty), tangent, ty, name)
+        return value
+
+
+class EntryBuilder:
+    """The entry function: zip parameters with tangents, transform, unzip the result."""
+
+    def __init__(self, ctx: ForwardContext):
+        self.ctx = ctx
+        self.helpers: dict[tuple[str, Type], GlobalVar] = {}
+
+    def build(self, func: Function, active: list[int]) -> Function:
+        block = DualBlock(self.ctx)
+        transformer = Transformer(self.ctx)
+        tangent_params = []
+        for i, param in enumerate(func.params):
+            ty = param.checked_type
+            _check_supported(ty, f"parameter %{param.name_hint}")
+            if i in active:
+                tangent = Var(f"{param.name_hint}_dot", ty)
+                tangent_params.append((active.index(i), tangent))
+                transformer.var_map[param] = self.zip(block, param, tangent, ty)
+            else:
+                transformer.var_map[param] = self.zip(block, param, None, ty)
+        out_type = func.checked_type.ret_type
+        _check_supported(out_type, "the result")
+        out = block.bind("result", transformer.visit(func.body), self.ctx.dual_type(out_type))
+        result = Tuple([self.primal(out, out_type), self.tangent(out, out_type)])
+        self._transform_pending_globals()
+        tangents = [t for _, t in sorted(tangent_params, key=lambda p: p[0])]
+        ret = TupleType([out_type, out_type])
+        return Function([*func.params, *tangents], block.close(result), ret)
+
+    def zip(self, block: DualBlock, value: Expr, tangent: Expr | None, ty: Type) -> Expr:
+        """The dual value of `value` with `tangent` (None: zero) of the same type."""
+        if not has_float_leaf(ty) and not self._changes(ty):
+            return value
+        if is_float_tensor(ty):
+            name = _hint(value)
+            return block.dual(block.bind(name, value, ty), tangent, ty, name)
+        if isinstance(ty, TupleType):
+            return Tuple(
+                [
+                    self.zip(
+                        block,
+                        TupleGetItem(value, i),
+                        None if tangent is None else TupleGetItem(tangent, i),
+                        f,
+                    )
+                    for i, f in enumerate(ty.fields)
+                ]
+            )
+        if isinstance(ty, TypeCall):
+            if tangent is None:
+                return Call(self._helper("lift", ty), [value])
+            return Call(self._helper("zip", ty), [value, tangent])
+        return value
+
+    def primal(self, dual: Expr, ty: Type) -> Expr:
+        if is_float_tensor(ty):
+            return TupleGetItem(dual, 0)
+        if isinstance(ty, TupleType):
+            return Tuple([self.primal(TupleGetItem(dual, i), f) for i, f in enumerate(ty.fields)])
+        if isinstance(ty, TypeCall) and self._changes(ty):
+            return Call(self._helper("primal", ty), [dual])
+        return dual
+
+    def tangent(self, dual: Expr, ty: Type) -> Expr:
+        if is_float_tensor(ty):
+            return TupleGetItem(dual, 1)
+        if isinstance(ty, TupleType):
+            return Tuple([self.tangent(TupleGetItem(dual, i), f) for i, f in enumerate(ty.fields)])
+        if isinstance(ty, TypeCall):
+            return Call(self._helper("tangent", ty), [dual])
+        return call("zeros_like", dual)
+
+    def _changes(self, ty: Type) -> bool:
+        return self.ctx.dual_type(ty) != ty
+
+    def _helper(self, kind: str, ty: TypeCall) -> GlobalVar:
+        key = (kind, ty)
+        if key not in self.helpers:
+            name = _fresh_name(self.ctx.mod, f"jvp_{kind}_{ty.func.name_hint}")
+            self.helpers[key] = gvar = GlobalVar(name)
+            self.ctx.mod[gvar] = _HELPERS[kind](self, ty)
+        return self.helpers[key]
+
+    def _transform_pending_globals(self) -> None:
+        ctx = self.ctx
+        while ctx.pending:
+            source, target = ctx.pending.pop()
+            ctx.mod[target] = Transformer(ctx).function(ctx.typed[source])
+
+    def field_types(self, ty: TypeCall, ctor: Constructor) -> list[Type]:
+        data = self.ctx.typed.type_definitions[ty.func]
+        binding = dict(zip(data.type_vars, ty.args, strict=True))
+        return [substitute(t, binding) for t in ctor.inputs]
+
+    def constructors(self, ty: TypeCall) -> list[Constructor]:
+        return list(self.ctx.typed.type_definitions[ty.func].constructors)
+
+
+def _hint(expr: Expr) -> str:
+    return expr.name_hint if isinstance(expr, Var) else "x"
+
+
+def _fresh_name(mod: IRModule, base: str) -> str:
+    name, n = base, 0
+    while name in mod:
+        n += 1
+        name = f"{base}_{n}"
+    return name
+
+
+def _check_supported(ty: Type, what: str) -> None:
+    bad = _unsupported(ty)
+    if bad is not None:
+        raise GradientError(f"cannot differentiate with respect to {what} of type {ty}: {bad}")
+
+
+def _unsupported(ty: Type) -> str | None:
+    if isinstance(ty, FuncType):
+        return "functions have no tangent"
+    if isinstance(ty, RefType):
+        return "references have no tangent"
+    if isinstance(ty, TypeVar):
+        return "the type must be concrete"
+    if isinstance(ty, TupleType | TypeCall):
+        children = ty.fields if isinstance(ty, TupleType) else ty.args
+        return next((r for r in map(_unsupported, children) if r is not None), None)
+    if isinstance(ty, TensorType):
+        return None
+    return f"unsupported type {ty}"
+
+
+def _fields(prefix: str, types: list[Type]) -> list[Var]:
+    return [Var(f"{prefix}{i}", t) for i, t in enumerate(types)]
+
+
+def _walk_helper(entry: EntryBuilder, ty: TypeCall, dual_in: bool, build, ret: Type) -> Function:
+    """``fn (%x) { match (%x) { Ctor(%f0, ...) => build(ctor, fields, types) ... } }``."""
+    ctx = entry.ctx
+    x = Var("x", ctx.dual_type(ty) if dual_in else ty)
+    clauses = []
+    for ctor in entry.constructors(ty):
+        types = entry.field_types(ty, ctor)
+        fields = _fields("f", [ctx.dual_type(t) if dual_in else t for t in types])
+        match_ctor = ctx.constructor(ctor) if dual_in else ctor
+        pattern = PatternConstructor(match_ctor, [PatternVar(f) for f in fields])
+        clauses.append(Clause(pattern, build(ctor, fields, types)))
+    return Function([x], Match(x, clauses), ret)
+
+
+def _build_lift(entry: EntryBuilder, ty: TypeCall) -> Function:
+    def build(ctor, fields, types):
+        block = DualBlock(entry.ctx)
+        duals = [entry.zip(block, f, None, t) for f, t in zip(fields, types, strict=True)]
+        return block.close(Call(entry.ctx.constructor(ctor), duals))
+
+    return _walk_helper(entry, ty, False, build, entry.ctx.dual_type(ty))
+
+
+def _build_primal(entry: EntryBuilder, ty: TypeCall) -> Function:
+    def build(ctor, fields, types):
+        return Call(ctor, [entry.primal(f, t) for f, t in zip(fields, types, strict=True)])
+
+    return _walk_helper(entry, ty, True, build, ty)
+
+
+def _build_tangent(entry: EntryBuilder, ty: TypeCall) -> Function:
+    def build(ctor, fields, types):
+        return Call(ctor, [entry.tangent(f, t) for f, t in zip(fields, types, strict=True)])
+
+    return _walk_helper(entry, ty, True, build, ty)
+
+
+def _build_zip(entry: EntryBuilder, ty: TypeCall) -> Function:
+    """Walk a value and its tangent together; a tangent of another shape counts as zero."""
+    ctx = entry.ctx
+    x, dx = Var("x", ty), Var("x_dot", ty)
+    clauses = []
+    for ctor in entry.constructors(ty):
+        types = entry.field_types(ty, ctor)
+        fields, tangents = _fields("f", types), _fields("t", types)
+        pattern = PatternTuple(
+            [
+                PatternConstructor(ctor, [PatternVar(f) for f in fields]),
+                PatternConstructor(ctor, [PatternVar(t) for t in tangents]),
+            ]
+        )
+        block = DualBlock(ctx)
+        duals = [
+            entry.zip(block, f, t, ft) for f, t, ft in zip(fields, tangents, types, strict=True)
+        ]
+        clauses.append(Clause(pattern, block.close(Call(ctx.constructor(ctor), duals))))
+    if len(entry.constructors(ty)) > 1:
+        lifted = Call(entry._helper("lift", ty), [x])
+        clauses.append(Clause(PatternWildcard(), lifted))
+    return Function([x, dx], Match(Tuple([x, dx]), clauses), ctx.dual_type(ty))
+
+
+_HELPERS = {
+    "lift": _build_lift,
+    "primal": _build_primal,
+    "tangent": _build_tangent,
+    "zip": _build_zip,
+}
