@@ -1,7 +1,7 @@
 """The ``lambdagrad`` command.
 
     lambdagrad check FILE.rly   type-check a program and print each global's type
-    lambdagrad fmt FILE.rly     print the program in canonical text
+    lambdagrad fmt FILE.rly     print the program in canonical text, keeping its comments
     lambdagrad run FILE.rly     run @main on seeded random inputs (or --arg NAME=VALUE)
     lambdagrad grad FILE.rly    print the gradient program of @main (--check: verify it,
                                 --python: print it as the Python the compiled executor runs)
@@ -27,7 +27,8 @@ from .ir.module import IRModule
 from .runtime import create_executor, to_python
 from .runtime.random_values import random_value
 from .testing import check_grad
-from .text import parse
+from .text import parse, print_module
+from .text.comments import strip_comments
 from .transform.pipeline import optimize
 from .typing import infer_type
 
@@ -121,7 +122,8 @@ def _check(mod: IRModule, own: IRModule, args) -> str:
 
 
 def _fmt(mod: IRModule, own: IRModule, args) -> str:
-    return own.astext().rstrip("\n")
+    comments = strip_comments(_read(args.file))[1]  # the file parsed, so this scan succeeds
+    return print_module(own, comments=comments).rstrip("\n")
 
 
 def _run(mod: IRModule, own: IRModule, args) -> str:

@@ -60,13 +60,19 @@ class Layout:
 
     def __init__(self, root: Expr, root_key: BlockKey):
         order = list(post_order(root))
-        uses = Counter(id(c) for node in order for c in children(node) if not is_leaf(c))
+        uses = Counter(id(c) for node in order for c in children(node))
         self.shared = {key for key, count in uses.items() if count > 1}
+        self.shared -= {id(node) for node in order if is_leaf(node)}
+        self.uses = uses
         self.emit: dict[tuple[BlockKey, int], list[Expr]] = defaultdict(list)
         self._place(order, _Block(root_key))
         rank = {id(node): i for i, node in enumerate(order)}
         for nodes in self.emit.values():
             nodes.sort(key=lambda node: rank[id(node)])
+
+    def is_unused(self, var: Var) -> bool:
+        """Whether `var` is never used (its binder is its only occurrence)."""
+        return self.uses[id(var)] <= 1
 
     def _place(self, order: list[Expr], root_block: _Block) -> None:
         """Visit parents before children, propagating where each node is printed."""

@@ -1,7 +1,9 @@
 """Numeric literals and constants of the text format, read and written exactly.
 
-Scalar literals: ``3`` (int32), ``4i64``, ``7i8``, ``1u8``, ``1f`` / ``1.5`` / ``1e-3f``
-(float32), ``2.5f64``, ``1f16``, ``True`` / ``False`` (bool).
+Scalar literals: ``3`` (int32; int64 if int32 cannot hold it, as in Relay), ``-42i`` (int32),
+``4i64``, ``7i8``, ``1u8``, ``9u64``, ``1f`` / ``1.5`` / ``1e-3f`` (float32), ``2.5f64``,
+``1f16``, ``True`` / ``False`` (bool). A literal its dtype cannot represent (``65505f16``,
+``128i8``) is an error, never rounded or wrapped.
 
 Every other constant (any rank, and the non-finite float scalars) is an inline literal::
 
@@ -25,7 +27,10 @@ import numpy as np
 
 from ..ir.types import DTYPES
 
-_NUMBER = re.compile(r"(-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?)(f16|f32|f64|f|i8|i16|i32|i64|u8)?")
+_NUMBER = re.compile(
+    r"(-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?)(f16|f32|f64|f|i8|i16|i32|i64|i|u8|u16|u32|u64)?"
+)
+DTYPE_ALIASES = {"int": "int32"}  # Relay's spelling; the printer writes int32
 _SUFFIX_DTYPE = {
     "f": "float32",
     "f16": "float16",
@@ -35,7 +40,11 @@ _SUFFIX_DTYPE = {
     "i16": "int16",
     "i32": "int32",
     "i64": "int64",
+    "i": "int32",
     "u8": "uint8",
+    "u16": "uint16",
+    "u32": "uint32",
+    "u64": "uint64",
 }
 _DTYPE_SUFFIX = {
     "float32": "f",
@@ -46,14 +55,17 @@ _DTYPE_SUFFIX = {
     "int16": "i16",
     "int64": "i64",
     "uint8": "u8",
+    "uint16": "u16",
+    "uint32": "u32",
+    "uint64": "u64",
 }
 
 
 def parse_number(text: str) -> np.ndarray:
     """The 0-d array a scalar literal such as ``-2.5f64`` denotes; ValueError if invalid.
 
-    >>> parse_number("4i64").dtype, parse_number("1.5").dtype
-    (dtype('int64'), dtype('float32'))
+    >>> parse_number("4i64").dtype, parse_number("1.5").dtype, parse_number("2147483648").dtype
+    (dtype('int64'), dtype('float32'), dtype('int64'))
     """
     match = _NUMBER.fullmatch(text)
     if match is None:
@@ -65,19 +77,25 @@ def parse_number(text: str) -> np.ndarray:
         return np.array(_finite_float(digits, dtype, text))
     if fractional:
         raise ValueError(f"integer literal {text} has a fraction or exponent")
+    if not suffix and not _fits_int(int(digits), "int32"):
+        dtype = "int64"  # Relay's rule for an unsuffixed literal too large for int32
     return np.array(_int_in_range(int(digits), dtype, text), dtype=dtype)
 
 
 def _finite_float(digits: str, dtype: str, text: str):
-    value = float_of(digits, dtype)
-    if not np.isfinite(value):
-        raise ValueError(f"number {text} is out of range for {dtype}")
-    return value
+    """`digits` as a `dtype` float; beyond the dtype's largest finite value is an error."""
+    if abs(float(digits)) > float(np.finfo(dtype).max):
+        raise ValueError(f"number {text} is out of range for {dtype} (not representable)")
+    return float_of(digits, dtype)
+
+
+def _fits_int(value: int, dtype: str) -> bool:
+    info = np.iinfo(dtype)
+    return info.min <= value <= info.max
 
 
 def _int_in_range(value: int, dtype: str, text: str) -> int:
-    info = np.iinfo(dtype)
-    if not info.min <= value <= info.max:
+    if not _fits_int(value, dtype):
         raise ValueError(f"integer literal {text} is out of range for {dtype}")
     return value
 
@@ -118,7 +136,8 @@ def format_scalar(data: np.ndarray) -> str | None:
 def float_text(value: np.generic) -> str:
     """The shortest decimal text that `float_of` reads back to exactly `value`."""
     text = str(value) if value.dtype.name != "float64" else repr(float(value))
-    if _same_bits(float_of(text, value.dtype.name), value):
+    in_range = abs(float(text)) <= float(np.finfo(value.dtype).max)  # "3.4028235e+38" is not
+    if in_range and _same_bits(float_of(text, value.dtype.name), value):
         return text
     return repr(float(value))  # exact for float16/32, so always reads back the same bits
 

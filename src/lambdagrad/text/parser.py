@@ -13,6 +13,7 @@ from ..deep import run_deep
 from ..errors import ParseError
 from ..ir.expr import Expr
 from ..ir.module import IRModule
+from .comments import strip_comments
 from .resolve import Resolver
 from .syntax import SyntaxProblem, parse_syntax
 
@@ -39,14 +40,14 @@ def parse_expr(text: str) -> Expr:
     >>> str(parse_expr("let %y = add(%x, 1f); (%y, %y.0)"))
     'let %y = add(%x, 1f);\\n(%y, %y.0)'
     """
-    return _located(text, lambda: Resolver(free=True).expr(parse_syntax(text, "start_expr")))
+    return _located(text, lambda: Resolver(free=True).expr(_syntax(text, "start_expr")))
 
 
 def parse_with_base(text: str, base: IRModule | None) -> IRModule:
     """Parse a module with the definitions of `base` in scope; returns base plus the new ones."""
 
     def work() -> IRModule:
-        own = Resolver(base).module(parse_syntax(text, "start_module"))
+        own = Resolver(base).module(_syntax(text, "start_module"))
         if base is None:
             return own
         combined = base.copy()
@@ -54,6 +55,10 @@ def parse_with_base(text: str, base: IRModule | None) -> IRModule:
         return combined
 
     return _located(text, work)
+
+
+def _syntax(text: str, start: str):
+    return parse_syntax(strip_comments(text)[0], start)
 
 
 def _located(text: str, work):

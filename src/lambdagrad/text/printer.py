@@ -51,8 +51,9 @@ from ..ir.types import (
     TypeVar,
 )
 from ..ir.visitor import free_vars
+from .comments import Comment, CommentQueue
 from .layout import Layout
-from .literals import format_attr, format_constant, format_scalar
+from .literals import DTYPE_ALIASES, format_attr, format_constant, format_scalar
 from .syntax import VERSION
 
 _KEYWORDS = {
@@ -71,6 +72,8 @@ _KEYWORDS = {
     "False",
     "Tensor",
     "_",
+    "extern",
+    "free_var",
 }
 _ROOT = (0, "root")
 
@@ -103,8 +106,15 @@ def print_type(ty: Type) -> str:
     return run_deep(lambda: _Printer().type(ty))
 
 
-def print_module(mod: IRModule, show_types: bool = False) -> str:
+def print_module(
+    mod: IRModule, show_types: bool = False, comments: list[Comment] | None = None
+) -> str:
     """The text of a module: the version header, ADT definitions, then functions.
+
+    With `comments` (from ``comments.strip_comments`` of the text `mod` was parsed from),
+    definitions keep their source order and each comment is printed before the first item
+    (definition, constructor, binding, clause or result) that followed it in the source, or at
+    the end of the line it ended; ``lambdagrad fmt`` prints this way.
 
     >>> import lambdagrad as lg
     >>> print(print_module(lg.parse("def @id(%x: int32) -> int32 { %x }")), end="")
@@ -113,16 +123,41 @@ def print_module(mod: IRModule, show_types: bool = False) -> str:
       %x
     }
     """
-    return run_deep(_print_module, mod, show_types)
+    return run_deep(_print_module, mod, show_types, comments)
 
 
-def _print_module(mod: IRModule, show_types: bool) -> str:
+def _print_module(mod: IRModule, show_types: bool, comments: list[Comment] | None) -> str:
     adts = {header.name_hint for header in mod.type_definitions}
-    parts = [_Printer(show_types, adts).type_definition(d) for d in mod.type_definitions.values()]
-    for gvar, func in mod.functions.items():
-        parts.append(_Printer(show_types, adts).definition(gvar, func))
+    queue = CommentQueue(comments or ())
+    items = [*mod.type_definitions.values(), *mod.functions.items()]
+    if comments is not None:
+        items.sort(key=lambda item: _span(item) or (0, 0))
+    parts: list[str] = []
+    for item in items:
+        lines = _leading_comments(parts, queue, _span(item))
+        printer = _Printer(show_types, adts, queue)
+        if isinstance(item, TypeData):
+            lines.append(printer.type_definition(item))
+        else:
+            lines.append(printer.definition(*item))
+        parts.append("\n".join(lines))
+    queue.place_rest(parts)
     body = "\n\n".join(parts) + "\n" if parts else ""
     return f'#[version = "{VERSION}"]\n' + body
+
+
+def _leading_comments(parts: list[str], queue: CommentQueue, span) -> list[str]:
+    """The comment lines to print above the next item; a trailing one joins the last part."""
+    lines = parts[-1:]
+    queue.place(lines, span)
+    if parts:
+        parts[-1] = lines.pop(0)
+    return lines
+
+
+def _span(item) -> tuple[int, int] | None:
+    """Where a module item (a TypeData or a (GlobalVar, Function) pair) starts in the source."""
+    return item.span if isinstance(item, TypeData) else item[1].span
 
 
 def _identifier(name: str, fallback: str) -> str:
@@ -175,17 +210,24 @@ class _Names:
 class _Printer:
     """Prints one unit (an expression, a type, a definition) with its own naming state."""
 
-    def __init__(self, show_types: bool = False, adts=()):
+    def __init__(self, show_types: bool = False, adts=(), comments: CommentQueue | None = None):
         self.show_types = show_types
+        self.comments = comments if comments is not None else CommentQueue()
         self.vars = _Names()
-        self.tvars = _Names({*DTYPES, *_KEYWORDS, *adts})
+        self.tvars = _Names({*DTYPES, *DTYPE_ALIASES, *_KEYWORDS, *adts})
         self.layout: Layout | None = None
         self.graph: dict[int, str] = {}
 
     # ---- units
     def top_level(self, expr: Expr) -> str:
+        """An expression's text: its annotated free variables declared, then its block."""
         self._start(expr, _ROOT)
-        return "\n".join(self.block(expr, _ROOT))
+        declared = [
+            f"free_var {self.x_var(var)}: {self.type(var.type_annotation)};"
+            for var in free_vars(expr)
+            if var.type_annotation is not None
+        ]
+        return "\n".join(declared + self.block(expr, _ROOT))
 
     def definition(self, gvar: GlobalVar, func: Function) -> str:
         self._start(func, _ROOT)
@@ -194,10 +236,13 @@ class _Printer:
 
     def type_definition(self, data: TypeData) -> str:
         params = self._type_params(data.type_vars)
-        ctors = [self.constructor_decl(c) for c in data.constructors]
+        ctors: list[str] = []
+        for ctor in data.constructors:
+            self.comments.place(ctors, ctor.span)
+            ctors.append(self.constructor_decl(ctor) + ",")
         self.tvars.release(params)
         header = f"type {data.header.name_hint}{_brackets(params)}"
-        return header + (" {}" if not ctors else " " + _braced([c + "," for c in ctors]))
+        return header + (" {}" if not ctors else " " + _braced(ctors))
 
     def constructor_decl(self, ctor: Constructor) -> str:
         if not ctor.inputs:
@@ -214,9 +259,14 @@ class _Printer:
         """The lines of a block: graph and let bindings, then the result (a loop over lets)."""
         lines, bound, index = [], [], 0
         while True:
-            lines.extend(self._graph_bindings(key, index))
+            self._graph_bindings(key, index, lines)
             if not isinstance(expr, Let) or id(expr) in self.graph:
                 break  # a bound shared Let is a reference, not more bindings
+            self.comments.place(lines, expr.span)
+            if self._is_sequence(expr):
+                lines.append(self.expr(expr.value) + self._type_comment(expr.value) + ";")
+                expr, index = expr.body, index + 1
+                continue
             if isinstance(expr.value, Function):  # a let-bound function may call itself
                 binder = self.binder(expr.var)
                 value = self.expr(expr.value) + self._type_comment(expr.value)
@@ -226,18 +276,23 @@ class _Printer:
             bound.append(self.vars.of[id(expr.var)])
             lines.append(f"let {binder} = {value};")
             expr, index = expr.body, index + 1
+        self.comments.place(lines, expr.span)
         lines.append(self.expr(expr) + self._type_comment(expr))
         self.vars.release(bound)
         return lines
 
-    def _graph_bindings(self, key, index: int) -> list[str]:
-        lines = []
+    def _is_sequence(self, let: Let) -> bool:
+        """A let that `e1; e2` parses to: an unnamed, unannotated, unused variable."""
+        var = let.var
+        return var.name_hint == "" and var.type_annotation is None and self.layout.is_unused(var)
+
+    def _graph_bindings(self, key, index: int, lines: list[str]) -> None:
         for node in self.layout.emit.get((key, index), ()):
+            self.comments.place(lines, node.span)
             text = self.node(node) + self._type_comment(node)
             name = f"%{len(self.graph)}"
             self.graph[id(node)] = name
             lines.append(f"{name} = {text};")
-        return lines
 
     def _type_comment(self, expr: Expr) -> str:
         if not self.show_types or expr.checked_type is None:
@@ -339,7 +394,10 @@ class _Printer:
         else:
             head = f"({self.expr(data)})"
         keyword = "match" if node.complete else "match?"
-        clauses = [self.clause(c, (id(node), i)) + "," for i, c in enumerate(node.clauses)]
+        clauses: list[str] = []
+        for i, clause in enumerate(node.clauses):
+            self.comments.place(clauses, clause.rhs.span)
+            clauses.append(self.clause(clause, (id(node), i)) + ",")
         return f"{keyword} {head} " + (_braced(clauses) if clauses else "{}")
 
     def clause(self, clause: Clause, key) -> str:

@@ -50,7 +50,7 @@ from ..ir.types import (
     TypeVar,
 )
 from ..ops.registry import make_call, resolve_alias
-from .literals import build_constant, parse_number
+from .literals import DTYPE_ALIASES, build_constant, parse_number
 from .syntax import Node, Span, SyntaxProblem
 
 
@@ -86,7 +86,7 @@ class Resolver:
     def _declare_types(self, typedefs) -> None:
         for t in typedefs:
             name = str(t.parts[0])
-            if name in self.adts or name in DTYPES:
+            if name in self.adts or name in DTYPES or name in DTYPE_ALIASES:
                 raise SyntaxProblem(f"type {name} is already defined", t.span)
             self.adts[name] = (GlobalTypeVar(name), len(t.parts[1]))
 
@@ -103,7 +103,7 @@ class Resolver:
         type_vars, pushed = self._push_type_params(tparams)
         constructors = tuple(self._constructor(c, header, tag) for tag, c in enumerate(ctors))
         _pop(self.tvars, pushed)
-        return TypeData(header, type_vars, constructors)
+        return TypeData(header, type_vars, constructors, span=node.span)
 
     def _constructor(self, node: Node, header: GlobalTypeVar, tag: int) -> Constructor:
         name, inputs = str(node.parts[0]), node.parts[1]
@@ -154,7 +154,12 @@ class Resolver:
         bindings, result = node.parts
         lets, pushed = [], []
         for binding in bindings:  # a loop, not recursion: let-chains can be very long
-            if binding.kind == "let":
+            if binding.kind == "free_var":
+                self._free_var(binding)
+            elif binding.kind == "sequence":  # `e1; e2` evaluates e1 for its effect only
+                value = binding.parts[0]
+                lets.append((Var(""), self.expr(value), value.span))
+            elif binding.kind == "let":
                 var = self._new_var(binding.parts[0], binding.parts[1])
                 recursive = binding.parts[-1].kind == "fn"  # a let-bound function sees itself
                 if recursive:
@@ -171,6 +176,18 @@ class Resolver:
         for var, value, span in reversed(lets):
             body = Let(var, value, body, span=span)
         return body
+
+    def _free_var(self, node: Node) -> None:
+        """``free_var %x: T;`` declares the expression's free variable %x with its type."""
+        token, annotation = node.parts
+        if self.free_vars is None:
+            raise SyntaxProblem(
+                f"free_var {token} is only allowed in an expression, not in a module", node.span
+            )
+        name = str(token)[1:]
+        if name in self.free_vars or self.vars.get(name):
+            raise SyntaxProblem(f"free_var {token} comes after {token} is in use", node.span)
+        self.free_vars[name] = self._new_var(token, annotation)
 
     def x_var(self, node: Node) -> Expr:
         name = node.parts[0]
@@ -343,6 +360,7 @@ class Resolver:
 
     def t_tensor_type(self, node: Node) -> Type:
         dims, dtype, dtype_span = node.parts
+        dtype = DTYPE_ALIASES.get(dtype, dtype)
         if dtype not in DTYPES:
             raise SyntaxProblem(
                 f"unknown dtype {dtype!r}; expected one of {', '.join(DTYPES)}", dtype_span
@@ -378,8 +396,8 @@ class Resolver:
                     f"type {name} takes {arity} type arguments, got {len(args)}", node.span
                 )
             return TypeCall(header, tuple(self.type(a) for a in args))
-        if name in DTYPES and not args:
-            return TensorType((), name)
+        if DTYPE_ALIASES.get(name, name) in DTYPES and not args:
+            return TensorType((), DTYPE_ALIASES.get(name, name))
         raise SyntaxProblem(f"unknown type {name!r}", node.span)
 
 

@@ -112,6 +112,10 @@ class _Build(Transformer):
         ctors = _parts(_of_kind(c, "ctors"))
         return Node("typedef", span_of(c[0]), c[1], _parts(_of_kind(c, "tparams")), ctors)
 
+    def extern_item(self, c):
+        # an opaque type: Relay's IR holds it as an ADT without constructors
+        return Node("typedef", span_of(c[0]), c[2], _parts(_of_kind(c, "tparams")), ())
+
     def type_params(self, c):
         return Node("tparams", span_of(c[0]), tuple(_kept(c)))
 
@@ -139,6 +143,12 @@ class _Build(Transformer):
     def let_binding(self, c):
         return Node("let", span_of(c[0]), c[1], c[3], c[5])
 
+    def sequence_binding(self, c):
+        return Node("sequence", span_of(c[0]), c[0])
+
+    def free_var(self, c):
+        return Node("free_var", span_of(c[0]), c[1], c[3])
+
     def graph_binding(self, c):
         if not c[0][1:].isdigit():
             raise SyntaxProblem(
@@ -153,6 +163,12 @@ class _Build(Transformer):
     sub = _binary("subtract")
     mul = _binary("multiply")
     div = _binary("divide")
+    less = _binary("less")
+    greater = _binary("greater")
+    less_equal = _binary("less_equal")
+    greater_equal = _binary("greater_equal")
+    equal = _binary("equal")
+    not_equal = _binary("not_equal")
 
     def neg(self, c):
         minus, operand = c
@@ -208,7 +224,7 @@ class _Build(Transformer):
         return Node("if", span_of(c[0]), c[1], c[3], c[6])
 
     def match(self, c):
-        complete = c[1] is None
+        complete = c[1] is None  # `match?` is partial
         clauses = _parts(_of_kind(c, "clauses"))
         return Node("match", span_of(c[0]), c[2], clauses, complete)
 
