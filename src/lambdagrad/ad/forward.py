@@ -361,7 +361,7 @@ class Transformer:
         params = [self.new_var(p) for p in func.params]
         for param, original in zip(params, func.params, strict=True):
             if is_float_tensor(original.checked_type):
-                block.split(param, original.checked_type)
+                block.split(param, original.checked_type, remember=True)
         body = block.close(Transformer(self.ctx, self.var_map).visit(func.body))
         ret = func.checked_type.ret_type if isinstance(func.checked_type, FuncType) else None
         ret_type = self.ctx.dual_type(ret) if ret is not None else None
@@ -402,11 +402,16 @@ class DualBlock(Block):
         self.ctx.duals[pair] = (value, tangent)
         return pair
 
-    def split(self, pair: Var, ty: TensorType) -> tuple[Expr, Expr]:
-        """Bind the value and the tangent of dual pair variable `pair`."""
+    def split(self, pair: Var, ty: TensorType, remember: bool = False) -> tuple[Expr, Expr]:
+        """Bind the value and the tangent of dual pair variable `pair`.
+
+        `remember` lets later uses of `pair` take these parts; only safe where they are in
+        scope wherever `pair` is (a function's parameters, split at its entry).
+        """
         value = self.bind(pair.name_hint, TupleGetItem(pair, 0), ty)
         tangent = self.bind(f"{pair.name_hint}_dot", TupleGetItem(pair, 1), ty)
-        self.ctx.duals[pair] = (value, tangent)
+        if remember:
+            self.ctx.duals[pair] = (value, tangent)
         return value, tangent
 
     def parts_of(self, dual: Expr, ty: Type) -> tuple[Expr, Expr | None]:

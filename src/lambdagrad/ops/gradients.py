@@ -263,8 +263,8 @@ def transposed_gradient(orig_call: Call, tangents: list) -> Expr:
     from ..ad.api import vjp
 
     out_type = orig_call.checked_type
-    params = [Var(f"arg{i}", a.checked_type) for i, a in enumerate(orig_call.args)]
-    u = Var("out_grad", out_type)
+    params = _params_like(orig_call)
+    u = Var("out_grad", out_type, checked_type=out_type)
     forward = Call(orig_call.op, params, orig_call.attrs, checked_type=out_type)
     grads = Tuple(gradient_of(orig_call.op)(forward, u))
     back = vjp(Function([*params, u], grads), mode="first_order")
