@@ -37,7 +37,7 @@ PROGRAMS = {
     "foldl": """def @main(%xs: List[float32], %w: float32) -> float32 {
         @foldl(fn (%a: float32, %b: float32) { tanh(add(multiply(%a, %w), %b)) }, 1f, %xs) }""",
     "map_sum": """def @main(%xs: List[float32]) -> float32 {
-        @sum(@map(fn (%b: float32) { multiply(%b, sin(%b)) }, %xs)) }""",
+        @sum_float32(@map(fn (%b: float32) { multiply(%b, sin(%b)) }, %xs)) }""",
     "foldr": """def @main(%xs: List[float32]) -> float32 {
         @foldr(fn (%b: float32, %a: float32) { multiply(add(%a, 1f), %b) }, 0.5f, %xs) }""",
     "list_result": """def @main(%xs: List[float32], %k: float32) -> List[float32] {

@@ -167,7 +167,7 @@ def test_globals_calling_globals_add_derived_globals(grad_of, check):
     "body",
     [
         "@foldl(fn (%a: float32, %b: float32) { add(multiply(%a, %b), %b) }, 1f, %xs)",
-        "@sum(@map(fn (%b: float32) { multiply(%b, sin(%b)) }, %xs))",
+        "@sum_float32(@map(fn (%b: float32) { multiply(%b, sin(%b)) }, %xs))",
         "@foldr(fn (%b: float32, %a: float32) { multiply(add(%a, 1f), %b) }, 0.5f, %xs)",
     ],
     ids=["foldl", "map", "foldr"],
@@ -316,7 +316,7 @@ def test_first_order_rejects_what_it_cannot_do(text, construct):
 
 
 def test_first_order_rejects_recursion_and_matches():
-    mod = lg.parse("def @main(%xs: List[float32]) -> float32 { @sum(%xs) }", prelude=True)
+    mod = lg.parse("def @main(%xs: List[float32]) -> float32 { @sum_float32(%xs) }", prelude=True)
     with pytest.raises(lg.GradientError, match="first-order AD"):
         lg.transform.gradient(mod.get_global_var("main"), mod=mod, mode="first_order")
 

@@ -27,6 +27,7 @@ PRELUDE_FUNCTIONS = [
     "unfoldl",
     "unfoldr",
     "sum",
+    "sum_float32",
     "iterate",
     "tmap",
     "size",
@@ -55,6 +56,47 @@ def test_prelude_type_checks(prelude):
     map_type = typed["map"].checked_type
     assert len(map_type.type_params) == 2 and len(map_type.arg_types) == 2
     assert str(map_type.ret_type) == f"List[{map_type.type_params[1].name_hint}]"
+
+
+# Relay v0.19's prelude.rly, global by global, as its type checker prints the types.
+RELAY_SIGNATURES = {
+    "id": "fn [A](A) -> A",
+    "compose": "fn [A, B, C](fn (B) -> C, fn (A) -> B) -> fn (A) -> C",
+    "flip": "fn [A, B, C](fn (A, B) -> C) -> fn (B, A) -> C",
+    "hd": "fn [A](List[A]) -> A",
+    "tl": "fn [A](List[A]) -> List[A]",
+    "nth": "fn [A](List[A], int32) -> A",
+    "length": "fn [A](List[A]) -> int32",
+    "update": "fn [A](List[A], int32, A) -> List[A]",
+    "map": "fn [A, B](fn (A) -> B, List[A]) -> List[B]",
+    "foldl": "fn [A, B](fn (A, B) -> A, A, List[B]) -> A",
+    "foldr": "fn [A, B](fn (A, B) -> B, B, List[A]) -> B",
+    "foldr1": "fn [A](fn (A, A) -> A, List[A]) -> A",
+    "sum": "fn (List[int32]) -> int32",
+    "concat": "fn [A](List[A], List[A]) -> List[A]",
+    "filter": "fn [A](fn (A) -> bool, List[A]) -> List[A]",
+    "zip": "fn [A, B](List[A], List[B]) -> List[(A, B)]",
+    "rev": "fn [A](List[A]) -> List[A]",
+    "map_accumr": "fn [A, B, C](fn (A, B) -> (A, C), A, List[B]) -> (A, List[C])",
+    "map_accuml": "fn [A, B, C](fn (A, B) -> (A, C), A, List[B]) -> (A, List[C])",
+    "unfoldr": "fn [A, B](fn (A) -> Option[(A, B)], A) -> List[B]",
+    "unfoldl": "fn [A, B](fn (A) -> Option[(A, B)], A) -> List[B]",
+    "tmap": "fn [A, B](fn (A) -> B, Tree[A]) -> Tree[B]",
+    "size": "fn [A](Tree[A]) -> int32",
+    "iterate": "fn [A](fn (A) -> A, int32) -> fn (A) -> A",
+    # Relay's nat.rly
+    "nat_double": "fn (nat) -> nat",
+    "nat_add": "fn (nat, nat) -> nat",
+    "nat_nth": "fn [A](List[A], nat) -> A",
+    "nat_update": "fn [A](List[A], nat, A) -> List[A]",
+    "nat_iterate": "fn [A](fn (A) -> A, nat) -> fn (A) -> A",
+}
+
+
+def test_every_relay_prelude_function_has_relays_type(prelude):
+    typed = lg.transform.infer_type(prelude)
+    found = {name: str(typed[name].checked_type) for name in RELAY_SIGNATURES}
+    assert found == RELAY_SIGNATURES
 
 
 def test_each_parse_gets_a_fresh_module(prelude):
@@ -87,7 +129,8 @@ def floats(value):
         (f"@hd({LIST3})", 1.0),
         (f"@nth({LIST3}, 2)", 3.0),
         (f"@length({LIST3})", 3),
-        (f"@sum({LIST3})", 6.0),
+        ("@sum(Cons(1, Cons(2, Cons(3, Nil))))", 6),
+        (f"@sum_float32({LIST3})", 6.0),
         (f"@foldl(fn (%a: float32, %b: float32) {{ subtract(%a, %b) }}, 0f, {LIST3})", -6.0),
         (f"@foldr(fn (%a: float32, %b: float32) {{ subtract(%a, %b) }}, 0f, {LIST3})", 2.0),
         (f"@foldr1(fn (%a: float32, %b: float32) {{ subtract(%a, %b) }}, {LIST3})", 2.0),
@@ -128,7 +171,7 @@ def test_zip(evaluate):
 def test_map_accuml_and_map_accumr(evaluate):
     step = "fn (%acc: float32, %x: float32) { (add(%acc, %x), multiply(%acc, %x)) }"
     acc, ys = evaluate(f"@map_accuml({step}, 0f, {LIST3})")
-    assert float(acc) == 6.0 and floats(ys) == [0.0, 2.0, 9.0]
+    assert float(acc) == 6.0 and floats(ys) == [9.0, 2.0, 0.0]  # Relay's order: last first
     acc, ys = evaluate(f"@map_accumr({step}, 0f, {LIST3})")
     assert float(acc) == 6.0 and floats(ys) == [5.0, 6.0, 0.0]
 
