@@ -1,6 +1,6 @@
 """Program transformations: type inference, AD, and the optimizer passes."""
 
-from ..ad import gradient, jvp, vjp
+from ..ad import gradient, jvp, linearize, vjp
 from ..typing import infer_type
 from .anf import from_anf, to_anf
 from .cse import eliminate_common_subexpr
@@ -21,6 +21,7 @@ __all__ = [
     "infer_type",
     "inline",
     "jvp",
+    "linearize",
     "optimize",
     "partial_evaluate",
     "simplify",
