@@ -5,6 +5,7 @@
     lambdagrad run FILE.rly     run @main on seeded random inputs (or --arg NAME=VALUE)
     lambdagrad grad FILE.rly    print the gradient program of @main (--check: verify it,
                                 --python: print it as the Python the compiled executor runs)
+    lambdagrad jvp FILE.rly     print the forward-mode program of @main (the same options)
 
 The prelude (List, Option, Tree, nat) is in scope unless ``--no-prelude`` is given. Mistakes
 in the file print a located message and exit with status 1.
@@ -19,14 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .ad import gradient
+from .ad import gradient, jvp
 from .ad.api import MODES
 from .errors import Error
 from .ir.expr import GlobalVar
 from .ir.module import IRModule
 from .runtime import create_executor, to_python
 from .runtime.random_values import random_value
-from .testing import check_grad
+from .testing import check_grad, check_jvp
 from .text import parse, print_module
 from .text.comments import strip_comments
 from .transform.pipeline import optimize
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
         ("fmt", _fmt, "print FILE in canonical text"),
         ("run", _run, "run @main of FILE and print the result"),
         ("grad", _grad, "print the gradient program of @main of FILE"),
+        ("jvp", _jvp, "print the forward-mode (jvp) program of @main of FILE"),
     ):
         sub = commands.add_parser(name, help=summary, description=summary)
         sub.add_argument("file", metavar="FILE.rly")
@@ -62,16 +64,17 @@ def _parser() -> argparse.ArgumentParser:
         if name == "run":
             _add_input_options(sub)
         if name == "grad":
-            _add_gradient_options(sub)
+            sub.add_argument("--mode", choices=MODES, default="higher_order", help="the AD mode")
+        if name in ("grad", "jvp"):
+            _add_derivative_options(sub)
     return parser
 
 
-def _add_gradient_options(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--mode", choices=MODES, default="higher_order", help="the AD mode")
+def _add_derivative_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--check",
         action="store_true",
-        help="also compare the gradient with finite differences on seeded random inputs",
+        help="also compare the derivative with finite differences on seeded random inputs",
     )
     sub.add_argument("--seed", type=int, default=0, help="seed of the random inputs of --check")
     sub.add_argument(
@@ -80,7 +83,7 @@ def _add_gradient_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--python",
         action="store_true",
-        help="print the gradient as the Python source the compiled executor runs",
+        help="print the derivative as the Python source the compiled executor runs",
     )
 
 
@@ -139,24 +142,50 @@ def _run(mod: IRModule, own: IRModule, args) -> str:
 
 def _grad(mod: IRModule, own: IRModule, args) -> str:
     """The gradient of @main and the derived globals it calls, as text."""
+    main_fn = mod.get_global_var("main")
+    return _derivative(
+        mod,
+        args,
+        "gradient",
+        lambda: gradient(main_fn, mod=mod, mode=args.mode),
+        lambda: check_grad(main_fn, mod=mod, mode=args.mode, seed=args.seed),
+    )
+
+
+def _jvp(mod: IRModule, own: IRModule, args) -> str:
+    """The forward-mode program of @main and the derived globals it calls, as text."""
+    main_fn = mod.get_global_var("main")
+    return _derivative(
+        mod,
+        args,
+        "jvp",
+        lambda: jvp(main_fn, mod=mod),
+        lambda: check_jvp(main_fn, mod=mod, seed=args.seed),
+    )
+
+
+def _derivative(mod: IRModule, args, kind: str, build, check) -> str:
+    """Print `build()` (a function that adds derived globals to `mod`) as ``@main_<kind>``
+    with those globals, optimized unless asked not to; `check()` raises AssertionError."""
     before = set(mod.functions)
-    grad = gradient(mod.get_global_var("main"), mod=mod, mode=args.mode)
+    name = GlobalVar(f"main_{kind}")
+    program = build()
     derived = IRModule({g: f for g, f in mod.functions.items() if g not in before})
-    derived[GlobalVar("main_gradient")] = grad
+    derived[name] = program
     if not args.no_optimize:
         derived = _optimized(derived, mod)
     if args.python:
         whole = mod.copy()
-        whole.update(derived)  # the gradient calls globals of the file and the prelude too
-        text, comment = to_python(GlobalVar("main_gradient"), mod=whole).rstrip("\n"), "#"
+        whole.update(derived)  # the derivative calls globals of the file and the prelude too
+        text, comment = to_python(name, mod=whole).rstrip("\n"), "#"
     else:
         text, comment = derived.astext().rstrip("\n"), "//"
     if args.check:
         try:
-            check_grad(mod.get_global_var("main"), mod=mod, mode=args.mode, seed=args.seed)
+            check()
         except AssertionError as err:
-            raise Error(f"gradient check failed: {err}") from None
-        text += f"\n{comment} gradient check passed (finite differences on seeded random inputs)"
+            raise Error(f"{kind} check failed: {err}") from None
+        text += f"\n{comment} {kind} check passed (finite differences on seeded random inputs)"
     return text
 
 

@@ -1,0 +1,31 @@
+"""The lambdagrad command's jvp: the optimized forward-mode program, checked and as Python."""
+
+from pathlib import Path
+
+import pytest
+
+from lambdagrad.cli import main
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.rly")), ids=lambda p: p.name)
+def test_jvp_prints_the_forward_program_and_checks_it(example, capsys):
+    assert main(["jvp", str(example), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "def @main_jvp(" in out and "jvp check passed" in out
+    assert "ref(" not in out
+
+
+def test_jvp_of_a_recursive_program_derives_its_globals(capsys):
+    assert main(["jvp", str(EXAMPLES / "tree_sum.rly"), "--no-optimize"]) == 0
+    out = capsys.readouterr().out
+    assert "def @tree_sum_jvp(%t: Tree[(Tensor[(3), float32], Tensor[(3), float32])])" in out
+    assert "def @foldl_jvp[A, B](" in out  # polymorphic globals stay polymorphic
+
+
+def test_jvp_as_python(capsys):
+    assert main(["jvp", str(EXAMPLES / "mlp.rly"), "--python"]) == 0
+    out = capsys.readouterr().out
+    assert "def main_jvp(" in out
+    compile(out, "main_jvp.py", "exec")
