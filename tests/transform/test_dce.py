@@ -38,6 +38,35 @@ def test_unused_bindings_inside_functions_branches_and_clauses_go():
     )
 
 
+def test_an_unused_recursive_function_goes():
+    # Relay's test_recursion_dead: the self-reference of %loop is not a use
+    check(
+        """fn (%x: int32) {
+            let %loop = fn (%n: int32) -> int32 {
+                if (%n == 0) { 0 } else { %loop(%n - 1) }
+            };
+            let %unused_too = fn (%m: int32) { %loop(%m) };
+            %x
+        }""",
+        "fn (%x: int32) { %x }",
+    )
+
+
+def test_a_recursive_function_that_is_called_stays():
+    text = """fn (%x: int32) {
+        let %loop = fn (%n: int32) -> int32 { if (%n == 0) { 0 } else { %loop(%n - 1) } };
+        %loop(%x)
+    }"""
+    check(text, text)
+
+
+def test_a_recursive_function_used_through_a_node_it_shares_with_the_body_stays():
+    loop, n = lg.var("loop"), lg.var("n", "int32")
+    call = lg.Call(loop, [n])  # one node: the recursive call and the let's result
+    program = lg.Function([n], lg.Let(loop, lg.Function([lg.var("m", "int32")], call), call))
+    assert dead_code_elimination(program) is program
+
+
 def test_effects_and_unknown_calls_stay():
     text = """fn (%x: float32, %r: ref(float32), %g: fn (float32) -> float32) {
         let %_ = ref_write(%r, %x);

@@ -1,6 +1,7 @@
 """Effect-aware dead code elimination.
 
-A let binding goes when its variable is unused and its value is pure (see `effects`). Reference
+A let binding goes when its variable is unused and its value is pure (see `effects`); a
+let-bound recursive function whose only uses are its own recursive calls goes too. Reference
 writes are effects and stay, except writes that can never be observed: writes to a locally
 created cell that is never read at all, and writes to a cell used only by reads and writes in
 the let-chain that creates it, placed after its last read. Relay's DCE dropped every unused
@@ -12,7 +13,9 @@ one binding can make earlier ones dead, and the let-chain is walked from its end
 
 from __future__ import annotations
 
-from ..ir.expr import Expr, Let, RefCreate, RefRead, RefWrite, Tuple, Var
+from collections import Counter
+
+from ..ir.expr import Expr, Function, Let, RefCreate, RefRead, RefWrite, Tuple, Var
 from ..ir.visitor import ExprMutator, post_order
 from .effects import Purity, map_functions, use_counts, uses
 
@@ -75,6 +78,9 @@ class _DeadCode(ExprMutator):
 
     def binding(self, let: Let, body: Expr, read_later: set[int]) -> Expr:
         """`let` rebuilt over the processed `body`, or just `body` when the binding is dead."""
+        if self.only_used_by_itself(let):
+            self.release(let.value)
+            return body
         value = let.value
         if self.dead_write(value, read_later):
             value = self.drop_write(value)
@@ -88,6 +94,23 @@ class _DeadCode(ExprMutator):
         if value is let.value and body is let.body:
             return let
         return Let(let.var, value, body, span=let.span)
+
+    def only_used_by_itself(self, let: Let) -> bool:
+        """Whether `let` binds a function whose variable is used only inside that function.
+
+        Every edge into the variable, and into each node on a path from the function to it,
+        must come from inside the function: a node shared with the let's body would be a use.
+        """
+        if not isinstance(let.value, Function) or self.unused(let.var):
+            return False
+        inner = list(post_order(let.value))
+        reaching = {id(let.var)}  # the function's nodes from which the variable is reachable
+        for node in inner:
+            if any(id(child) in reaching for child in uses(node)):
+                reaching.add(id(node))
+        internal = Counter(id(c) for node in inner for c in uses(node) if id(c) in reaching)
+        reaching.discard(id(let.value))
+        return all(self.counts.get(key, 0) <= internal[key] for key in reaching)
 
     def dead_write(self, value: Expr, read_later: set[int]) -> bool:
         if not isinstance(value, RefWrite) or not self.pure(value.value):
