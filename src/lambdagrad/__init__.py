@@ -9,6 +9,7 @@
 from . import analysis, ops, testing, transform
 from .builders import const, var
 from .errors import Error, EvaluationError, GradientError, ParseError, TypeInferenceError
+from .frontend import List, adt, jit
 from .ir import (
     Call,
     Clause,
@@ -111,4 +112,7 @@ __all__ = [
     "list_items",
     "make_list",
     "to_python",
+    "List",
+    "adt",
+    "jit",
 ]

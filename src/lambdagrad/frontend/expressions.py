@@ -1,0 +1,598 @@
+"""Python expressions to IR: names, numbers, operators, calls, attributes, subscripts,
+closures. Statements build on this (translate.py)."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import operator
+
+import numpy as np
+
+from ..errors import Error
+from ..ir import (
+    Call,
+    Constant,
+    Constructor,
+    Expr,
+    Function,
+    FuncType,
+    GlobalVar,
+    If,
+    IncompleteType,
+    RefType,
+    TensorType,
+    Tuple,
+    TupleGetItem,
+    TupleType,
+    Type,
+    TypeCall,
+    TypeVar,
+    Var,
+)
+from ..ops import make_call
+from ..ops.builders import OpNamespace
+from ..typing import infer_type
+from . import arrays
+from .adts import ConstructorHandle, ListADT, definition_of
+from .values import ArrayFunction, Method, OpBuilder, Static, constant_of, is_number, literal
+
+BINARY_OPS = {
+    ast.Add: "add",
+    ast.Sub: "subtract",
+    ast.Mult: "multiply",
+    ast.Div: "divide",
+    ast.Pow: "power",
+    ast.FloorDiv: "floor_divide",
+    ast.Mod: "floor_mod",
+    ast.BitAnd: "logical_and",
+    ast.BitOr: "logical_or",
+    ast.Lt: "less",
+    ast.LtE: "less_equal",
+    ast.Gt: "greater",
+    ast.GtE: "greater_equal",
+    ast.Eq: "equal",
+    ast.NotEq: "not_equal",
+}
+PYTHON_OPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_,
+    ast.MatMult: operator.matmul,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+}
+UNSUPPORTED_EXPRESSIONS = {
+    ast.ListComp: "a list comprehension",
+    ast.SetComp: "a set comprehension",
+    ast.DictComp: "a dict comprehension",
+    ast.GeneratorExp: "a generator expression",
+    ast.Yield: "yield (a generator)",
+    ast.YieldFrom: "yield from (a generator)",
+    ast.Await: "await",
+    ast.NamedExpr: "an assignment expression (:=)",
+    ast.Dict: "a dict",
+    ast.Set: "a set",
+    ast.JoinedStr: "an f-string",
+    ast.Starred: "a starred expression",
+}
+# Python builtins a jitted function may call, as array functions.
+BUILTIN_FUNCTIONS = {abs: "abs", max: "maximum", min: "minimum"}
+
+
+def substitute_adt_fields(ctor: Constructor, ty: TypeCall | None) -> list[Type | None]:
+    """The field types of `ctor` in a value of type `ty` (None where not known)."""
+    data = definition_of(ctor)
+    if ty is None or data is None:
+        return [None] * len(ctor.inputs)
+    mapping = dict(zip(data.type_vars, ty.args, strict=True))
+    return [_substitute(t, mapping) for t in ctor.inputs]
+
+
+def _substitute(ty: Type, mapping: dict) -> Type:
+    if isinstance(ty, TypeVar):
+        return mapping.get(ty, ty)
+    if isinstance(ty, TupleType):
+        return TupleType([_substitute(f, mapping) for f in ty.fields])
+    if isinstance(ty, TypeCall):
+        return TypeCall(ty.func, [_substitute(a, mapping) for a in ty.args])
+    if isinstance(ty, FuncType):
+        args = [_substitute(a, mapping) for a in ty.arg_types]
+        return FuncType(args, _substitute(ty.ret_type, mapping))
+    if isinstance(ty, RefType):
+        return RefType(_substitute(ty.value, mapping))
+    return ty
+
+
+class ExpressionTranslator:
+    """Expressions of one Python function; `blocks` collects the lets being emitted."""
+
+    def __init__(self, program, source, function):
+        self.program = program
+        self.source = source
+        self.function = function
+        self.blocks: list[list[tuple[Var, Expr]]] = []
+        self.closure_values = _closure_values(function)
+        # Variables holding Python numbers (merged from branches, or loop parameters that
+        # started as one), and the dtype an op wanted them in.
+        self.weak_vars: set[Var] = set()
+        self.weak_wanted: dict[Var, Type] = {}
+
+    # ---- bookkeeping
+
+    def span(self, node) -> tuple[int, int] | None:
+        line = getattr(node, "lineno", None)
+        return None if line is None else (line, node.col_offset + 1)
+
+    def emit(self, expr: Expr, hint: str) -> Expr:
+        """Bind `expr` to a new let variable (typed when its type is known); atoms stay."""
+        if isinstance(expr, Var | Constant | GlobalVar | Constructor):
+            return expr
+        ty = self.type_of(expr)
+        var = Var(hint, ty if self.concrete(ty) else None)
+        self.blocks[-1].append((var, expr))
+        return var
+
+    def type_of(self, expr: Expr) -> Type | None:
+        """The type of `expr` if it can be known now (its free variables are typed)."""
+        if isinstance(expr, Var):
+            return expr.type_annotation
+        if isinstance(expr, Constant):
+            return TensorType(expr.data.shape, expr.data.dtype.name)
+        try:
+            typed = infer_type(expr, mod=self.program.known_module())
+        except Error:
+            return None
+        return typed.checked_type if self.concrete(typed.checked_type) else None
+
+    @staticmethod
+    def concrete(ty) -> bool:
+        """Whether `ty` is fully known (no unification or type variables left)."""
+        if ty is None or isinstance(ty, IncompleteType | TypeVar):
+            return False
+        children = getattr(ty, "fields", None) or getattr(ty, "args", None) or ()
+        if isinstance(ty, FuncType):
+            children = (*ty.arg_types, ty.ret_type)
+        if isinstance(ty, RefType):
+            children = (ty.value,)
+        return all(ExpressionTranslator.concrete(c) for c in children)
+
+    def lookup(self, name: str, env: dict, node):
+        if name in env:
+            return env[name]
+        for scope in (self.closure_values, self.function.__globals__):
+            if name in scope:
+                return Static(scope[name])
+        if hasattr(builtins, name):
+            return Static(getattr(builtins, name))
+        raise self.source.error(node, f"name {name!r} is not defined")
+
+    def materialize(self, value, node, hint: Type | None = None) -> Expr:
+        """`value` as an IR expression (`hint`: the type a Python number should take)."""
+        if not isinstance(value, Static):
+            return value
+        found = constant_of(value.value, hint)
+        if found is None:
+            raise self.source.error(
+                node, f"the Python value {_short(value.value)} cannot be used as a program value"
+            )
+        return found
+
+    def number_like(self, value, like: Expr | None, node) -> Expr:
+        """A Python number next to `like` takes its dtype (weak typing, as in JAX)."""
+        if isinstance(value, Static) and is_number(value.value):
+            like_type = self.type_of(like) if like is not None else None
+            return literal(value.value, like_type, like, self.span(node))
+        return self.materialize(value, node)
+
+    # ---- expressions
+
+    def expr(self, node, env: dict):
+        """The IR expression (or Static) of a Python expression."""
+        handler = self.EXPRESSIONS.get(type(node))
+        if handler is None:
+            what = UNSUPPORTED_EXPRESSIONS.get(type(node), f"a {type(node).__name__} expression")
+            raise self.source.error(node, f"lg.jit cannot translate {what}")
+        return handler(self, node, env)
+
+    def _constant(self, node, env):
+        return Static(node.value)
+
+    def _name(self, node, env):
+        return self.lookup(node.id, env, node)
+
+    def _tuple(self, node, env):
+        items = [self.expr(e, env) for e in node.elts]
+        if all(isinstance(i, Static) for i in items):
+            return Static(tuple(i.value for i in items))
+        return Tuple([self.materialize(i, node) for i in items], span=self.span(node))
+
+    def _binop(self, node, env):
+        return self.binary(node.op, self.expr(node.left, env), self.expr(node.right, env), node)
+
+    def binary(self, op, left, right, node):
+        """`left op right`: evaluated now for two Python values, else an op call."""
+        if isinstance(left, Static) and isinstance(right, Static):
+            return self._python(PYTHON_OPS.get(type(op)), left.value, right.value, node)
+        a = self.number_like(left, None if isinstance(right, Static) else right, node)
+        b = self.number_like(right, a, node)
+        a, b = self._weak_cast(a, b), self._weak_cast(b, a)
+        if isinstance(op, ast.MatMult):
+            return self._matmul(a, b, node)
+        name = BINARY_OPS.get(type(op))
+        if name is None:
+            raise self.source.error(
+                node, f"lg.jit cannot translate the operator {type(op).__name__}"
+            )
+        return make_call(name, [a, b], span=self.span(node))
+
+    def _weak_cast(self, weak: Expr, other: Expr) -> Expr:
+        """A variable holding a Python number meets another dtype: it takes that dtype.
+
+        The dtype is noted too, so that a loop carrying the variable can be translated
+        again with it."""
+        if weak not in self.weak_vars:
+            return weak
+        a, b = self.type_of(weak), self.type_of(other)
+        if not (isinstance(a, TensorType) and isinstance(b, TensorType) and a.dtype != b.dtype):
+            return weak
+        self.weak_wanted.setdefault(weak, TensorType(a.shape, b.dtype))
+        return make_call("cast", [weak], {"dtype": b.dtype})
+
+    def _python(self, function, *args_and_node):
+        *args, node = args_and_node
+        if function is None:
+            raise self.source.error(node, "lg.jit cannot translate this operator")
+        try:
+            return Static(function(*args))
+        except Exception as err:  # the user's own Python arithmetic failed
+            raise self.source.error(node, f"evaluating Python values failed: {err}") from None
+
+    def _matmul(self, a: Expr, b: Expr, node) -> Expr:
+        try:
+            return arrays.matmul(a, b, self.type_of(a), self.type_of(b), self.span(node))
+        except ValueError as err:
+            raise self.source.error(node, f"matrix product: {err}") from None
+
+    def _unaryop(self, node, env):
+        operand = self.expr(node.operand, env)
+        if isinstance(node.op, ast.Not):
+            operand = self.truth(operand, node)
+        if isinstance(operand, Static):
+            python = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
+            return self._python(python.get(type(node.op)), operand.value, node)
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        name = "negative" if isinstance(node.op, ast.USub) else "logical_not"
+        return make_call(name, [operand], span=self.span(node))
+
+    def _boolop(self, node, env):
+        result = self.truth(self.expr(node.values[0], env), node)
+        for value_node in node.values[1:]:
+            if isinstance(result, Static):  # short-circuit at translation time
+                if bool(result.value) == isinstance(node.op, ast.Or):
+                    return result
+                result = self.truth(self.expr(value_node, env), node)
+                continue
+            right = self.materialize(self.truth(self.expr(value_node, env), node), node)
+            name = "logical_and" if isinstance(node.op, ast.And) else "logical_or"
+            result = make_call(name, [result, right], span=self.span(node))
+        return result
+
+    def _compare(self, node, env):
+        left = self.expr(node.left, env)
+        result = None
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            right = self.expr(right_node, env)
+            if isinstance(op, ast.Is | ast.IsNot | ast.In | ast.NotIn) and not (
+                isinstance(left, Static) and isinstance(right, Static)
+            ):
+                raise self.source.error(node, f"the operator {type(op).__name__} on program values")
+            test = self.binary(op, left, right, node)
+            result = test if result is None else self._and(result, test, node)
+            left = right
+        return result
+
+    def _and(self, a, b, node):
+        if isinstance(a, Static) and isinstance(b, Static):
+            return Static(a.value and b.value)
+        a, b = self.materialize(a, node), self.materialize(b, node)
+        return make_call("logical_and", [a, b], span=self.span(node))
+
+    def truth(self, value, node):
+        """A bool scalar (or a Python bool) for a value used as a condition."""
+        if isinstance(value, Static):
+            return Static(bool(value.value))
+        ty = self.type_of(value)
+        if ty is None or ty == TensorType((), "bool"):
+            return value
+        if isinstance(ty, TensorType) and ty.ndim == 0:
+            return make_call("not_equal", [value, literal(0, ty, value)], span=self.span(node))
+        raise self.source.error(
+            node, f"the truth value of a {ty} is ambiguous (use lnp.any/all or a comparison)"
+        )
+
+    def condition(self, node, env):
+        return self.truth(self.expr(node, env), node)
+
+    def _ifexp(self, node, env):
+        cond = self.condition(node.test, env)
+        if isinstance(cond, Static):
+            return self.expr(node.body if cond.value else node.orelse, env)
+        body, orelse = self.expr(node.body, env), self.expr(node.orelse, env)
+        a = self.number_like(body, None if isinstance(orelse, Static) else orelse, node)
+        b = self.number_like(orelse, a, node)
+        return If(cond, a, b, span=self.span(node))
+
+    def _lambda(self, node, env):
+        return self.closure(node, env, "lambda")
+
+    def closure(self, node, env: dict, name: str) -> Var:
+        """A nested def or lambda: a closure capturing the current values (by value)."""
+        params = [Var(a) for a in _parameter_names(node, self.source)]
+        inner = dict(env) | {p.name_hint: p for p in params}
+        var = Var(name)
+        if isinstance(node, ast.Lambda):
+            body = self.materialize(self.expr(node.body, inner), node)
+        else:
+            inner[name] = var  # a nested def may call itself
+            body = self.function_body(node.body, inner, node)
+        self.blocks[-1].append((var, Function(params, body, span=self.span(node))))
+        return var
+
+    def fell_off(self, node):
+        def end(env):
+            raise self.source.error(node, "the function can reach its end without a return")
+
+        return end
+
+    # ---- attributes and subscripts
+
+    def _attribute(self, node, env):
+        base = self.expr(node.value, env)
+        name = node.attr
+        if isinstance(base, Static):
+            return self._static_attribute(base.value, name, node)
+        return self._tensor_attribute(base, name, node)
+
+    def _static_attribute(self, obj, name: str, node):
+        module = getattr(obj, "__name__", None) if isinstance(obj, type(np)) else None
+        if module in arrays.ARRAY_MODULES and name in arrays.FUNCTION_NAMES:
+            return Static(ArrayFunction(name))
+        if isinstance(obj, OpNamespace):
+            found = getattr(obj, name, None)
+            if found is None:
+                raise self.source.error(node, f"lg.op has no operator {name!r}")
+            if not isinstance(found, OpNamespace):
+                return Static(OpBuilder(_builder_op_name(found)))
+            return Static(found)
+        try:
+            return Static(getattr(obj, name))
+        except AttributeError:
+            raise self.source.error(node, f"{_short(obj)} has no attribute {name!r}") from None
+
+    def _tensor_attribute(self, value: Expr, name: str, node):
+        ty = self.type_of(value)
+        if name == "T":
+            return make_call("transpose", [value], span=self.span(node))
+        if name in ("shape", "ndim", "dtype", "size"):
+            if not isinstance(ty, TensorType) or None in ty.shape:
+                raise self.source.error(node, f".{name} of a value whose shape is not known here")
+            return Static(_tensor_facts(ty)[name])
+        if name in arrays.FUNCTION_NAMES:
+            return Static(Method(name, value))
+        raise self.source.error(node, f"lg.jit cannot translate the attribute .{name}")
+
+    def _subscript(self, node, env):
+        base = self.expr(node.value, env)
+        index = self.expr(node.slice, env)
+        if isinstance(base, Static) and isinstance(index, Static):
+            return self._python(operator.getitem, base.value, index.value, node)
+        if isinstance(base, Static):
+            raise self.source.error(node, "indexing a Python value with a program value")
+        ty = self.type_of(base)
+        if isinstance(ty, TupleType):
+            if not (isinstance(index, Static) and isinstance(index.value, int)):
+                raise self.source.error(node, "a tuple index must be a Python int")
+            if not -len(ty.fields) <= index.value < len(ty.fields):
+                raise self.source.error(node, f"tuple index {index.value} out of range for {ty}")
+            return TupleGetItem(base, index.value % len(ty.fields), span=self.span(node))
+        if isinstance(ty, TensorType) and ty.ndim > 0:
+            return self._tensor_index(base, ty, index, node)
+        raise self.source.error(node, f"cannot index a value of type {ty or 'unknown here'}")
+
+    def _tensor_index(self, base: Expr, ty: TensorType, index, node) -> Expr:
+        span = self.span(node)
+        if isinstance(index, Static) and isinstance(index.value, slice):
+            part = index.value
+            if part.step not in (None, 1) or ty.shape[0] is None:
+                raise self.source.error(node, "slices need a known first dimension and step 1")
+            begin, end, _ = part.indices(ty.shape[0])
+            attrs = {"begin": [begin], "end": [end], "axes": [0]}
+            return make_call("strided_slice", [base], attrs, span=span)
+        if isinstance(index, Static) and not isinstance(index.value, int):
+            raise self.source.error(node, f"lg.jit cannot index a tensor with {index.value!r}")
+        position = self.number_like(index, None, node)
+        return make_call("take", [base, position], {"axis": 0}, span=span)
+
+    # ---- calls
+
+    def _call(self, node, env):
+        callee = self.expr(node.func, env)
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(
+            k.arg is None for k in node.keywords
+        ):
+            raise self.source.error(node, "*args and **kwargs in a call")
+        args = [self.expr(a, env) for a in node.args]
+        kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
+        if not isinstance(callee, Static):
+            return self._call_value(callee, args, kwargs, node)
+        return self._call_static(callee.value, args, kwargs, node)
+
+    def _call_value(self, callee: Expr, args, kwargs, node) -> Expr:
+        if kwargs:
+            raise self.source.error(node, "keyword arguments to a closure")
+        values = [self.materialize(a, node) for a in args]
+        return Call(callee, values, span=self.span(node))
+
+    def _call_static(self, obj, args, kwargs, node):
+        if hasattr(obj, "lower") and hasattr(obj, "specialize"):  # a jitted function
+            return self.program.call(obj, args, kwargs, node, self)
+        if isinstance(obj, ListADT):
+            return self._list_literal(args, kwargs, node)
+        if isinstance(obj, ConstructorHandle):
+            return self._construct(obj, args, kwargs, node)
+        if isinstance(obj, Method):
+            return self._array_call(obj.name, [obj.target, *args], kwargs, node)
+        if isinstance(obj, ArrayFunction):
+            return self._array_call(obj.name, args, kwargs, node)
+        if isinstance(obj, OpBuilder):
+            return self._op_call(obj.name, args, kwargs, node)
+        name = _array_function_name(obj)
+        if name is not None:
+            return self._array_call(name, args, kwargs, node)
+        if obj in BUILTIN_FUNCTIONS and not all(isinstance(a, Static) for a in args):
+            return self._array_call(BUILTIN_FUNCTIONS[obj], args, kwargs, node)
+        if obj is len and len(args) == 1 and isinstance(args[0], Static):
+            return self._python(len, args[0].value, node)
+        raise self.source.error(
+            node,
+            f"lg.jit cannot call {_short(obj)}: calls into arbitrary Python are not "
+            "translated (decorate it with @lg.jit, or use lnp / lg.op functions)",
+        )
+
+    def _construct(self, handle: ConstructorHandle, args, kwargs, node) -> Expr:
+        ctor = handle.constructor
+        if kwargs or len(args) != len(ctor.inputs):
+            raise self.source.error(
+                node, f"constructor {ctor.name_hint} takes {len(ctor.inputs)} positional field(s)"
+            )
+        self.program.use_constructor(ctor)
+        return Call(ctor, [self.materialize(a, node) for a in args], span=self.span(node))
+
+    def _list_literal(self, args, kwargs, node) -> Expr:
+        items = args[0] if args else Static(())
+        if kwargs or len(args) > 1 or not isinstance(items, Static | Tuple):
+            raise self.source.error(node, "lg.List takes one list or tuple of items")
+        values = items.fields if isinstance(items, Tuple) else [Static(v) for v in items.value]
+        cons, nil = self.program.list_constructors()
+        result = Call(nil, (), span=self.span(node))
+        for item in reversed(values):
+            result = Call(cons, [self.materialize(item, node), result], span=self.span(node))
+        return result
+
+    def _array_call(self, name: str, args, kwargs, node) -> Expr:
+        if name in arrays.MATMUL_NAMES:
+            if kwargs or len(args) != 2:
+                raise self.source.error(node, f"{name} takes two arrays")
+            return self.binary(ast.MatMult(), args[0], args[1], node)
+        try:
+            sig, inputs, attrs = arrays.bind(name, args, kwargs)
+        except ValueError as err:
+            raise self.source.error(node, str(err)) from None
+        return self._build(sig, inputs, attrs, node)
+
+    def _build(self, sig, inputs, attrs, node) -> Expr:
+        for key, value in attrs.items():
+            if not isinstance(value, Static):
+                raise self.source.error(node, f"{sig.op}: {key} must be a Python value")
+        like = next((i for i in inputs if not isinstance(i, Static)), None)
+        exprs = [self.number_like(i, like, node) for i in inputs]
+        if sig.inputs == ("arrays",):  # concatenate/stack take one tuple
+            exprs = [self.materialize(inputs[0], node)]
+        try:
+            return arrays.build(sig, exprs, {k: v.value for k, v in attrs.items()}, self.span(node))
+        except Error as err:
+            raise self.source.error(node, str(err)) from None
+
+    def _op_call(self, name: str, args, kwargs, node) -> Expr:
+        for key, value in kwargs.items():
+            if not isinstance(value, Static):
+                raise self.source.error(node, f"{name}: attribute {key} must be a Python value")
+        like = next((a for a in args if not isinstance(a, Static)), None)
+        exprs = [self.number_like(a, like, node) for a in args]
+        try:
+            return make_call(
+                name, exprs, {k: v.value for k, v in kwargs.items()}, span=self.span(node)
+            )
+        except Error as err:
+            raise self.source.error(node, str(err)) from None
+
+    EXPRESSIONS = {
+        ast.Constant: _constant,
+        ast.Name: _name,
+        ast.Tuple: _tuple,
+        ast.List: _tuple,
+        ast.BinOp: _binop,
+        ast.UnaryOp: _unaryop,
+        ast.BoolOp: _boolop,
+        ast.Compare: _compare,
+        ast.IfExp: _ifexp,
+        ast.Lambda: _lambda,
+        ast.Attribute: _attribute,
+        ast.Subscript: _subscript,
+        ast.Call: _call,
+    }
+
+
+def _closure_values(function) -> dict:
+    """The values of the variables a Python function closes over, by name."""
+    cells = function.__closure__ or ()
+    values = {}
+    for name, cell in zip(function.__code__.co_freevars, cells, strict=True):
+        try:
+            values[name] = cell.cell_contents
+        except ValueError:  # a cell not yet filled (a later definition)
+            continue
+    return values
+
+
+def _parameter_names(node, source) -> list[str]:
+    args = node.args
+    if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs:
+        raise source.error(node, "only plain positional parameters (no defaults, *args, **kw)")
+    return [a.arg for a in args.args]
+
+
+def _array_function_name(obj) -> str | None:
+    """numpy's name of `obj` when it is numpy's, jax.numpy's or lambdagrad.numpy's function."""
+    name = getattr(obj, "__name__", None)
+    if name not in arrays.FUNCTION_NAMES:
+        return None
+    module = getattr(obj, "__module__", None) or ""
+    if getattr(np, name, None) is obj or module.startswith(("lambdagrad.numpy", "jax")):
+        return name
+    return None
+
+
+def _builder_op_name(builder) -> str:
+    return inspect.getclosurevars(builder).nonlocals["name"]
+
+
+def _tensor_facts(ty: TensorType) -> dict:
+    return {
+        "shape": ty.shape,
+        "ndim": ty.ndim,
+        "dtype": ty.dtype,
+        "size": int(np.prod(ty.shape, dtype=np.int64)),
+    }
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) < 60 else text[:57] + "..."

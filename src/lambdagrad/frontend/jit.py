@@ -1,0 +1,191 @@
+"""`jit`: Python functions (and IR programs) as compiled, specialized functions."""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import textwrap
+
+from ..errors import Error
+from ..ir import Call, Function, GlobalVar, IRModule, Var
+from ..runtime import create_executor
+from .errors import JitError, Source, relocate
+from .expressions import _parameter_names
+from .program import LoweredModule, Program
+from .signature import argument_types, as_value
+from .translate import FunctionTranslator
+
+
+class Compiled:
+    """One specialization: the lowered module and its compiled entry point."""
+
+    def __init__(self, mod: IRModule, sources: list[Source]):
+        self.mod = mod
+        self.sources = sources
+        try:
+            self.run = create_executor("compiled", mod).evaluate()
+        except Error as err:
+            raise relocate(err, sources) from None
+
+    def __call__(self, args):
+        try:
+            return self.run(*as_value(args))
+        except Error as err:
+            raise relocate(err, self.sources) from None
+
+
+class Jitted:
+    """What `jit` returns: call it like the function; `lower(*args)` gives the IR module
+    (its ``@main`` takes the same arguments). Compiled once per argument signature."""
+
+    def __init__(self):
+        self._compiled: dict = {}
+
+    def __call__(self, *args):
+        return self._entry(args)(args)
+
+    def lower(self, *args) -> IRModule:
+        """The IR module for these arguments' types; ``@main`` is the function."""
+        return self._entry(args).mod
+
+    def _entry(self, args) -> Compiled:
+        used: dict = {}
+        types = argument_types(args, used)
+        key = (types, tuple(used.values()))
+        entry = self._compiled.get(key)
+        if entry is None:
+            entry = self._compiled[key] = self._compile(types, used)
+        return entry
+
+    def _compile(self, types: tuple, used: dict) -> Compiled:
+        raise NotImplementedError
+
+
+class JitFunction(Jitted):
+    """A Python function translated to IR from its source (see `jit`)."""
+
+    def __init__(self, fun):
+        super().__init__()
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self._syntax: tuple[Source, ast.AST] | None = None
+
+    def _compile(self, types, used) -> Compiled:
+        program = Program(used)
+        program.specialize(self, types, name="main")
+        return Compiled(program.module(), program.sources)
+
+    def specialize(self, program: Program, types: tuple) -> Function:
+        """The IR function of this Python function at argument `types`."""
+        source, node = self.syntax()
+        program.add_source(source)
+        names = _parameter_names(node, source)
+        if len(names) != len(types):
+            raise source.error(
+                node, f"{self.__name__} takes {len(names)} argument(s), got {len(types)}"
+            )
+        params = [Var(name, ty) for name, ty in zip(names, types, strict=True)]
+        translator = FunctionTranslator(program, source, self.fun)
+        env = dict(zip(names, params, strict=True))
+        body = node.body
+        if isinstance(node, ast.Lambda):
+            body = [ast.copy_location(ast.Return(value=node.body), node.body)]
+        return Function(
+            params, translator.function_body(body, env, node), span=translator.span(node)
+        )
+
+    def syntax(self) -> tuple[Source, ast.AST]:
+        """The function's source and its `def` (or lambda) node, parsed once."""
+        if self._syntax is None:
+            self._syntax = _parse_function(self.fun)
+        return self._syntax
+
+    def __repr__(self) -> str:
+        return f"<lg.jit function {self.__name__}>"
+
+
+class IRFunction(Jitted):
+    """An IR program's function as a Python function (see `jit`)."""
+
+    def __init__(self, mod: IRModule, entry: str):
+        super().__init__()
+        self.__name__ = entry
+        self.entry = entry
+        self.mod = _with_main(mod, entry)
+
+    def _compile(self, types, used) -> Compiled:
+        mod = LoweredModule(self.mod.functions, self.mod.type_definitions)
+        return Compiled(mod, [])
+
+    def specialize(self, program: Program, types: tuple) -> Function:
+        program.include(self.mod)
+        return self.mod[self.entry]
+
+    def __repr__(self) -> str:
+        return f"<lg.jit of @{self.entry}>"
+
+
+def jit(fun, entry: str = "main"):
+    """Compile a Python function (or an IR program's function `entry`) through the IR.
+
+    The function's source is translated to an IR module, type-checked and compiled once per
+    signature of argument types (arrays by shape and dtype, Python floats as float64 and
+    ints as int64, tuples, ADT values). ``f.lower(*args)`` gives the module; its ``@main``
+    takes the same arguments as `fun`.
+
+    >>> import numpy as np
+    >>> import lambdagrad as lg
+    >>> mod = lg.parse("def @main(%x: float32) -> float32 { multiply(%x, %x) }")
+    >>> square = lg.jit(mod)
+    >>> float(square(np.float32(3)))
+    9.0
+    """
+    if isinstance(fun, IRModule):
+        return IRFunction(fun, entry)
+    if isinstance(fun, Jitted):
+        return fun
+    if not callable(fun):
+        raise JitError(f"lg.jit takes a Python function or an IRModule, got {type(fun).__name__}")
+    return JitFunction(fun)
+
+
+def _with_main(mod: IRModule, entry: str) -> IRModule:
+    """A copy of `mod` whose ``@main`` is `entry` (a wrapper when it is another global)."""
+    target = mod.get_global_var(entry)
+    copy = mod.copy()
+    if entry == "main":
+        return copy
+    if "main" in mod:
+        raise JitError(f"lg.jit(mod, entry={entry!r}): the module already has a @main")
+    params = [Var(p.name_hint, p.type_annotation) for p in mod[target].params]
+    copy[GlobalVar("main")] = Function(params, Call(target, params), mod[target].ret_type)
+    return copy
+
+
+def _parse_function(fun) -> tuple[Source, ast.AST]:
+    try:
+        lines, first = inspect.getsourcelines(fun)
+        filename = inspect.getsourcefile(fun) or "<unknown>"
+    except (OSError, TypeError):
+        raise JitError(f"lg.jit cannot read the source of {fun!r}") from None
+    text = textwrap.dedent("".join(lines))
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        if fun.__name__ != "<lambda>":
+            raise JitError(f"lg.jit cannot parse the source of {fun.__name__}") from None
+        tree = ast.parse(text.strip().rstrip(",)"))  # a lambda inside a call's arguments
+    ast.increment_lineno(tree, first - 1)
+    source = Source(filename, first, tuple(lines))
+    return source, _function_node(tree, fun, source)
+
+
+def _function_node(tree: ast.AST, fun, source: Source) -> ast.AST:
+    if fun.__name__ == "<lambda>":
+        found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda)]
+    else:
+        found = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)][:1]
+    if len(found) != 1:
+        raise JitError(f"lg.jit cannot tell which function in {source.where(source.first_line)}")
+    return found[0]

@@ -1,0 +1,124 @@
+"""A program being translated: the specializations of jitted functions as globals.
+
+Each (function, argument types) pair becomes one global; a call met while translating asks
+for the callee's specialization, which is translated on first request, so recursion and
+mutual recursion become (mutually) recursive globals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import Error
+from ..ir import Call, Constant, Constructor, Function, GlobalVar, IRModule
+from ..text.printer import print_module
+from .adts import List, definition_of, prelude_types
+from .errors import Source
+from .signature import PYTHON_SCALARS
+from .values import Static
+
+
+class LoweredModule(IRModule):
+    """An IRModule whose text leaves out the prelude's type definitions it holds, so that
+    ``lg.parse(str(mod), prelude=True)`` reads it back."""
+
+    def astext(self) -> str:
+        prelude = prelude_types()
+        own = {h: d for h, d in self.type_definitions.items() if prelude.get(h) is not d}
+        return print_module(IRModule(self.functions, own))
+
+    __str__ = astext
+
+
+class Program:
+    """The globals, ADTs and Python sources of one lowered module."""
+
+    def __init__(self, adts: dict | None = None):
+        self.functions: dict[GlobalVar, Function] = {}
+        self.specs: dict[tuple, GlobalVar] = {}
+        self.adts: dict = dict(adts or {})
+        self.sources: list[Source] = []
+        self._known: IRModule | None = None
+
+    def specialize(self, jitted, types: tuple, name: str | None = None) -> GlobalVar:
+        """The global for `jitted` at argument `types`, translated on first request."""
+        key = (jitted, types)
+        if key not in self.specs:
+            self.specs[key] = gvar = GlobalVar(self._fresh(name or jitted.__name__))
+            function = jitted.specialize(self, types)
+            self.functions[gvar] = function
+            self._known = None
+        return self.specs[key]
+
+    def call(self, jitted, args: list, kwargs: dict, node, tr) -> Call:
+        """A call of jitted function `jitted` from translator `tr` (Python numbers as
+        arguments are typed as at the top level: int64, float64)."""
+        if kwargs:
+            raise tr.source.error(node, f"keyword arguments in a call of {jitted.__name__}")
+        values = [self._argument(a, node, tr) for a in args]
+        types = []
+        for i, value in enumerate(values):
+            ty = tr.type_of(value)
+            if ty is None:
+                raise tr.source.error(
+                    node,
+                    f"the type of argument {i} of {jitted.__name__} is not known here (it "
+                    "comes from a closure or a recursive call): bind it to a typed value first",
+                )
+            types.append(ty)
+        gvar = self.specialize(jitted, tuple(types))
+        return Call(gvar, values, span=tr.span(node))
+
+    @staticmethod
+    def _argument(value, node, tr):
+        if isinstance(value, Static) and type(value.value) in PYTHON_SCALARS:
+            dtype = PYTHON_SCALARS[type(value.value)]
+            return Constant(np.array(value.value, dtype=dtype))
+        return tr.materialize(value, node)
+
+    def include(self, mod: IRModule) -> None:
+        """Add the globals and ADTs of an IR program called from jitted code."""
+        for gvar, function in mod.functions.items():
+            present = self.functions.get(gvar)
+            if present is not None and present is not function:
+                raise Error(f"two different functions are called @{gvar.name_hint}")
+            self.functions[gvar] = function
+        prelude = prelude_types()
+        for header, data in mod.type_definitions.items():
+            if prelude.get(header) is not data:
+                self.adts[header] = data
+        self._known = None
+
+    def use_constructor(self, ctor: Constructor) -> None:
+        data = definition_of(ctor)
+        if data is not None and data.header not in prelude_types():
+            self.adts[data.header] = data
+
+    @staticmethod
+    def list_constructors() -> tuple[Constructor, Constructor]:
+        return List.Cons.constructor, List.Nil.constructor
+
+    def type_definitions(self) -> dict:
+        return {**prelude_types(), **self.adts}
+
+    def known_module(self) -> IRModule:
+        """The globals translated so far (for typing expressions that call them)."""
+        if self._known is None:
+            self._known = IRModule(dict(self.functions), self.type_definitions())
+        return self._known
+
+    def module(self) -> LoweredModule:
+        functions = dict(self.functions)
+        main = functions.pop(GlobalVar("main"))
+        return LoweredModule({GlobalVar("main"): main, **functions}, self.type_definitions())
+
+    def add_source(self, source: Source) -> None:
+        if source not in self.sources:
+            self.sources.append(source)
+
+    def _fresh(self, name: str) -> str:
+        taken = {g.name_hint for g in self.functions} | {g.name_hint for g in self.specs.values()}
+        candidate, n = name, 1
+        while candidate in taken:
+            candidate, n = f"{name}_{n}", n + 1
+        return candidate

@@ -1,0 +1,563 @@
+"""Python function bodies to IR: statements in continuation-passing style.
+
+A block of statements becomes a chain of lets ending in the value the block returns. Control
+flow stays structured:
+
+- ``if`` on a tensor is an IR ``if``; the variables its branches assign are merged through a
+  tuple. When a branch leaves early (``return``, ``break``, ``continue``), the statements after
+  the ``if`` are translated into each branch that falls through instead.
+- loops are local recursive functions whose parameters are the variables the body assigns;
+  the recursive call (``continue`` and the end of the body) is in tail position, so the
+  executors run it as a loop and the program has one loop body whatever the trip count.
+- ``match`` on an ADT value is an IR ``match``, merged like ``if``.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ..ir import (
+    Call,
+    Clause,
+    Expr,
+    Function,
+    FuncType,
+    If,
+    Let,
+    Match,
+    PatternConstructor,
+    PatternTuple,
+    PatternVar,
+    PatternWildcard,
+    Tuple,
+    TupleGetItem,
+    TupleType,
+    Type,
+    TypeCall,
+    Var,
+)
+from ..ops import make_call
+from .adts import ConstructorHandle
+from .analysis import assigned_names, has_exit
+from .expressions import ExpressionTranslator, substitute_adt_fields
+from .values import Static
+
+# Python statements and expressions with no translation, named for the error message.
+UNSUPPORTED = {
+    ast.With: "a with statement",
+    ast.AsyncWith: "an async with statement",
+    ast.Try: "a try statement",
+    ast.Raise: "a raise statement",
+    ast.Assert: "an assert statement",
+    ast.Delete: "a del statement",
+    ast.Global: "a global statement (global mutation)",
+    ast.Nonlocal: "a nonlocal statement (mutation of an enclosing function's variable)",
+    ast.Import: "an import statement",
+    ast.ImportFrom: "an import statement",
+    ast.ClassDef: "a class definition",
+    ast.AsyncFunctionDef: "an async function",
+    ast.AsyncFor: "an async for loop",
+}
+
+
+class FunctionExit:
+    """What ``return``/``break``/``continue`` mean in a function body (outside loops).
+
+    `hints` are the types returned Python numbers take; `seen` records what was returned."""
+
+    def __init__(self, hints: dict | None = None):
+        self.hints = hints or {}
+        self.seen: dict[str, list] = {"result": []}
+
+    def returned(self, tr, value, node) -> Expr:
+        expr = tr.materialize(value, node, self.hints.get("result"))
+        self.seen["result"].append((isinstance(value, Static), tr.type_of(expr)))
+        return expr
+
+    def jumped(self, tr, env: dict, node) -> Expr:
+        raise tr.source.error(node, "break/continue outside a loop")
+
+
+class LoopExit:
+    """What they mean in a loop body: leave the loop, or call the loop function again."""
+
+    def __init__(self, loop_var: Var, carried: list[str], params: list[Var], advance):
+        self.loop_var = loop_var
+        self.carried = carried
+        self.params = params
+        self.advance = advance  # env -> the loop's own arguments (counter, rest of list)
+        self.seen: dict[str, list[tuple[bool, Type | None]]] = {name: [] for name in carried}
+
+    def returned(self, tr, value, node) -> Expr:
+        raise tr.source.error(
+            node, "return inside a loop is not supported: assign a variable and break"
+        )
+
+    def jumped(self, tr, env: dict, node) -> Expr:
+        if isinstance(node, ast.Break):
+            return self.leave(tr, env, node)
+        return self.again(tr, env, node)
+
+    def leave(self, tr, env: dict, node) -> Expr:
+        return tr.pack([self.value(tr, env, name, node) for name in self.carried])
+
+    def again(self, tr, env: dict, node) -> Expr:
+        values = [self.value(tr, env, name, node) for name in self.carried]
+        return Call(self.loop_var, [*self.advance(env), *values], span=tr.span(node))
+
+    def value(self, tr, env: dict, name: str, node) -> Expr:
+        param = self.params[self.carried.index(name)]
+        found = env[name]
+        expr = tr.materialize(found, node, param.type_annotation)
+        self.seen[name].append((isinstance(found, Static), tr.type_of(expr)))
+        return expr
+
+
+class FunctionTranslator(ExpressionTranslator):
+    """Translates one Python function (or nested def) body; see the module docstring."""
+
+    # ---- blocks
+
+    def block(self, stmts: list[ast.stmt], env: dict, exit, end) -> Expr:
+        """The IR of `stmts` run in `env`; `end(env)` gives the value when they fall through."""
+        self.blocks.append([])
+        try:
+            tail = self._statements(list(stmts), dict(env), exit, end)
+        finally:
+            bindings = self.blocks.pop()
+        for var, value in reversed(bindings):
+            tail = Let(var, value, tail)
+        return tail
+
+    def _statements(self, stmts: list, env: dict, exit, end) -> Expr:
+        while stmts:
+            stmt, stmts = stmts[0], stmts[1:]
+            handler = self.STATEMENTS.get(type(stmt))
+            if handler is None:
+                what = UNSUPPORTED.get(type(stmt), f"a {type(stmt).__name__} statement")
+                raise self.source.error(stmt, f"lg.jit cannot translate {what}")
+            outcome = handler(self, stmt, stmts, env, exit, end)
+            if isinstance(outcome, Expr):
+                return outcome
+            if isinstance(outcome, list):  # an if decided at translation time: splice it in
+                stmts = outcome + stmts
+            else:
+                env = outcome
+        return end(env)
+
+    def function_body(self, stmts: list[ast.stmt], env: dict, node) -> Expr:
+        """The body of a function: a Python number returned on one path takes the type
+        the other paths return (one retry)."""
+        exit = FunctionExit()
+        body = self.block(stmts, env, exit, self.fell_off(node))
+        hints = self.type_hints(exit.seen, {}, node, "its return statements")
+        if not hints:
+            return body
+        return self.block(stmts, env, FunctionExit(hints), self.fell_off(node))
+
+    # ---- simple statements
+
+    def _assign(self, stmt, rest, env, exit, end):
+        value = self.expr(stmt.value, env)
+        for target in stmt.targets:
+            self.assign(target, value, env)
+        return env
+
+    def _ann_assign(self, stmt, rest, env, exit, end):
+        if stmt.value is None:
+            return env
+        self.assign(stmt.target, self.expr(stmt.value, env), env)
+        return env
+
+    def _aug_assign(self, stmt, rest, env, exit, end):
+        if not isinstance(stmt.target, ast.Name):
+            raise self.source.error(stmt, "augmented assignment to a subscript or attribute")
+        current = self.lookup(stmt.target.id, env, stmt)
+        self.assign(
+            stmt.target, self.binary(stmt.op, current, self.expr(stmt.value, env), stmt), env
+        )
+        return env
+
+    def assign(self, target, value, env: dict) -> None:
+        """Bind `target` (a name or a tuple of targets) to `value` in `env`."""
+        if isinstance(target, ast.Name):
+            env[target.id] = value if isinstance(value, Static) else self.emit(value, target.id)
+        elif isinstance(target, ast.Tuple | ast.List):
+            parts = self.unpack(value, len(target.elts), target)
+            for element, part in zip(target.elts, parts, strict=True):
+                self.assign(element, part, env)
+        else:
+            raise self.source.error(
+                target,
+                "assignment to a subscript or attribute mutates a value; arrays are "
+                "immutable here (build a new one, e.g. with lnp.where)",
+            )
+
+    def unpack(self, value, count: int, node) -> list:
+        if isinstance(value, Static):
+            if not isinstance(value.value, tuple) or len(value.value) != count:
+                raise self.source.error(node, f"cannot unpack {value.value!r} into {count}")
+            return [Static(v) for v in value.value]
+        ty = self.type_of(value)
+        if isinstance(ty, TupleType) and len(ty.fields) != count:
+            raise self.source.error(node, f"cannot unpack a tuple of {len(ty.fields)} into {count}")
+        if ty is not None and not isinstance(ty, TupleType):
+            raise self.source.error(node, f"cannot unpack a value of type {ty}")
+        var = self.emit(value, "tuple")
+        return [TupleGetItem(var, i, span=self.span(node)) for i in range(count)]
+
+    def _expression(self, stmt, rest, env, exit, end):
+        if isinstance(stmt.value, ast.Constant):  # docstrings and `...`
+            return env
+        raise self.source.error(
+            stmt,
+            "an expression statement has no effect in a program (calls for side "
+            "effects such as print are not translated)",
+        )
+
+    def _pass(self, stmt, rest, env, exit, end):
+        return env
+
+    def _def(self, stmt, rest, env, exit, end):
+        if stmt.decorator_list:
+            raise self.source.error(stmt, "decorators on a nested function")
+        env[stmt.name] = self.closure(stmt, env, stmt.name)
+        return env
+
+    def _return(self, stmt, rest, env, exit, end):
+        value = Tuple(()) if stmt.value is None else self.expr(stmt.value, env)
+        return exit.returned(self, value, stmt)
+
+    def _jump(self, stmt, rest, env, exit, end):
+        return exit.jumped(self, env, stmt)
+
+    # ---- if and match
+
+    def _if(self, stmt, rest, env, exit, end):
+        cond = self.condition(stmt.test, env)
+        if isinstance(cond, Static):
+            return list(stmt.body if cond.value else stmt.orelse)
+        arms = [(dict(env), stmt.body), (dict(env), stmt.orelse)]
+        span = self.span(stmt)
+        return self.branches(
+            stmt, arms, rest, env, exit, end, lambda bodies: If(cond, *bodies, span=span)
+        )
+
+    def _match(self, stmt, rest, env, exit, end):
+        subject = self.expr(stmt.subject, env)
+        if isinstance(subject, Static):
+            raise self.source.error(stmt, "match on a Python value (not a program value)")
+        subject = self.emit(subject, "subject")
+        subject_type = self.type_of(subject)
+        arms, patterns = [], []
+        for case in stmt.cases:
+            if case.guard is not None:
+                raise self.source.error(case.guard, "a guard (if) in a match case")
+            arm_env = dict(env)
+            patterns.append(self.pattern(case.pattern, subject_type, arm_env))
+            arms.append((arm_env, case.body))
+        span = self.span(stmt)
+
+        def assemble(bodies):
+            clauses = [Clause(p, b) for p, b in zip(patterns, bodies, strict=True)]
+            return Match(subject, clauses, span=span)
+
+        return self.branches(stmt, arms, rest, env, exit, end, assemble)
+
+    def pattern(self, node, ty: Type | None, env: dict):
+        """The IR pattern of a Python case pattern; the names it binds go into `env`."""
+        if isinstance(node, ast.MatchAs) and node.pattern is None:
+            if node.name is None:
+                return PatternWildcard()
+            var = Var(node.name, ty if self.concrete(ty) else None)
+            env[node.name] = var
+            return PatternVar(var)
+        if isinstance(node, ast.MatchClass):
+            return self._class_pattern(node, ty, env)
+        if isinstance(node, ast.MatchSequence):
+            fields = ty.fields if isinstance(ty, TupleType) else [None] * len(node.patterns)
+            subs = [self.pattern(p, t, env) for p, t in zip(node.patterns, fields, strict=False)]
+            return PatternTuple(subs)
+        kind = type(node).__name__
+        raise self.source.error(
+            node, f"lg.jit cannot translate the pattern {kind} (use class patterns, names, _)"
+        )
+
+    def _class_pattern(self, node: ast.MatchClass, ty, env: dict):
+        handle = self.expr(node.cls, env)
+        if not (isinstance(handle, Static) and isinstance(handle.value, ConstructorHandle)):
+            raise self.source.error(node, "a class pattern must name an ADT constructor")
+        ctor = handle.value.constructor
+        if node.kwd_patterns:
+            raise self.source.error(node, f"keyword patterns in {ctor.name_hint}(...)")
+        if len(node.patterns) != len(ctor.inputs):
+            raise self.source.error(
+                node,
+                f"constructor {ctor.name_hint} has {len(ctor.inputs)} field(s), the pattern "
+                f"has {len(node.patterns)}",
+            )
+        self.program.use_constructor(ctor)
+        fields = substitute_adt_fields(ctor, ty if isinstance(ty, TypeCall) else None)
+        subs = [self.pattern(p, t, env) for p, t in zip(node.patterns, fields, strict=True)]
+        return PatternConstructor(ctor, subs)
+
+    def branches(self, stmt, arms, rest, env, exit, end, assemble):
+        """Translate a branching statement whose arms are (env, statements) pairs."""
+        if any(has_exit(stmts) for _, stmts in arms):
+
+            def then(arm_env):  # the rest of the block, in each arm that falls through
+                return self.block(rest, arm_env, exit, end)
+
+            return assemble([self.block(stmts, e, exit, then) for e, stmts in arms])
+        names = self._merged(arms, env)
+        if not names:
+            return env
+        merged, weak = self._merge(stmt, arms, names, exit, assemble)
+        env = self.unpack_into(self.emit(merged, "merge"), names, env, stmt)
+        self.weak_vars.update(env[name] for name in weak)
+        return env
+
+    def _merged(self, arms, env: dict) -> list[str]:
+        """Names the arms assign that are defined afterwards: before, or in every arm."""
+        assigned = [set(assigned_names(stmts)) for _, stmts in arms]
+        every = set.intersection(*assigned)
+        return [
+            n for n in assigned_names([s for _, b in arms for s in b]) if n in env or n in every
+        ]
+
+    def _merge(self, stmt, arms, names: list[str], exit, assemble) -> tuple[Expr, list[str]]:
+        """The branching expression, each arm ending in the tuple of `names`, and the names
+        that are Python numbers in every arm. A Python number on one side takes the type
+        the other side has (one retry)."""
+        hints: dict[str, Type] = {}
+        for _ in range(2):
+            seen = {name: [] for name in names}
+
+            def end(arm_env, seen=seen):
+                values = []
+                for name in names:
+                    found = arm_env[name]
+                    value = self.materialize(found, stmt, hints.get(name))
+                    seen[name].append((isinstance(found, Static), self.type_of(value)))
+                    values.append(value)
+                return self.pack(values)
+
+            bodies = [self.block(stmts, arm_env, exit, end) for arm_env, stmts in arms]
+            new_hints = self.type_hints(seen, hints, stmt, "branches")
+            if not new_hints:
+                break
+            hints.update(new_hints)
+        weak = [n for n in names if all(is_static for is_static, _ in seen[n])]
+        return assemble(bodies), weak
+
+    def type_hints(self, seen: dict, hints: dict, stmt, where: str) -> dict:
+        """Types Python numbers must take so that every path gives a variable one type.
+
+        Raises when program values (not numbers) disagree."""
+        found = {}
+        for name, entries in seen.items():
+            program_types = {t for is_static, t in entries if not is_static and t is not None}
+            all_types = {t for _, t in entries if t is not None}
+            if len(program_types) > 1:
+                shown = " and ".join(sorted(map(str, program_types)))
+                raise self.source.error(stmt, f"variable {name} has the types {shown} in {where}")
+            if len(all_types) > 1 and program_types and name not in hints:
+                found[name] = program_types.pop()
+        return found
+
+    def unpack_into(self, result: Expr, names: list[str], env: dict, node) -> dict:
+        if len(names) == 1:
+            env[names[0]] = result
+            return env
+        for i, name in enumerate(names):
+            env[name] = self.emit(TupleGetItem(result, i, span=self.span(node)), name)
+        return env
+
+    @staticmethod
+    def pack(values: list[Expr]) -> Expr:
+        return values[0] if len(values) == 1 else Tuple(values)
+
+    # ---- loops
+
+    def _while(self, stmt, rest, env, exit, end):
+        self._no_else(stmt)
+        cond = self.condition(stmt.test, env)
+        if isinstance(cond, Static) and not cond.value:
+            return env
+
+        def body(loop: LoopExit, loop_env: dict) -> Expr:
+            test = self.condition(stmt.test, loop_env)
+            inner = self.block(stmt.body, loop_env, loop, lambda e: loop.again(self, e, stmt))
+            if isinstance(test, Static):
+                return inner
+            return If(test, inner, loop.leave(self, loop_env, stmt), span=self.span(stmt))
+
+        return self.loop(stmt, env, [], [], lambda e: [], body)
+
+    def _for(self, stmt, rest, env, exit, end):
+        self._no_else(stmt)
+        iterator = stmt.iter
+        if isinstance(iterator, ast.Call) and self._is_range(iterator.func, env):
+            return self._for_range(stmt, env)
+        return self._for_list(stmt, env)
+
+    def _is_range(self, func, env) -> bool:
+        found = self.expr(func, env) if isinstance(func, ast.Name) else None
+        return isinstance(found, Static) and found.value is range
+
+    def _for_range(self, stmt, env):
+        call = stmt.iter
+        if call.keywords or not 1 <= len(call.args) <= 3:
+            raise self.source.error(call, "range takes 1 to 3 positional arguments")
+        bounds = [self.expr(a, env) for a in call.args]
+        start, stop = (Static(0), bounds[0]) if len(bounds) == 1 else bounds[:2]
+        step = bounds[2] if len(bounds) == 3 else Static(1)
+        if not (isinstance(step, Static) and isinstance(step.value, int) and step.value):
+            raise self.source.error(call, "the step of range must be a nonzero Python int")
+        like = stop if not isinstance(stop, Static) else start
+        like = None if isinstance(like, Static) else like
+        start = self.emit(self.number_like(start, like, call), "start")
+        stop = self.emit(self.number_like(stop, like, call), "stop")
+        counter = Var("i", self.type_of(start))
+        compare = "less" if step.value > 0 else "greater"
+
+        def body(loop: LoopExit, loop_env: dict) -> Expr:
+            self.assign(stmt.target, counter, loop_env)
+            test = make_call(compare, [counter, stop], span=self.span(stmt))
+            inner = self.block(stmt.body, loop_env, loop, lambda e: loop.again(self, e, stmt))
+            return If(test, inner, loop.leave(self, loop_env, stmt), span=self.span(stmt))
+
+        def advance(loop_env):
+            return [make_call("add", [counter, self.number_like(step, counter, call)])]
+
+        return self.loop(stmt, env, [counter], [start], advance, body)
+
+    def _for_list(self, stmt, env):
+        items = self.expr(stmt.iter, env)
+        if isinstance(items, Static):
+            raise self.source.error(
+                stmt.iter, "for loops run over range(...) or an lg.List value, not a Python value"
+            )
+        ty = self.type_of(items)
+        if ty is not None and not (isinstance(ty, TypeCall) and ty.func.name_hint == "List"):
+            raise self.source.error(stmt.iter, f"for loops over an lg.List or range, got {ty}")
+        cons, nil = self.program.list_constructors()
+        element = Var("x", ty.args[0] if ty is not None and self.concrete(ty.args[0]) else None)
+        rest_var = Var("rest", ty)
+        xs = Var("xs", ty)
+
+        def body(loop: LoopExit, loop_env: dict) -> Expr:
+            self.assign(stmt.target, element, loop_env)
+            inner = self.block(stmt.body, loop_env, loop, lambda e: loop.again(self, e, stmt))
+            clauses = [
+                Clause(
+                    PatternConstructor(cons, [PatternVar(element), PatternVar(rest_var)]), inner
+                ),
+                Clause(PatternConstructor(nil, []), loop.leave(self, loop_env, stmt)),
+            ]
+            return Match(xs, clauses, span=self.span(stmt))
+
+        return self.loop(stmt, env, [xs], [items], lambda e: [rest_var], body)
+
+    def loop(self, stmt, env, own_params, own_args, advance, body) -> dict:
+        """Emit a loop as a local recursive function and call it; returns the env after it.
+
+        The variables the body assigns that exist before the loop are its parameters (and
+        its result). A Python number assigned before the loop takes the type the body gives
+        the variable (one retry)."""
+        own = set(assigned_names([stmt.target])) if isinstance(stmt, ast.For) else set()
+        carried = [n for n in assigned_names(stmt.body) if n in env and n not in own]
+        if not carried:
+            return env
+        hints: dict[str, Type] = {}
+        for _ in range(3):
+            self.blocks.append([])
+            try:
+                loop, result = self._emit_loop(
+                    stmt, env, carried, hints, own_params, own_args, advance, body
+                )
+            finally:
+                bindings = self.blocks.pop()
+            new_hints = self.type_hints(loop.seen, hints, stmt, "the loop")
+            new_hints.update(self._changed(loop, stmt, env, hints))
+            new_hints.update(self._wanted(loop, hints))
+            if not new_hints:
+                break
+            hints.update(new_hints)
+        self.blocks[-1].extend(bindings)
+        return self.unpack_into(result, carried, env, stmt)
+
+    def _emit_loop(self, stmt, env, carried, hints, own_params, own_args, advance, body):
+        initial = [self.materialize(env[n], stmt, hints.get(n)) for n in carried]
+        params = [
+            Var(n, self._known(self.type_of(v))) for n, v in zip(carried, initial, strict=True)
+        ]
+        loop_var = Var("while_loop" if isinstance(stmt, ast.While) else "for_loop")
+        all_params = [*own_params, *params]
+        types = [p.type_annotation for p in all_params]
+        if all(t is not None for t in types):
+            result_type = (
+                types[len(own_params)] if len(params) == 1 else TupleType(types[len(own_params) :])
+            )
+            loop_var = Var(loop_var.name_hint, FuncType(types, result_type))
+        loop = LoopExit(loop_var, carried, params, advance)
+        self.weak_vars.update(
+            p for n, p in zip(carried, params, strict=True) if isinstance(env[n], Static)
+        )
+        loop_env = dict(env) | dict(zip(carried, params, strict=True))
+        function = Function(all_params, body(loop, loop_env), span=self.span(stmt))
+        self.blocks[-1].append((loop_var, function))
+        result = self.emit(Call(loop_var, [*own_args, *initial], span=self.span(stmt)), "loop")
+        return loop, result
+
+    def _changed(self, loop: LoopExit, stmt, env: dict, hints: dict) -> dict:
+        """Hints for numbers whose variable the body turns into another type; an error for
+        program values that change type."""
+        found = {}
+        for name, param in zip(loop.carried, loop.params, strict=True):
+            before = param.type_annotation
+            for is_static, after in loop.seen[name]:
+                if before is None or after is None or after == before or is_static:
+                    continue
+                if isinstance(env[name], Static) and name not in hints:
+                    found[name] = after
+                    continue
+                raise self.source.error(
+                    stmt,
+                    f"variable {name} is {before} before the loop and {after} after its body: "
+                    "give it its final type before the loop (e.g. lnp.zeros(shape))",
+                )
+        return found
+
+    def _wanted(self, loop: LoopExit, hints: dict) -> dict:
+        """Dtypes ops asked of parameters that started as Python numbers."""
+        found = {}
+        for name, param in zip(loop.carried, loop.params, strict=True):
+            wanted = self.weak_wanted.pop(param, None)
+            if wanted is not None and hints.get(name) != wanted:
+                found[name] = wanted
+        return found
+
+    def _no_else(self, stmt) -> None:
+        if stmt.orelse:
+            raise self.source.error(stmt, "an else clause on a loop")
+
+    @staticmethod
+    def _known(ty: Type | None) -> Type | None:
+        return ty if FunctionTranslator.concrete(ty) else None
+
+    STATEMENTS = {
+        ast.Assign: _assign,
+        ast.AnnAssign: _ann_assign,
+        ast.AugAssign: _aug_assign,
+        ast.Expr: _expression,
+        ast.Pass: _pass,
+        ast.FunctionDef: _def,
+        ast.Return: _return,
+        ast.Break: _jump,
+        ast.Continue: _jump,
+        ast.If: _if,
+        ast.Match: _match,
+        ast.While: _while,
+        ast.For: _for,
+    }

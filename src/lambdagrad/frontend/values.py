@@ -1,0 +1,89 @@
+"""What a Python expression translates to: an IR expression or a value known at translation.
+
+`Static` wraps a Python value known while translating (a constant, a module, a function, a
+shape); it becomes IR only where a program value is needed (`literal`, `materialize`).
+A Python number on its own is typed as a Python argument is (``int`` int64, ``float``
+float64); next to a tensor it takes the tensor's dtype (weak typing, as in JAX), and where
+branches or loop iterations disagree it takes the type the program value has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..ir import Call, Constant, Expr, TensorType, Tuple, TupleType, Type
+from ..ops import make_call
+from .adts import ConstructorHandle
+
+LITERAL_DTYPES = {bool: "bool", int: "int64", float: "float64"}
+
+
+@dataclass(frozen=True)
+class Static:
+    """A Python value known at translation time."""
+
+    value: object
+
+
+@dataclass(frozen=True)
+class ArrayFunction:
+    """A numpy-style function by name (``lnp.tanh``, ``np.sum``)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Method:
+    """A tensor method bound to its tensor (``x.sum``)."""
+
+    name: str
+    target: Expr
+
+
+@dataclass(frozen=True)
+class OpBuilder:
+    """An ``lg.op`` builder by op name."""
+
+    name: str
+
+
+def is_number(value) -> bool:
+    return type(value) in LITERAL_DTYPES or isinstance(value, np.number | np.bool_)
+
+
+def literal(value, like_type: Type | None, like: Expr | None, span=None) -> Expr:
+    """The number `value` as a constant of `like`'s dtype (its type `like_type` when known;
+    otherwise ``cast_like``, resolved by the type checker)."""
+    if isinstance(like_type, TensorType):
+        return Constant(np.array(value, dtype=like_type.dtype))
+    if like is None:
+        return Constant(np.array(value, dtype=_default_dtype(value)))
+    return make_call("cast_like", [Constant(np.array(value)), like], span=span)
+
+
+def constant_of(value, hint: Type | None) -> Expr | None:
+    """A Python number, array, tuple or nullary constructor as IR; None for anything else.
+
+    `hint` (a type the value must have, when known) decides the dtype and shape of numbers.
+    """
+    if is_number(value):
+        if isinstance(hint, TensorType):
+            return Constant(np.full(hint.shape, value, dtype=hint.dtype))
+        return Constant(np.array(value, dtype=_default_dtype(value)))
+    if isinstance(value, np.ndarray):
+        return Constant(value)
+    if isinstance(value, ConstructorHandle) and not value.constructor.inputs:
+        return Call(value.constructor, ())
+    if isinstance(value, tuple):
+        hints = hint.fields if isinstance(hint, TupleType) else [None] * len(value)
+        fields = [constant_of(v, h) for v, h in zip(value, hints, strict=False)]
+        return None if None in fields else Tuple(fields)
+    return None
+
+
+def _default_dtype(value) -> str:
+    if isinstance(value, np.generic):
+        return value.dtype.name
+    return LITERAL_DTYPES[type(value)]
