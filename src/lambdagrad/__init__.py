@@ -7,6 +7,19 @@
 """
 
 from . import analysis, ops, testing, transform
+from .api import (
+    grad,
+    hessian,
+    hvp,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    linear_operator,
+    value_and_grad,
+    vjp,
+    vmap,
+)
 from .builders import const, var
 from .errors import Error, EvaluationError, GradientError, ParseError, TypeInferenceError
 from .frontend import List, adt, jit
@@ -59,6 +72,17 @@ from .text import parse, parse_expr
 op = OpNamespace()
 
 __all__ = [
+    "grad",
+    "hessian",
+    "hvp",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
+    "linear_operator",
+    "value_and_grad",
+    "vjp",
+    "vmap",
     "analysis",
     "ops",
     "testing",

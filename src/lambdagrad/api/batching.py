@@ -1,0 +1,345 @@
+"""vmap's trace: batched values carry the batch along axis 0, and each op family has a rule
+that runs the op once on the whole batch (JAX's batching rules).
+
+A rule gets the primitive, the unwrapped arguments, which of them are batched and the batch
+size, and returns the result batched along axis 0 (or `Unbatched` when the result does not
+depend on the batch). An op without a rule runs once per batch element and the
+results are stacked: correct, but a Python loop, so every common op has a rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .core import Trace, Tracer, TransformError, apply, prim
+from .reverse import concrete
+
+REDUCTIONS = {"sum", "mean", "prod", "max", "min", "logsumexp", "variance", "argmax", "argmin"}
+
+
+class Unbatched:
+    """A rule's result that is the same for every batch element."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+class BatchTracer(Tracer):
+    """A batched value of one vmap: `value` holds every element along axis 0."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, trace, value):
+        self.trace = trace
+        self.value = value
+
+    @property
+    def shape(self):
+        return self.value.shape[1:]
+
+    @property
+    def dtype(self):
+        return self.value.dtype
+
+    def concrete(self):
+        raise TransformError(
+            "a batched value inside vmap has no single value: Python control flow (if, "
+            "while, bool, float) cannot depend on it; use lnp.where, or run the function "
+            f"per element (the batched value has shape {tuple(self.value.shape)})"
+        )
+
+    def batch_values(self):
+        """The whole batch as an array (for printing)."""
+        return concrete(self.value)
+
+    def __repr__(self) -> str:
+        return f"Batched({np.asarray(self.batch_values())!r})"
+
+    __str__ = __repr__
+
+
+class BatchTrace(Trace):
+    """One vmap call over a batch of `size` elements."""
+
+    __slots__ = ("size",)
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def process(self, prim, args):
+        vals, batched = [], []
+        for arg in args:
+            value, is_batched = self._unwrap(arg)
+            vals.append(value)
+            batched.append(is_batched)
+        rule = RULES.get(getattr(prim, "name", None), per_element)
+        if not any(batched):
+            return apply(prim, tuple(vals))
+        out = rule(prim, tuple(vals), tuple(batched), self.size)
+        if type(out) is Unbatched:
+            return out.value
+        if type(out) is tuple:
+            return tuple(BatchTracer(self, v) for v in out)
+        return BatchTracer(self, out)
+
+    def _unwrap(self, arg):
+        if isinstance(arg, BatchTracer) and arg.trace is self:
+            return arg.value, True
+        if type(arg) is tuple:
+            fields = [self._unwrap(a) for a in arg]
+            if any(b for _, b in fields):
+                return tuple(v if b else broadcast_batch(v, self.size) for v, b in fields), True
+            return tuple(v for v, _ in fields), False
+        return arg, False
+
+
+def ndim(value) -> int:
+    return len(value.shape)
+
+
+def broadcast_batch(value, size: int):
+    """`value` repeated `size` times along a new axis 0."""
+    return apply(prim("broadcast_to", shape=(size, *value.shape)), (value,))
+
+
+def reshape(value, shape):
+    return apply(prim("reshape", newshape=tuple(shape)), (value,))
+
+
+def norm_axis(axis: int, rank: int) -> int:
+    return axis + rank if axis < 0 else axis
+
+
+def elementwise(p, vals, batched, size):
+    """Batched arguments get size-1 axes after the batch axis so that every argument's own
+    axes line up at the right, as broadcasting aligns them."""
+    rank = max(ndim(v) - b for v, b in zip(vals, batched, strict=True))
+    aligned = [
+        reshape(v, (size,) + (1,) * (rank - ndim(v) + 1) + tuple(v.shape[1:]))
+        if b and ndim(v) - 1 < rank
+        else v
+        for v, b in zip(vals, batched, strict=True)
+    ]
+    return apply(p, tuple(aligned))
+
+
+def reduction(p, vals, batched, size):
+    (x,) = vals
+    rank = ndim(x) - 1
+    axes = range(rank) if p.attrs.axis is None else [norm_axis(a, rank) for a in p.attrs.axis]
+    if p.attrs.exclude:
+        axes = [a for a in range(rank) if a not in set(axes)]
+    attrs = dict(p.attrs, axis=tuple(a + 1 for a in axes), exclude=False)
+    return apply(prim(p.name, **attrs), vals)
+
+
+def shifted(attr: str, extra: int = 0):
+    """Rule for ops with one int axis attribute counted against the argument's rank."""
+
+    def rule(p, vals, batched, size):
+        axis = getattr(p.attrs, attr)
+        if axis is None:  # the op flattens its argument first
+            return per_element(p, vals, batched, size)
+        rank = ndim(vals[0]) - 1 + extra
+        attrs = dict(p.attrs, **{attr: norm_axis(axis, rank) + 1})
+        return apply(prim(p.name, **attrs), vals)
+
+    return rule
+
+
+def reshape_rule(p, vals, batched, size):
+    return reshape(vals[0], (size, *p.attrs.newshape))
+
+
+def reshape_like_rule(p, vals, batched, size):
+    x, like = vals
+    target = like.shape[1:] if batched[1] else like.shape
+    if not batched[0]:
+        x = broadcast_batch(x, size)
+    return reshape(x, (size, *target))
+
+
+def transpose_rule(p, vals, batched, size):
+    rank = ndim(vals[0]) - 1
+    axes = reversed(range(rank)) if p.attrs.axes is None else p.attrs.axes
+    new = (0, *(norm_axis(a, rank) + 1 for a in axes))
+    return apply(prim("transpose", axes=new), vals)
+
+
+def expand_dims_rule(p, vals, batched, size):
+    rank = ndim(vals[0]) - 1
+    axis = p.attrs.axis + rank + 1 if p.attrs.axis < 0 else p.attrs.axis
+    attrs = dict(p.attrs, axis=axis + 1)
+    return apply(prim("expand_dims", **attrs), vals)
+
+
+def squeeze_rule(p, vals, batched, size):
+    own = vals[0].shape[1:]
+    rank = len(own)
+    if p.attrs.axis is None:
+        axes = [i for i, d in enumerate(own) if d == 1]
+    else:
+        axes = [norm_axis(a, rank) for a in p.attrs.axis]
+    return apply(prim("squeeze", axis=tuple(a + 1 for a in axes)), vals)
+
+
+def broadcast_to_shape(x, shape, size):
+    """Batched `x` broadcast to ``(size, *shape)``."""
+    x = reshape(x, (size,) + (1,) * (len(shape) - ndim(x) + 1) + tuple(x.shape[1:]))
+    return apply(prim("broadcast_to", shape=(size, *shape)), (x,))
+
+
+def broadcast_to_rule(p, vals, batched, size):
+    return broadcast_to_shape(vals[0], tuple(p.attrs.shape), size)
+
+
+def broadcast_to_like_rule(p, vals, batched, size):
+    x, like = vals
+    target = tuple(like.shape[1:] if batched[1] else like.shape)
+    if not batched[0]:
+        return apply(prim("broadcast_to", shape=(size, *target)), (x,))
+    return broadcast_to_shape(x, target, size)
+
+
+def collapse_to(x, shape, size):
+    """Batched `x` summed down to ``(size, *shape)`` (undoing broadcasting per element)."""
+    extra = ndim(x) - 1 - len(shape)
+    target = (size,) + (1,) * extra + tuple(shape)
+    return reshape(apply(prim("collapse_sum_to", shape=target), (x,)), (size, *shape))
+
+
+def collapse_sum_like_rule(p, vals, batched, size):
+    x, like = vals
+    target = tuple(like.shape[1:] if batched[1] else like.shape)
+    if not batched[0]:
+        return Unbatched(apply(prim("collapse_sum_to", shape=target), (x,)))
+    return collapse_to(x, target, size)
+
+
+def collapse_sum_to_rule(p, vals, batched, size):
+    return collapse_to(vals[0], tuple(p.attrs.shape), size)
+
+
+def dense_rule(p, vals, batched, size):
+    x, w = vals
+    if not batched[1]:
+        return apply(p, vals)
+    if not batched[0]:
+        x = broadcast_batch(x, size)
+    lead = tuple(x.shape[1:-1])
+    x3 = reshape(x, (size, -1, x.shape[-1]))
+    out = apply(prim("nn.batch_matmul", transpose_b=True), (x3, w))
+    return reshape(out, (size, *lead, w.shape[1]))
+
+
+def matmul_rule(p, vals, batched, size):
+    a, b = (v if bat else reshape(v, (1, *v.shape)) for v, bat in zip(vals, batched, strict=True))
+    attrs = {"transpose_a": p.attrs.transpose_a, "transpose_b": p.attrs.transpose_b}
+    return apply(prim("nn.batch_matmul", **attrs), (a, b))
+
+
+def strided_slice_rule(p, vals, batched, size):
+    rank = ndim(vals[0]) - 1
+    axes = range(len(p.attrs.begin)) if p.attrs.axes is None else p.attrs.axes
+    attrs = dict(p.attrs, axes=tuple(norm_axis(a, rank) + 1 for a in axes))
+    return apply(prim(p.name, **attrs), vals)
+
+
+def strided_set_rule(p, vals, batched, size):
+    data, v = vals
+    if not batched[0]:
+        data = broadcast_batch(data, size)
+    if batched[1]:
+        v = reshape(v, (size,) + (1,) * (ndim(data) - ndim(v)) + tuple(v.shape[1:]))
+    return strided_slice_rule(p, (data, v), (True, True), size)
+
+
+def take_rule(p, vals, batched, size):
+    if batched[1] or p.attrs.axis is None or p.attrs.batch_dims:
+        return per_element(p, vals, batched, size)
+    attrs = dict(p.attrs, axis=norm_axis(p.attrs.axis, ndim(vals[0]) - 1) + 1)
+    return apply(prim("take", **attrs), vals)
+
+
+def joining(extra: int):
+    """concatenate (`extra` 0) and stack (`extra` 1) on a tuple whose fields are batched."""
+
+    def rule(p, vals, batched, size):
+        rank = ndim(vals[0][0]) - 1 + extra
+        return apply(prim(p.name, axis=norm_axis(p.attrs.axis, rank) + 1), vals)
+
+    return rule
+
+
+def bias_add_rule(p, vals, batched, size):
+    if batched[1]:
+        return per_element(p, vals, batched, size)
+    return shifted("axis")(p, vals, batched, size)
+
+
+def per_element(p, vals, batched, size):
+    """Run the op on each batch element and stack the results (the slow, general way)."""
+    results = [
+        apply(p, tuple(_element(v, b, i) for v, b in zip(vals, batched, strict=True)))
+        for i in range(size)
+    ]
+    if type(results[0]) is tuple:
+        return tuple(_stack(list(fields)) for fields in zip(*results, strict=True))
+    return _stack(results)
+
+
+_TAKE = prim("take", axis=0, mode="fast")
+
+
+def _element(value, is_batched, i):
+    if not is_batched:
+        return value
+    if type(value) is tuple:
+        return tuple(_element(v, True, i) for v in value)
+    return apply(_TAKE, (value, np.array(i)))
+
+
+def _stack(values):
+    return apply(prim("stack", axis=0), (tuple(values),))
+
+
+def _elementwise_ops():
+    from ..ops.registry import all_op_defs
+
+    names = {}
+    for definition in all_op_defs():
+        relation = getattr(definition.type_rel, "__qualname__", "")
+        if relation.startswith(("elementwise_type", "broadcast_type", "cast_type")):
+            names[definition.op.name] = elementwise
+    return names
+
+
+RULES = {
+    **_elementwise_ops(),
+    **dict.fromkeys(["where", "cast_like", "nn.relu", "clip", "cast"], elementwise),
+    **dict.fromkeys(REDUCTIONS, reduction),
+    "nn.softmax": shifted("axis"),
+    "nn.log_softmax": shifted("axis"),
+    "cumsum": shifted("axis"),
+    "split": shifted("axis"),
+    "nn.bias_add": bias_add_rule,
+    "reshape": reshape_rule,
+    "reshape_like": reshape_like_rule,
+    "transpose": transpose_rule,
+    "expand_dims": expand_dims_rule,
+    "squeeze": squeeze_rule,
+    "broadcast_to": broadcast_to_rule,
+    "broadcast_to_like": broadcast_to_like_rule,
+    "collapse_sum_like": collapse_sum_like_rule,
+    "collapse_sum_to": collapse_sum_to_rule,
+    "nn.dense": dense_rule,
+    "nn.matmul": matmul_rule,
+    "strided_slice": strided_slice_rule,
+    "strided_set": strided_set_rule,
+    "take": take_rule,
+    "concatenate": joining(0),
+    "stack": joining(1),
+}

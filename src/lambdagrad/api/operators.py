@@ -1,0 +1,77 @@
+"""`linear_operator`: a function's Jacobian as a scipy LinearOperator, never formed."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse.linalg import LinearOperator
+
+from .. import numpy as lnp
+from .batching import BatchTracer
+from .core import TransformError
+from .linearize import Linearization
+from .lowered import as_python_function
+from .transforms import vmap
+
+
+def linear_operator(fun, *primals, argnums: int = 0) -> LinearOperator:
+    """The Jacobian of `fun` at `primals` with respect to argument `argnums`, flattened:
+    shape ``(out.size, in.size)``. `fun` runs once; ``matvec`` pushes a tangent forward
+    through that recording (forward rules), ``rmatvec`` pulls a cotangent back (gradient
+    rules), and ``matmat``/``rmatmat`` do so for all columns in one batched pass. For
+    scipy's solvers (gmres, cg, lsqr) and ``minimize(..., hessp=...)``.
+
+    >>> import lambdagrad as lg, lambdagrad.numpy as lnp
+    >>> J = lg.linear_operator(lambda x: x * x, np.array([1.0, 2.0]))
+    >>> J.matvec(np.array([1.0, 1.0])), J.rmatvec(np.array([1.0, 0.0]))
+    (array([2., 4.]), array([2., 0.]))
+    """
+    if not isinstance(argnums, int) or not 0 <= argnums < len(primals):
+        raise TransformError(
+            f"linear_operator: argnums={argnums!r} must be an int from 0 to {len(primals) - 1}"
+        )
+    lin = Linearization(as_python_function(fun), primals, (argnums,), what="linear_operator")
+    ins, outs = lin.in_leaves, lin.out_leaves
+    if not outs:
+        raise TransformError("linear_operator needs a function with an array result")
+
+    def matvec(v):
+        return _flat(lin.push(_pieces(v, ins, "matvec")))
+
+    def rmatvec(u):
+        return _flat(lin.pull(_pieces(u, outs, "rmatvec")))
+
+    shape = (sum(_size(x) for x in outs), sum(_size(x) for x in ins))
+    dtype = np.result_type(*(x.dtype for x in outs))
+    return LinearOperator(
+        shape,
+        matvec=matvec,
+        rmatvec=rmatvec,
+        matmat=vmap(matvec, in_axes=1, out_axes=1),
+        rmatmat=vmap(rmatvec, in_axes=1, out_axes=1),
+        dtype=dtype,
+    )
+
+
+def _size(x) -> int:
+    return int(np.prod(x.shape, dtype=np.int64))
+
+
+def _pieces(vector, like: list, what: str) -> list:
+    """A flat vector cut into arrays shaped like the leaves of `like`."""
+    if not isinstance(vector, BatchTracer):
+        vector = np.asarray(vector)
+    total = sum(_size(x) for x in like)
+    if _size(vector) != total:
+        raise TransformError(f"{what} takes a vector of {total} elements, got shape {vector.shape}")
+    flat = lnp.reshape(vector, (total,))
+    pieces, start = [], 0
+    for x in like:
+        piece = lnp.reshape(flat[start : start + _size(x)], tuple(x.shape))
+        pieces.append(lnp.astype(piece, x.dtype))
+        start += _size(x)
+    return pieces
+
+
+def _flat(leaves: list):
+    flat = [lnp.ravel(lnp.asarray(x)) for x in leaves]
+    return flat[0] if len(flat) == 1 else lnp.concatenate(flat)

@@ -1,0 +1,480 @@
+"""The functions of `lambdagrad.numpy`: numpy's signatures, each applying registered ops."""
+
+from __future__ import annotations
+
+import builtins
+import functools
+
+import numpy as np
+
+from ..api.core import OpShapeError, Tracer, apply, prim
+
+
+def is_array(x) -> bool:
+    return isinstance(x, np.ndarray | np.generic | Tracer)
+
+
+def asarray(x, dtype=None):
+    """`x` as an array (a followed value stays followed; a dtype casts it)."""
+    if isinstance(x, Tracer):
+        return x if dtype is None else astype(x, dtype)
+    return np.asarray(x, dtype=dtype)
+
+
+def array(x, dtype=None):
+    """Like `asarray`; numpy input is copied, as numpy's ``array`` does."""
+    return asarray(x, dtype) if isinstance(x, Tracer) else np.array(x, dtype=dtype)
+
+
+def astype(x, dtype):
+    """`x` cast to `dtype` (the ``cast`` op, whose gradient casts back)."""
+    dtype = np.dtype(dtype)
+    if not isinstance(x, Tracer):
+        return np.asarray(x).astype(dtype)
+    if x.dtype == dtype:
+        return x
+    return apply(prim("cast", dtype=dtype.name), (x,))
+
+
+def _dtype_of(x):
+    return x.dtype if is_array(x) else x  # a Python number is a weak scalar to result_type
+
+
+def promote(*xs, dtype=None) -> tuple:
+    """The arguments as arrays of one dtype: numpy's result type, or `dtype` if given."""
+    if dtype is None:
+        first = xs[0]
+        if is_array(first) and all(is_array(x) and x.dtype == first.dtype for x in xs):
+            return xs
+        dtype = np.result_type(*(_dtype_of(x) for x in xs))
+    return tuple(astype(x, dtype) if is_array(x) else np.asarray(x, dtype) for x in xs)
+
+
+def _binary(op: str, doc: str, out_kind: str | None = None):
+    """A broadcasting binary function applying op `op` after numpy's dtype promotion;
+    `out_kind` "f" computes integer inputs in float64 (true division)."""
+    p = prim(op)
+
+    def fn(x, y):
+        a, b = promote(x, y)
+        if out_kind == "f" and a.dtype.kind != "f":
+            a, b = promote(a, b, dtype=np.float64)
+        return apply(p, (a, b))
+
+    fn.__doc__ = doc
+    return fn
+
+
+add = _binary("add", "``x + y``.")
+subtract = _binary("subtract", "``x - y``.")
+multiply = _binary("multiply", "``x * y``.")
+true_divide = _binary(
+    "divide", "``x / y``; integers divide as floats (numpy's true division).", "f"
+)
+divide = true_divide
+floor_divide = _binary("floor_divide", "``x // y``, rounding toward minus infinity.")
+mod = _binary("floor_mod", "``x % y``, with the sign of `y` (numpy's ``mod``).")
+power = _binary("power", "``x ** y``.")
+maximum = _binary("maximum", "The elementwise maximum (the gradient goes to x on ties).")
+minimum = _binary("minimum", "The elementwise minimum (the gradient goes to x on ties).")
+equal = _binary("equal", "``x == y``.")
+not_equal = _binary("not_equal", "``x != y``.")
+less = _binary("less", "``x < y``.")
+less_equal = _binary("less_equal", "``x <= y``.")
+greater = _binary("greater", "``x > y``.")
+greater_equal = _binary("greater_equal", "``x >= y``.")
+logical_and = _binary("logical_and", "``x and y`` elementwise, on bools.")
+logical_or = _binary("logical_or", "``x or y`` elementwise, on bools.")
+
+
+@functools.cache
+def _float_dtype(numpy_fn, dtype: np.dtype) -> np.dtype:
+    """The dtype numpy's `numpy_fn` returns for `dtype` input (floats for integers)."""
+    with np.errstate(all="ignore"):
+        return np.asarray(numpy_fn(np.ones((), dtype))).dtype
+
+
+def _unary(op: str, numpy_fn, float_only: bool = True):
+    """A one-argument function applying op `op`; for `float_only` ops integer input is cast
+    to the float dtype numpy would return."""
+    p = prim(op)
+
+    def fn(x):
+        x = asarray(x)
+        if float_only and x.dtype.kind != "f":
+            x = astype(x, _float_dtype(numpy_fn, x.dtype))
+        return apply(p, (x,))
+
+    fn.__name__ = numpy_fn.__name__
+    fn.__doc__ = f"numpy's ``{numpy_fn.__name__}``, by the ``{op}`` op."
+    return fn
+
+
+exp = _unary("exp", np.exp)
+log = _unary("log", np.log)
+log2 = _unary("log2", np.log2)
+log10 = _unary("log10", np.log10)
+sqrt = _unary("sqrt", np.sqrt)
+sin = _unary("sin", np.sin)
+cos = _unary("cos", np.cos)
+tan = _unary("tan", np.tan)
+sinh = _unary("sinh", np.sinh)
+cosh = _unary("cosh", np.cosh)
+tanh = _unary("tanh", np.tanh)
+arcsin = _unary("asin", np.arcsin)
+arccos = _unary("acos", np.arccos)
+arctan = _unary("atan", np.arctan)
+arcsinh = _unary("asinh", np.arcsinh)
+arccosh = _unary("acosh", np.arccosh)
+arctanh = _unary("atanh", np.arctanh)
+negative = _unary("negative", np.negative, float_only=False)
+absolute = _unary("abs", np.absolute, float_only=False)
+sign = _unary("sign", np.sign, float_only=False)
+floor = _unary("floor", np.floor)
+ceil = _unary("ceil", np.ceil)
+logical_not = _unary("logical_not", np.logical_not, float_only=False)
+zeros_like = _unary("zeros_like", np.zeros_like, float_only=False)
+ones_like = _unary("ones_like", np.ones_like, float_only=False)
+
+
+def round(x, decimals: int = 0):
+    """Round half to even, as numpy does (``decimals`` must be 0)."""
+    if decimals != 0:
+        raise OpShapeError("lnp.round supports decimals=0 only")
+    return apply(prim("round"), (asarray(x),))
+
+
+around = round
+
+
+def square(x):
+    """``x * x``."""
+    x = asarray(x)
+    return multiply(x, x)
+
+
+def reciprocal(x):
+    """``1 / x``."""
+    return true_divide(1.0, x)
+
+
+def log1p(x):
+    """``log(1 + x)`` (computed as written: no extra precision near 0)."""
+    return log(add(1.0, x))
+
+
+def expm1(x):
+    """``exp(x) - 1`` (computed as written: no extra precision near 0)."""
+    return subtract(exp(x), 1.0)
+
+
+def clip(x, a_min, a_max):
+    """`x` limited to ``[a_min, a_max]``; array bounds go through maximum and minimum."""
+    x = asarray(x)
+    if is_array(a_min) or is_array(a_max) or x.dtype.kind != "f":
+        return minimum(maximum(x, a_min), a_max)
+    return apply(prim("clip", a_min=float(a_min), a_max=float(a_max)), (x,))
+
+
+def where(condition, x, y):
+    """`x` where `condition` holds, else `y` (a non-bool condition is compared with 0)."""
+    condition = asarray(condition)
+    if condition.dtype != np.bool_:
+        condition = not_equal(condition, 0)
+    a, b = promote(x, y)
+    return apply(prim("where"), (condition, a, b))
+
+
+def full_like(x, fill_value, dtype=None):
+    x = asarray(x) if dtype is None else astype(x, dtype)
+    return apply(prim("full_like"), (x, np.asarray(fill_value, x.dtype)))
+
+
+# ---- reductions
+
+
+def _axis(axis):
+    return None if axis is None else tuple(axis) if isinstance(axis, tuple | list) else (axis,)
+
+
+def _reduce(op: str, x, axis, keepdims, **attrs):
+    x = asarray(x)
+    return apply(prim(op, axis=_axis(axis), keepdims=bool(keepdims), **attrs), (x,))
+
+
+def sum(x, axis=None, keepdims=False):
+    """The sum over `axis` (all axes if None)."""
+    return _reduce("sum", x, axis, keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    """The mean over `axis`; integers average as float64, as numpy's do."""
+    x = asarray(x)
+    if x.dtype.kind != "f":
+        x = astype(x, np.float64)
+    return _reduce("mean", x, axis, keepdims)
+
+
+def prod(x, axis=None, keepdims=False):
+    return _reduce("prod", x, axis, keepdims)
+
+
+def amax(x, axis=None, keepdims=False):
+    """The maximum over `axis` (ties share the gradient, as the ``max`` op's rule says)."""
+    return _reduce("max", x, axis, keepdims)
+
+
+def amin(x, axis=None, keepdims=False):
+    return _reduce("min", x, axis, keepdims)
+
+
+def argmax(x, axis=None):
+    return _reduce("argmax", x, axis, False)
+
+
+def argmin(x, axis=None):
+    return _reduce("argmin", x, axis, False)
+
+
+def var(x, axis=None, ddof=0, keepdims=False):
+    """The variance; ``ddof`` 0 or 1."""
+    if ddof not in (0, 1):
+        raise OpShapeError(f"lnp.var supports ddof 0 or 1, got {ddof}")
+    x = asarray(x)
+    if x.dtype.kind != "f":
+        x = astype(x, np.float64)
+    return _reduce("variance", x, axis, keepdims, unbiased=ddof == 1)
+
+
+def std(x, axis=None, ddof=0, keepdims=False):
+    return sqrt(var(x, axis, ddof, keepdims))
+
+
+def cumsum(x, axis=None):
+    """The cumulative sum along `axis` (of the flattened array if None)."""
+    return apply(prim("cumsum", axis=axis), (asarray(x),))
+
+
+# ---- shapes
+
+
+def _shape(x) -> tuple:
+    return tuple(int(d) for d in x.shape)
+
+
+def _resolved(shape: tuple, size: int, newshape) -> tuple:
+    """`newshape` with its -1 resolved (the op reads 0 as "keep", numpy as a length)."""
+    dims = (newshape,) if isinstance(newshape, int) else tuple(int(d) for d in newshape)
+    if -1 in dims:
+        known = int(np.prod([d for d in dims if d != -1], dtype=np.int64))
+        dims = tuple(size // known if known and d == -1 else d for d in dims)
+    if int(np.prod(dims, dtype=np.int64)) != size:
+        raise OpShapeError(f"cannot reshape an array of shape {shape} into shape {newshape}")
+    return dims
+
+
+def reshape(x, newshape):
+    x = asarray(x)
+    dims = _resolved(_shape(x), int(np.prod(x.shape, dtype=np.int64)), newshape)
+    if dims == _shape(x):
+        return x
+    return apply(prim("reshape", newshape=dims), (x,))
+
+
+def ravel(x):
+    return reshape(x, (-1,))
+
+
+def transpose(x, axes=None):
+    x = asarray(x)
+    return apply(prim("transpose", axes=None if axes is None else tuple(axes)), (x,))
+
+
+def moveaxis(x, source: int, destination: int):
+    x = asarray(x)
+    rank = len(x.shape)
+    order = [a for a in range(rank) if a != source % rank]
+    order.insert(destination % rank, source % rank)
+    return x if order == list(range(rank)) else transpose(x, order)
+
+
+def swapaxes(x, axis1: int, axis2: int):
+    x = asarray(x)
+    order = list(range(len(x.shape)))
+    order[axis1], order[axis2] = order[axis2], order[axis1]
+    return transpose(x, order)
+
+
+def expand_dims(x, axis: int):
+    return apply(prim("expand_dims", axis=axis), (asarray(x),))
+
+
+def squeeze(x, axis=None):
+    return apply(prim("squeeze", axis=_axis(axis)), (asarray(x),))
+
+
+def broadcast_to(x, shape):
+    x = asarray(x)
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return x if _shape(x) == shape else apply(prim("broadcast_to", shape=shape), (x,))
+
+
+def _joined(arrays) -> tuple:
+    if is_array(arrays) or not len(arrays):
+        raise OpShapeError("concatenate and stack take a non-empty sequence of arrays")
+    return promote(*arrays)
+
+
+def concatenate(arrays, axis: int = 0):
+    return apply(prim("concatenate", axis=axis), (_joined(arrays),))
+
+
+def stack(arrays, axis: int = 0):
+    return apply(prim("stack", axis=axis), (_joined(arrays),))
+
+
+def split(x, indices_or_sections, axis: int = 0) -> list:
+    sections = indices_or_sections
+    sections = tuple(sections) if isinstance(sections, list | tuple) else int(sections)
+    attrs = {"indices_or_sections": sections, "axis": axis}
+    return list(apply(prim("split", **attrs), (asarray(x),)))
+
+
+def tile(x, reps):
+    return apply(prim("tile", reps=reps), (asarray(x),))
+
+
+def repeat(x, repeats: int, axis: int | None = None):
+    x = asarray(x)
+    if axis is None:
+        x, axis = ravel(x), 0
+    return apply(prim("repeat", repeats=repeats, axis=axis), (x,))
+
+
+def flip(x, axis: int):
+    return apply(prim("reverse", axis=axis), (asarray(x),))
+
+
+def take(x, indices, axis: int | None = None):
+    """Elements at integer `indices` along `axis` (of the flattened array if None); out of
+    range indices raise, negative ones count from the end, as numpy's do."""
+    indices = asarray(indices)
+    if indices.dtype.kind not in "iu":
+        raise OpShapeError(f"take needs integer indices, got {indices.dtype}")
+    return apply(prim("take", axis=axis, mode="fast"), (asarray(x), indices))
+
+
+# ---- products
+
+
+def matmul(a, b):
+    """numpy's ``a @ b``: 1-d arguments are vectors, more than 2 dimensions are batches."""
+    a, b = promote(asarray(a), asarray(b))
+    ra, rb = len(a.shape), len(b.shape)
+    if ra == 0 or rb == 0:
+        raise OpShapeError("matmul: 0-d arguments are not allowed (use *)")
+    if ra == 1 and rb == 1:
+        return sum(multiply(a, b))
+    if rb == 1:
+        return apply(prim("nn.dense"), (a, reshape(b, (1, -1))))[..., 0]
+    if ra == 1:
+        return reshape(matmul(reshape(a, (1, -1)), b), _shape(b)[:-2] + _shape(b)[-1:])
+    if ra == 2 and rb == 2:
+        return apply(prim("nn.matmul"), (a, b))
+    return _batched_matmul(a, b)
+
+
+def _batched_matmul(a, b):
+    batch = np.broadcast_shapes(_shape(a)[:-2], _shape(b)[:-2])
+    a = broadcast_to(a, batch + _shape(a)[-2:])
+    b = broadcast_to(b, batch + _shape(b)[-2:])
+    a3 = reshape(a, (-1, *_shape(a)[-2:]))
+    b3 = reshape(b, (-1, *_shape(b)[-2:]))
+    out = apply(prim("nn.batch_matmul", transpose_b=False), (a3, b3))
+    return reshape(out, batch + _shape(out)[-2:])
+
+
+def dot(a, b):
+    """numpy's ``dot``: products of scalars, vectors, matrices, and ``(..., k) . (k, n)``."""
+    a, b = asarray(a), asarray(b)
+    if len(a.shape) == 0 or len(b.shape) == 0:
+        return multiply(a, b)
+    if len(b.shape) <= 2:
+        return matmul(a, b)
+    raise OpShapeError(f"lnp.dot of shapes {_shape(a)} and {_shape(b)}: use lnp.matmul")
+
+
+def inner(a, b):
+    """Sums over the last axes: ``inner(a, b)[..., j] = sum(a[...] * b[j])``."""
+    a, b = asarray(a), asarray(b)
+    if len(b.shape) <= 1:
+        return sum(multiply(a, b), axis=-1) if len(b.shape) else multiply(a, b)
+    a, b = promote(a, b)
+    return apply(prim("nn.dense"), (a, b))
+
+
+def outer(a, b):
+    return multiply(reshape(a, (-1, 1)), reshape(b, (1, -1)))
+
+
+# ---- indexing
+
+
+def getitem(x, key):
+    """numpy's basic indexing (ints, slices, None, ...) and one integer-array index."""
+    key = _expand_ellipsis(key if isinstance(key, tuple) else (key,), len(x.shape))
+    if builtins.sum(1 for k in key if _is_index_array(k)) > 1:
+        raise OpShapeError("lnp indexing takes at most one integer or boolean array index")
+    axis = 0
+    for entry in key:
+        x, axis = _index_one(x, entry, axis)
+    return x
+
+
+def _is_index_array(entry) -> bool:
+    return isinstance(entry, list) or is_array(entry) and len(np.shape(entry)) > 0
+
+
+def _expand_ellipsis(key: tuple, rank: int) -> tuple:
+    used = builtins.sum(1 for k in key if k is not None and k is not Ellipsis)
+    if builtins.sum(1 for k in key if k is Ellipsis) > 1:
+        raise OpShapeError("an index can only have a single ellipsis ('...')")
+    if Ellipsis not in key:
+        return key
+    i = key.index(Ellipsis)
+    return key[:i] + (slice(None),) * (rank - used) + key[i + 1 :]
+
+
+def _index_one(x, entry, axis: int):
+    """Apply one entry of an index at `axis`; returns the result and the next axis."""
+    if entry is None:
+        return expand_dims(x, axis), axis + 1
+    if axis >= len(x.shape):
+        raise OpShapeError(f"too many indices for an array of shape {_shape(x)}")
+    if isinstance(entry, slice):
+        return _slice(x, entry, axis), axis + 1
+    index = np.asarray(entry)
+    if index.dtype == np.bool_:
+        (index,) = np.nonzero(index)
+    if index.dtype.kind not in "iu":
+        raise OpShapeError(f"index {entry!r} is not an int, a slice, None or an int array")
+    _check_bounds(index, x.shape[axis], axis)
+    return apply(prim("take", axis=axis, mode="fast"), (x, index)), axis + index.ndim
+
+
+def _check_bounds(index, extent: int, axis: int) -> None:
+    if index.size and (index.max() >= extent or index.min() < -extent):
+        raise OpShapeError(
+            f"index {index.tolist()} is out of bounds for axis {axis} of size {extent}"
+        )
+
+
+def _slice(x, entry: slice, axis: int):
+    extent = int(x.shape[axis])
+    start, stop, step = entry.indices(extent)
+    if (start, stop, step) == (0, extent, 1):
+        return x
+    if step < 0 and stop < 0:  # "before the first element": -1 would mean the last one
+        stop = -extent - 1
+    attrs = {"begin": (start,), "end": (stop,), "strides": (step,), "axes": (axis,)}
+    return apply(prim("strided_slice", **attrs), (x,))
