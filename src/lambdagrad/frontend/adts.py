@@ -7,8 +7,6 @@ in ``match`` class patterns) inside jitted functions.
 
 from __future__ import annotations
 
-import ast
-import inspect
 from functools import cache
 
 from ..errors import Error
@@ -94,26 +92,26 @@ _declared: dict[str, TypeData] = {}
 
 
 def adt(cls=None, *, params=()):
-    """Declare an ADT from a class whose annotations list the constructors and field types.
+    """Declare an ADT from a class whose attributes are its constructors.
 
-    Each annotation is one constructor: a type in the text format (one field), a tuple of
-    them (several fields) or ``()`` (none). `params` names type parameters.
+    Each public class attribute is one constructor: the type of its field in the text format,
+    a tuple of them (several fields) or ``()`` (none). `params` names type parameters.
 
     >>> import lambdagrad as lg
     >>> @lg.adt
     ... class Shape:
-    ...     Circle: "float32"
-    ...     Rect: ("float32", "float32")
-    ...     Empty: ()
+    ...     Circle = "float32"
+    ...     Rect = ("float32", "float32")
+    ...     Empty = ()
     >>> Shape.Rect(1.0, 2.0), Shape.Empty()
     (Rect(1.0, 2.0), Empty)
     """
     if cls is None:
         return lambda inner: adt(inner, params=params)
-    annotations = {k: _field_types(v) for k, v in inspect.get_annotations(cls).items()}
-    if not annotations:
-        raise Error(f"lg.adt: class {cls.__name__} declares no constructors (annotations)")
-    text = _definition_text(cls.__name__, tuple(params), annotations)
+    ctors = {k: v for k, v in vars(cls).items() if not k.startswith("_")}
+    if not ctors:
+        raise Error(f"lg.adt: class {cls.__name__} declares no constructors")
+    text = _definition_text(cls.__name__, tuple(params), ctors)
     base = IRModule(type_definitions={**_prelude_types(), **_by_header(_declared)})
     try:
         mod = parse_with_base(text, base)
@@ -126,26 +124,15 @@ def adt(cls=None, *, params=()):
     return handle
 
 
-def _field_types(annotation):
-    """An annotation as written: under ``from __future__ import annotations`` it is the
-    source text of a string or tuple literal, read back here; a bare type string stays."""
-    if isinstance(annotation, str):
-        try:
-            return ast.literal_eval(annotation)
-        except (ValueError, SyntaxError):
-            return annotation
-    return annotation
-
-
-def _definition_text(name: str, params: tuple, annotations: dict) -> str:
+def _definition_text(name: str, params: tuple, ctors: dict) -> str:
     head = f"{name}[{', '.join(params)}]" if params else name
-    ctors = []
-    for ctor, fields in annotations.items():
+    parts = []
+    for ctor, fields in ctors.items():
         fields = fields if isinstance(fields, tuple) else (fields,)
         if not all(isinstance(f, str) for f in fields):
             raise Error(f"lg.adt: fields of {name}.{ctor} must be type strings, got {fields!r}")
-        ctors.append(f"{ctor}({', '.join(fields)})" if fields else ctor)
-    return f"type {head} {{ {', '.join(ctors)} }}"
+        parts.append(f"{ctor}({', '.join(fields)})" if fields else ctor)
+    return f"type {head} {{ {', '.join(parts)} }}"
 
 
 def _by_header(datas: dict[str, TypeData]) -> dict:
