@@ -20,12 +20,19 @@ from .structure import StructureCode, has_float_leaf
 MODES = ("higher_order", "first_order")
 
 
-def gradient(expr, mod: IRModule | None = None, mode: str = "higher_order") -> Function:
+def gradient(
+    expr, mod: IRModule | None = None, mode: str = "higher_order", wrt: tuple | None = None
+) -> Function:
     """The gradient of function `expr` (a Function or a GlobalVar of `mod`).
 
     Returns ``fn(params) -> (result, (one gradient per param))``, the gradient of the sum of
     all float tensor leaves of the result. Higher-order mode adds the derived globals
     (``@f_grad``) it needs to `mod`, in which the returned function evaluates.
+
+    `wrt`, a tuple of parameter indices, asks for those parameters' gradients only (in that
+    order); no work is spent on the others. Higher-order mode then keeps values that depend
+    on no parameter in `wrt` plain and specializes derived globals (and closures passed to
+    them) by which of their arguments are active (``@f_grad_pa`` for a plain first argument).
 
     >>> import lambdagrad as lg
     >>> f = lg.parse_expr("fn (%x: float32) { multiply(%x, %x) }")
@@ -33,25 +40,33 @@ def gradient(expr, mod: IRModule | None = None, mode: str = "higher_order") -> F
     >>> value, (dx,) = run(3.0)
     >>> float(value), float(dx)
     (9.0, 6.0)
+    >>> g = lg.parse_expr("fn (%x: float32, %w: float32) { multiply(%x, %w) }")
+    >>> value, (dw,) = lg.create_executor().evaluate(lg.transform.gradient(g, wrt=(1,)))(3.0, 2.0)
+    >>> float(dw)
+    3.0
     """
-    return run_deep(without_gc, _differentiate, expr, mod, mode, with_cotangent=False)
+    return run_deep(without_gc, _differentiate, expr, mod, mode, False, wrt)
 
 
-def vjp(expr, mod: IRModule | None = None, mode: str = "higher_order") -> Function:
+def vjp(
+    expr, mod: IRModule | None = None, mode: str = "higher_order", wrt: tuple | None = None
+) -> Function:
     """``fn(params..., cotangent) -> (result, (grads))``: a vector-Jacobian product.
 
-    The cotangent has the result's type; the gradients are those of ``<result, cotangent>``.
+    The cotangent has the result's type; the gradients are those of ``<result, cotangent>``,
+    for the parameters at the indices in `wrt` only when it is given (see ``gradient``).
     """
-    return run_deep(without_gc, _differentiate, expr, mod, mode, with_cotangent=True)
+    return run_deep(without_gc, _differentiate, expr, mod, mode, True, wrt)
 
 
-def _differentiate(expr, mod, mode: str, with_cotangent: bool) -> Function:
+def _differentiate(expr, mod, mode: str, with_cotangent: bool, wrt) -> Function:
     # AD builds a few nodes per node of the program and frees none until it returns: paused
     # collection keeps long programs linear; the big stack serves deeply nested ones.
     if mode not in MODES:
         raise GradientError(f"unknown AD mode {mode!r}; expected one of {', '.join(MODES)}")
     mod = mod if mod is not None else IRModule()
     func = _function_of(expr, mod)
+    wrt = _checked_wrt(wrt, func)
     # First-order mode flattens A-normal form; higher-order mode takes nested expressions
     # and needs only graph form resolved (normalizing long programs cost a fifth of AD).
     normal = to_anf if mode == "first_order" else computed_once
@@ -61,7 +76,11 @@ def _differentiate(expr, mod, mode: str, with_cotangent: bool) -> Function:
     if mode == "first_order":
         from .first_order import first_order_gradient
 
-        return first_order_gradient(typed, typed_mod, with_cotangent)
+        return first_order_gradient(typed, typed_mod, with_cotangent, wrt)
+    if wrt is not None:
+        from .activity import gradient_wrt
+
+        return gradient_wrt(typed, mod, typed_mod, with_cotangent, wrt)
     return _higher_order(typed, mod, typed_mod, with_cotangent)
 
 
@@ -75,6 +94,26 @@ def _function_of(expr, mod: IRModule) -> Function:
         names = ", ".join(f"%{v.name_hint}" for v in free)
         raise GradientError(f"the function to differentiate has free variables: {names}")
     return expr
+
+
+def _checked_wrt(wrt, func: Function) -> tuple[int, ...] | None:
+    """`wrt` as a tuple of parameter indices, or a GradientError saying what is wrong."""
+    if wrt is None:
+        return None
+    count = len(func.params)
+    names = ", ".join(f"%{p.name_hint}" for p in func.params)
+    where = f"the function has {count} parameter{'s' * (count != 1)} ({names})"
+    if not isinstance(wrt, tuple) or not all(type(i) is int for i in wrt):
+        raise GradientError(f"wrt must be a tuple of parameter indices, got {wrt!r}; {where}")
+    for i in wrt:
+        if not -count <= i < count:
+            raise GradientError(f"wrt index {i} is out of range: {where}")
+    normal = tuple(i % count for i in wrt)
+    repeated = sorted({i for i in normal if normal.count(i) > 1})
+    if repeated:
+        twice = ", ".join(f"%{func.params[i].name_hint}" for i in repeated)
+        raise GradientError(f"wrt names parameter {twice} more than once: {where}")
+    return normal
 
 
 def _check_gradients_exist(func: Function, mod: IRModule) -> None:

@@ -24,7 +24,7 @@ from ..ir.expr import (
 from ..ir.module import IRModule
 from ..ir.op import Op
 from ..ir.types import TensorType, TupleType, Type
-from ..ir.visitor import make_lets, replace_node
+from ..ir.visitor import children, make_lets, replace_node
 from ..ops.gradients import call, gradient_of, is_non_differentiable
 from ..transform.anf import is_checkpoint
 from .adtypes import is_float_tensor
@@ -33,8 +33,14 @@ from .structure import has_float_leaf
 HINT = 'use mode="higher_order", which handles control flow, ADTs, refs and recursion'
 
 
-def first_order_gradient(func: Function, mod: IRModule, with_cotangent: bool) -> Function:
-    """The first-order gradient of typed, A-normal `func` (see ``gradient``)."""
+def first_order_gradient(
+    func: Function, mod: IRModule, with_cotangent: bool, wrt: tuple[int, ...] | None = None
+) -> Function:
+    """The first-order gradient of typed, A-normal `func` (see ``gradient``).
+
+    With `wrt` (parameter indices), only those parameters get gradients, and the sweep
+    propagates adjoints only into values that depend on them.
+    """
     for param in func.params:
         if not _first_order_type(param.checked_type):
             raise GradientError(
@@ -45,13 +51,24 @@ def first_order_gradient(func: Function, mod: IRModule, with_cotangent: bool) ->
     result = flat.flatten(func.body)
     out_type = func.checked_type.ret_type
     cotangent = Var("cotangent", out_type, checked_type=out_type) if with_cotangent else None
-    sweep = _ReverseSweep(flat.bindings)
+    chosen = list(func.params) if wrt is None else [func.params[i] for i in wrt]
+    active = None if wrt is None else _depending_on(chosen, flat.bindings)
+    sweep = _ReverseSweep(flat.bindings, active)
     sweep.seed(result, out_type, cotangent)
-    grads = sweep.run([p for p in func.params])
+    grads = sweep.run(chosen)
     body = make_lets(flat.bindings + sweep.bindings, Tuple([result, Tuple(grads)]))
     params = [*func.params, cotangent] if cotangent is not None else list(func.params)
-    ret = TupleType([out_type, TupleType([p.checked_type for p in func.params])])
+    ret = TupleType([out_type, TupleType([p.checked_type for p in chosen])])
     return Function(params, body, ret)
+
+
+def _depending_on(params: list[Var], bindings: list[tuple[Var, Expr]]) -> set[Var]:
+    """`params` and every bound variable whose value depends on one of them."""
+    active = set(params)
+    for var, value in bindings:
+        if any(isinstance(c, Var) and c in active for c in children(value)):
+            active.add(var)
+    return active
 
 
 def _first_order_type(ty: Type) -> bool:
@@ -167,11 +184,13 @@ class _ReverseSweep:
     """Accumulates adjoints backwards over the flat bindings.
 
     A tensor variable's adjoint is a list of contributions; a tuple variable's is a list of
-    such lists, one per field, so projections contribute to one field only.
+    such lists, one per field, so projections contribute to one field only. When `active` is
+    given, adjoints flow only into its variables: the others lead to no chosen parameter.
     """
 
-    def __init__(self, forward: list[tuple[Var, Expr]]):
+    def __init__(self, forward: list[tuple[Var, Expr]], active: set[Var] | None = None):
         self.forward = forward
+        self.active = active
         self.bindings: list[tuple[Var, Expr]] = []
         self.adjoints: dict[Var, list] = {}
 
@@ -184,7 +203,7 @@ class _ReverseSweep:
 
     def contribute(self, target: Expr, grad: Expr, ty: Type) -> None:
         """Add `grad` to the adjoint of `target` (constants take no gradient)."""
-        if not isinstance(target, Var) or not has_float_leaf(ty):
+        if not (self.wanted(target) and has_float_leaf(ty)):
             return
         if isinstance(ty, TupleType):
             grad = self.emit("grad", grad, ty)
@@ -193,7 +212,13 @@ class _ReverseSweep:
             return
         self.adjoints.setdefault(target, []).append(grad)
 
+    def wanted(self, target: Expr) -> bool:
+        """Whether `target` is a variable whose adjoint leads to a chosen parameter."""
+        return isinstance(target, Var) and (self.active is None or target in self.active)
+
     def contribute_field(self, target: Var, index: int, grad: Expr) -> None:
+        if not self.wanted(target):
+            return
         fields = self.adjoints.setdefault(target, [])
         fields.extend([] for _ in range(index + 1 - len(fields)))
         fields[index].append(grad)
@@ -249,7 +274,7 @@ class _ReverseSweep:
             return
         grads = gradient_of(callee)(call, grad)
         for arg, rule in zip(args, grads, strict=True):
-            if has_float_leaf(arg.checked_type) and isinstance(arg, Var):
+            if has_float_leaf(arg.checked_type) and self.wanted(arg):
                 expr = replace_node(rule, call, var)
                 ty = arg.checked_type
                 self.contribute(arg, self.emit(f"grad_{arg.name_hint}", expr, ty), ty)

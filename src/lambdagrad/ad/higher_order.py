@@ -210,23 +210,28 @@ class FunctionTransformer:
         pass recomputes them, then propagates the checkpoint's output gradient through them.
         """
         (arg,) = call.args
-        ty = call.checked_type
-        block = Block()
-        discarded = block.bind("checkpoint_tape", new_backprop(), BACKPROP_TYPE)
-        forward = block.bind("checkpoint", self._rerun(arg, discarded), self.ctx.ad_type(ty))
-        value = block.bind("value", primal(forward, ty), ty)
-        out = block.bind("out", lift(value, ty), self.ctx.ad_type(ty))
-        tape = Block()
-        local = tape.bind("local_tape", new_backprop(), BACKPROP_TYPE)
-        again = tape.bind("again", self._rerun(arg, local), self.ctx.ad_type(ty))
-        tape.do(accumulate(again, read_gradient(out, ty), ty))
-        tape.do(Call(RefRead(local), ()))
-        push_backprop(block, self.backprop, tape)
-        return block.result(out)
+        return checkpoint_code(self.ctx, self.backprop, call.checked_type, arg, self._rerun)
 
     def _rerun(self, expr: Expr, backprop: Var) -> Expr:
         """A fresh AD copy of `expr` recording onto `backprop` (its binders get new vars)."""
         return FunctionTransformer(self.ctx, backprop, dict(self.var_map)).visit(expr)
+
+
+def checkpoint_code(ctx: ADContext, backprop: Var, ty: Type, arg: Expr, rerun) -> Expr:
+    """A checkpoint of `arg` (of type `ty`); ``rerun(arg, tape)`` is a fresh AD copy of
+    `arg` recording onto the backpropagator ref `tape`."""
+    block = Block()
+    discarded = block.bind("checkpoint_tape", new_backprop(), BACKPROP_TYPE)
+    forward = block.bind("checkpoint", rerun(arg, discarded), ctx.ad_type(ty))
+    value = block.bind("value", primal(forward, ty), ty)
+    out = block.bind("out", lift(value, ty), ctx.ad_type(ty))
+    tape = Block()
+    local = tape.bind("local_tape", new_backprop(), BACKPROP_TYPE)
+    again = tape.bind("again", rerun(arg, local), ctx.ad_type(ty))
+    tape.do(accumulate(again, read_gradient(out, ty), ty))
+    tape.do(Call(RefRead(local), ()))
+    push_backprop(block, backprop, tape)
+    return block.result(out)
 
 
 def bind_pair(block: Block, ctx: ADContext, value: Var, ty: TensorType) -> Var:
@@ -260,18 +265,25 @@ class OpCallTransformer:
 
     def parts(self) -> tuple[list, Expr]:
         """The bindings of the call's AD code and the AD value they compute."""
-        ctx, block, out_ty = self.parent.ctx, self.block, self.call.checked_type
-        ad_types = [ctx.ad_type(t) for t in self.arg_types]
+        ad_types = [self.parent.ctx.ad_type(t) for t in self.arg_types]
         ad_args = [self._arg(a, t) for a, t in zip(self.call.args, ad_types, strict=True)]
-        plain = [
-            self._plain(a, arg, t)
-            for a, arg, t in zip(self.call.args, ad_args, self.arg_types, strict=True)
-        ]
+        return self.finish(ad_args, [True] * len(ad_args))
+
+    def finish(self, ad_args: list[Expr], active: list[bool]) -> tuple[list, Expr]:
+        """The call's AD code given its arguments' values, bound in this block.
+
+        An argument that is not `active` is a plain value: it is passed to the op as it is
+        and gets no gradient (activity analysis found that it depends on no chosen input).
+        """
+        ctx, block, out_ty = self.parent.ctx, self.block, self.call.checked_type
+        plain = self.plain_args(ad_args, active)
         forward = Call(self.op, plain, self.call.attrs, checked_type=out_ty)
         if not has_float_leaf(out_ty):
             return block.bindings, forward
         value = block.bind(self.op.name.split(".")[-1], forward, out_ty)
-        differentiable = [i for i, t in enumerate(self.arg_types) if has_float_leaf(t)]
+        differentiable = [
+            i for i, t in enumerate(self.arg_types) if active[i] and has_float_leaf(t)
+        ]
         if not differentiable or is_non_differentiable(self.op):
             return block.bindings, lift(value, out_ty)
         if is_float_tensor(out_ty):
@@ -282,11 +294,16 @@ class OpCallTransformer:
         push_backprop(block, self.parent.backprop, tape)
         return block.bindings, out
 
+    def plain_args(self, ad_args: list[Expr], active: list[bool]) -> list[Expr]:
+        """The plain values of the arguments: active ones projected out of AD form."""
+        args = zip(self.call.args, ad_args, self.arg_types, active, strict=True)
+        return [self._plain(a, arg, t) if is_active else arg for a, arg, t, is_active in args]
+
     def _arg(self, arg: Expr, ad_type: Type) -> Expr:
         """The AD value of an argument, its code floated into this call's block."""
         bindings, value = self.parent.parts(arg)
         self.block.bindings += bindings
-        return self.block.bind(_name(arg), value, ad_type)
+        return self.block.bind(name_of(arg), value, ad_type)
 
     def _plain(self, original: Expr, ad_arg: Expr, ty: Type) -> Expr:
         """A variable holding the plain value of an argument, typed for the gradient rule."""
@@ -296,7 +313,7 @@ class OpCallTransformer:
         value = primal(ad_arg, ty)
         if isinstance(value, Var | Constant) and value.checked_type is not None:
             return value
-        return self.block.bind(_name(original), value, ty)
+        return self.block.bind(name_of(original), value, ty)
 
     def _tape(self, plain, value, out, ad_args, differentiable) -> Block:
         out_ty = self.call.checked_type
@@ -311,7 +328,7 @@ class OpCallTransformer:
             raise GradientError(f"the gradient of {self.op.name} returned {count}")
         for i in differentiable:
             rule = replace_node(grads[i], orig_call, value)
-            g = tape.bind(f"grad_{_name(self.call.args[i])}", rule, self.arg_types[i])
+            g = tape.bind(f"grad_{name_of(self.call.args[i])}", rule, self.arg_types[i])
             effect = self._accumulate(ad_args[i], g, self.arg_types[i])
             if effect is not None:
                 tape.do(effect)
@@ -324,7 +341,8 @@ class OpCallTransformer:
         return add_into(lambda: known[1], grad, ty)
 
 
-def _name(expr: Expr) -> str:
+def name_of(expr: Expr) -> str:
+    """A short name for a variable holding the value of `expr`."""
     if isinstance(expr, Var):
         return expr.name_hint
     if isinstance(expr, Call) and isinstance(expr.op, Op):
