@@ -1,4 +1,5 @@
-"""How long `gradient` + `optimize` take on straight-line programs of growing size.
+"""How long `gradient` + `optimize` (and `jvp` + `optimize`) take on straight-line programs
+of growing size, and how many ops the optimized derivative has.
 
 Run: python bench/optimize_cost.py [--passes] [sizes...]   (default: 1000 10000)
 
@@ -42,44 +43,52 @@ def straight_line(n_ops: int) -> lg.Function:
     return lg.Function([x, w], body)
 
 
-def measure(n_ops: int) -> dict[str, float]:
+DERIVATIVES = {"gradient": lg.transform.gradient, "jvp": lg.transform.jvp}
+
+
+def measure(n_ops: int, kind: str) -> dict[str, float]:
     func = straight_line(n_ops)
     start = time.perf_counter()
-    grad = lg.transform.gradient(func)
+    derived = DERIVATIVES[kind](func)
     middle = time.perf_counter()
-    optimized = lg.transform.optimize(grad)
+    optimized = lg.transform.optimize(derived)
     end = time.perf_counter()
     refs = {"RefCreate", "RefRead", "RefWrite"} & lg.analysis.features(optimized)
     assert not refs, f"refs left after optimize: {refs}"
-    return {"gradient": middle - start, "optimize": end - middle, "total": end - start}
+    ops = sum(lg.analysis.count_ops(optimized).values())
+    return {"derive": middle - start, "optimize": end - middle, "total": end - start, "ops": ops}
 
 
 REPEATS = 3
 
 
-def best_of_interleaved(sizes: list[int], repeats: int) -> dict[int, dict[str, float]]:
-    """The best run of each size, the sizes taking turns round by round: this machine's speed
+def best_of_interleaved(sizes: list[int], repeats: int) -> dict[tuple, dict[str, float]]:
+    """The best run of each size and kind, taking turns round by round: this machine's speed
     drifts by up to 1.4x over minutes, and the growth must compare like with like."""
-    best: dict[int, dict[str, float]] = {}
+    best: dict[tuple, dict[str, float]] = {}
     for _ in range(repeats):
         for n in sizes:
-            t = measure(n)
-            if n not in best or t["total"] < best[n]["total"]:
-                best[n] = t
+            for kind in DERIVATIVES:
+                t = measure(n, kind)
+                if (n, kind) not in best or t["total"] < best[n, kind]["total"]:
+                    best[n, kind] = t
     return best
 
 
 def main(sizes: list[int]) -> None:
-    measure(100)
+    for kind in DERIVATIVES:
+        measure(100, kind)
     best = best_of_interleaved(sizes, REPEATS)
-    print(f"{'ops':>8} {'gradient s':>11} {'optimize s':>11} {'total s':>9} {'growth':>7}")
-    previous = None
-    for n in sizes:
-        t = best[n]
-        growth = f"{t['total'] / previous:.1f}x" if previous else ""
-        times = f"{t['gradient']:>11.2f} {t['optimize']:>11.2f} {t['total']:>9.2f}"
-        print(f"{n:>8} {times} {growth:>7}")
-        previous = t["total"]
+    header = f"{'kind':<9} {'ops':>8} {'derive s':>9} {'optimize s':>11} {'total s':>9}"
+    print(f"{header} {'growth':>7} {'ops out':>8}")
+    for kind in DERIVATIVES:
+        previous = None
+        for n in sizes:
+            t = best[n, kind]
+            growth = f"{t['total'] / previous:.1f}x" if previous else ""
+            times = f"{t['derive']:>9.2f} {t['optimize']:>11.2f} {t['total']:>9.2f}"
+            print(f"{kind:<9} {n:>8} {times} {growth:>7} {t['ops']:>8}")
+            previous = t["total"]
 
 
 def per_pass(n_ops: int) -> None:

@@ -522,7 +522,9 @@ class EntryBuilder:
                 transformer.var_map[param] = self.zip(block, param, None, ty)
         out_type = func.checked_type.ret_type
         _check_supported(out_type, "the result")
-        out = block.bind("result", transformer.visit(func.body), self.ctx.dual_type(out_type))
+        bindings, value = transformer.parts(func.body)  # one flat chain for the optimizer
+        block.bindings += bindings
+        out = block.bind("result", value, self.ctx.dual_type(out_type))
         result = Tuple([self.primal(out, out_type), self.tangent(out, out_type)])
         self._transform_pending_globals()
         tangents = [t for _, t in sorted(tangent_params, key=lambda p: p[0])]
