@@ -1,0 +1,153 @@
+"""What users see: errors that say what to do, dtypes kept, printing, nesting, deep loops."""
+
+import numpy as np
+import pytest
+
+import lambdagrad as lg
+import lambdagrad.numpy as lnp
+
+
+def error_message(fn, *args) -> str:
+    with pytest.raises(lg.Error) as info:
+        fn(*args)
+    return str(info.value)
+
+
+def test_grad_of_non_scalar_output():
+    message = error_message(lg.grad(lambda x: x * 2.0), np.ones(3))
+    assert "scalar" in message and "(3,)" in message and "jacrev" in message
+
+
+def test_grad_of_integer_input():
+    message = error_message(lg.grad(lambda x: x * 2), 3)
+    assert "floating-point" in message and "int64" in message and "1.0" in message
+
+
+def test_argnums_out_of_range():
+    message = error_message(lg.grad(lambda x, y: x * y, argnums=2), 1.0, 2.0)
+    assert "argnums=2" in message and "0 to 1" in message
+
+
+def test_result_that_is_not_a_pytree_of_arrays():
+    message = error_message(lg.grad(lambda x: "loss"), 1.0)
+    assert "str" in message and "arrays" in message
+
+
+def test_mismatched_shapes_name_the_op_and_shapes():
+    message = error_message(lg.grad(lambda x: lnp.sum(x + np.ones(4))), np.ones(3))
+    assert "add" in message and "float64[3]" in message and "float64[4]" in message
+
+
+def test_shape_errors_on_plain_numpy_arrays_too():
+    message = error_message(lnp.matmul, np.ones((2, 3)), np.ones((4, 5)))
+    assert "matmul" in message and "(2, 3)" in message
+
+
+def test_vjp_cotangent_of_wrong_shape():
+    _, back = lg.vjp(lambda x: x * 2.0, np.ones(3))
+    assert "shape (2,)" in error_message(back, np.ones(2))
+
+
+def test_vmap_of_unequal_batch_sizes():
+    message = error_message(lg.vmap(lambda a, b: a + b), np.ones(3), np.ones(4))
+    assert "different sizes" in message and "(3,)" in message and "(4,)" in message
+
+
+def test_python_control_flow_on_a_batched_value():
+    message = error_message(lg.vmap(lambda x: x if x > 0 else -x), np.ones(3))
+    assert "lnp.where" in message
+
+
+def test_float32_stays_float32():
+    x = np.ones(3, np.float32)
+    g = lg.grad(lambda x: lnp.sum(lnp.tanh(x) * 2.0))(x)
+    assert g.dtype == np.float32
+    assert lg.hessian(lambda x: lnp.sum(x**3))(x).dtype == np.float32
+    assert (
+        lg.vmap(lg.grad(lambda x: lnp.sum(x * x)))(np.ones((2, 3), np.float32)).dtype == np.float32
+    )
+
+
+def test_mixed_dtypes_promote_as_numpy_and_grads_keep_each_dtype():
+    x32, x64 = np.ones(2, np.float32), np.ones(2)
+    gx32, gx64 = lg.grad(lambda a, b: lnp.sum(a * b), argnums=(0, 1))(x32, x64)
+    assert (gx32.dtype, gx64.dtype) == (np.float32, np.float64)
+
+
+def test_print_of_an_intermediate_shows_the_array(capsys):
+    def f(x):
+        y = lnp.tanh(x)
+        print(y)
+        return lnp.sum(y)
+
+    lg.grad(f)(np.array([0.0, 1.0]))
+    assert capsys.readouterr().out.strip() == str(np.tanh(np.array([0.0, 1.0])))
+
+
+def test_no_perturbation_confusion():
+    # d/dx [x * d/dy (x * y)] = d/dx x**2 = 2x: the inner grad must not see the outer x
+    assert float(lg.grad(lambda x: x * lg.grad(lambda y: x * y)(1.0))(3.0)) == 6.0
+    assert float(lg.jvp(lambda x: lg.grad(lambda y: x * y)(2.0), (3.0,), (1.0,))[1]) == 1.0
+
+
+def test_long_python_loop_does_not_hit_the_recursion_limit():
+    def f(x):
+        for _ in range(20_000):
+            x = x * 1.0001
+        return lnp.sum(x)
+
+    np.testing.assert_allclose(lg.grad(f)(np.ones(2)), 1.0001**20_000, rtol=1e-9)
+
+
+def test_inputs_are_not_mutated():
+    x = np.array([1.0, 2.0])
+    params = {"w": x}
+    lg.grad(lambda p: lnp.sum(p["w"] ** 2))(params)
+    assert params == {"w": x} and x.tolist() == [1.0, 2.0]
+
+
+def test_constant_function_has_zero_gradient():
+    assert lg.grad(lambda x: 3.0)(np.ones(2)).tolist() == [0.0, 0.0]
+
+
+def test_indexing_and_slicing_gradients():
+    def f(x):
+        return lnp.sum(x[1:, 0] * x[0, ::-1][:2]) + x[-1, -1] ** 2 + lnp.sum(x[None, ..., [0, 0]])
+
+    x = np.arange(9.0).reshape(3, 3)
+    expected = np.zeros((3, 3))
+    expected[1:, 0] += x[0, ::-1][:2]
+    expected[0, ::-1][:2] += x[1:, 0]  # a view: writes through to expected
+    expected[-1, -1] += 2 * x[-1, -1]
+    expected[:, 0] += 2
+    np.testing.assert_allclose(lg.grad(f)(x), expected)
+
+
+def test_numpy_semantics_on_plain_arrays():
+    a, b = np.array([7, -7]), np.array([2, 2])
+    assert lnp.true_divide(a, b).tolist() == (a / b).tolist()
+    assert lnp.floor_divide(a, b).tolist() == (a // b).tolist()
+    assert lnp.mod(a, b).tolist() == (a % b).tolist()
+    assert lnp.exp(np.int32(0)).dtype == np.exp(np.int32(0)).dtype
+    assert lnp.multiply(np.ones(2, np.float32), 2.0).dtype == np.float32
+    x = np.arange(12.0).reshape(3, 4)
+    for ours, theirs in [
+        (lnp.matmul(x, np.ones(4)), x @ np.ones(4)),
+        (lnp.matmul(np.ones(3), x), np.ones(3) @ x),
+        (lnp.matmul(np.ones((2, 3, 4)), np.ones((4, 5))), np.ones((2, 3, 4)) @ np.ones((4, 5))),
+        (lnp.mean(x, axis=(0, 1)), np.mean(x, axis=(0, 1))),
+        (lnp.var(x, axis=1, ddof=1), np.var(x, axis=1, ddof=1)),
+        (lnp.moveaxis(x, 0, 1), np.moveaxis(x, 0, 1)),
+        (lnp.concatenate([x, x], axis=1), np.concatenate([x, x], axis=1)),
+        (lnp.where(x > 3, x, 0.0), np.where(x > 3, x, 0.0)),
+        (x[[2, 0], 1:3], lnp.reshape(x, (3, 4))[[2, 0], 1:3]),
+    ]:
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_vmap_in_axes_and_out_axes():
+    xs = np.arange(6.0).reshape(2, 3)
+    out = lg.vmap(lambda x, s: lnp.sum(x * s), in_axes=(1, None))(xs, 2.0)
+    np.testing.assert_allclose(out, 2 * xs.sum(axis=0))
+    out = lg.vmap(lambda x: lnp.stack([x, -x]), out_axes=1)(xs)
+    np.testing.assert_allclose(out, np.stack([xs, -xs]))  # out[:, b] = stack([x_b, -x_b])
