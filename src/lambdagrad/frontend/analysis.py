@@ -46,6 +46,11 @@ def has_exit(stmts: list[ast.stmt]) -> bool:
     return False
 
 
+def returns_in(stmts: list[ast.stmt]) -> list[ast.Return]:
+    """The return statements of the statements (not of functions defined in them)."""
+    return [n for stmt in stmts for n in _walk_scope(stmt) if isinstance(n, ast.Return)]
+
+
 def _walk_scope(node: ast.AST):
     """Like ast.walk, but does not enter nested functions, lambdas or classes."""
     stack = [node]

@@ -161,7 +161,8 @@ def matmul(a: Expr, b: Expr, a_type, b_type, span) -> Expr:
         return make_call("nn.matmul", [a, b], span=span)
     if ranks == (1, 2):
         row = make_call("expand_dims", [a], {"axis": 0}, span=span)
-        return make_call("squeeze", [make_call("nn.matmul", [row, b])], {"axis": 0}, span=span)
+        product = make_call("nn.matmul", [row, b], span=span)
+        return make_call("squeeze", [product], {"axis": 0}, span=span)
     if ranks == (2, 1):
         column = make_call("expand_dims", [b], {"axis": 1}, span=span)
         product = make_call("nn.matmul", [a, column], span=span)

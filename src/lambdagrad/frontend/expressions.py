@@ -594,5 +594,7 @@ def _tensor_facts(ty: TensorType) -> dict:
 
 
 def _short(value) -> str:
+    if callable(value) and hasattr(value, "__qualname__"):
+        return value.__qualname__
     text = repr(value)
     return text if len(text) < 60 else text[:57] + "..."

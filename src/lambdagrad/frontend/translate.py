@@ -38,7 +38,7 @@ from ..ir import (
 )
 from ..ops import make_call
 from .adts import ConstructorHandle
-from .analysis import assigned_names, has_exit
+from .analysis import assigned_names, has_exit, returns_in
 from .expressions import ExpressionTranslator, substitute_adt_fields
 from .values import Static
 
@@ -79,7 +79,8 @@ class FunctionExit:
 
 
 class LoopExit:
-    """What they mean in a loop body: leave the loop, or call the loop function again."""
+    """What they mean in a loop body: leave the loop, or call the loop function again.
+    (`loop` rejects ``return`` in loop bodies before translating them.)"""
 
     def __init__(self, loop_var: Var, carried: list[str], params: list[Var], advance):
         self.loop_var = loop_var
@@ -87,11 +88,6 @@ class LoopExit:
         self.params = params
         self.advance = advance  # env -> the loop's own arguments (counter, rest of list)
         self.seen: dict[str, list[tuple[bool, Type | None]]] = {name: [] for name in carried}
-
-    def returned(self, tr, value, node) -> Expr:
-        raise tr.source.error(
-            node, "return inside a loop is not supported: assign a variable and break"
-        )
 
     def jumped(self, tr, env: dict, node) -> Expr:
         if isinstance(node, ast.Break):
@@ -209,6 +205,7 @@ class FunctionTranslator(ExpressionTranslator):
     def _expression(self, stmt, rest, env, exit, end):
         if isinstance(stmt.value, ast.Constant):  # docstrings and `...`
             return env
+        self.expr(stmt.value, env)  # constructs with no translation name themselves
         raise self.source.error(
             stmt,
             "an expression statement has no effect in a program (calls for side "
@@ -465,6 +462,10 @@ class FunctionTranslator(ExpressionTranslator):
         The variables the body assigns that exist before the loop are its parameters (and
         its result). A Python number assigned before the loop takes the type the body gives
         the variable (one retry)."""
+        for early in returns_in(stmt.body):
+            raise self.source.error(
+                early, "return inside a loop is not supported: assign a variable and break"
+            )
         own = set(assigned_names([stmt.target])) if isinstance(stmt, ast.For) else set()
         carried = [n for n in assigned_names(stmt.body) if n in env and n not in own]
         if not carried:

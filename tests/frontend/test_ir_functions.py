@@ -1,0 +1,92 @@
+"""lg.jit of IR programs, ADT values built from Python, and jitted code calling IR code."""
+
+import numpy as np
+import pytest
+
+import lambdagrad as lg
+from lambdagrad.frontend import ADT, JitError
+
+TEXT = """
+def @norm2(%x: Tensor[(3), float32]) -> float32 { sum(multiply(%x, %x)) }
+def @scaled(%x: Tensor[(3), float32], %s: float32) -> float32 { multiply(@norm2(%x), %s) }
+"""
+
+
+def test_an_ir_program_as_a_python_function():
+    mod = lg.parse(TEXT)
+    scaled = lg.jit(mod, entry="scaled")
+    x = np.array([1.0, 2.0, 3.0], "float32")
+    assert scaled(x, np.float32(2)) == 28.0
+    lowered = scaled.lower(x, np.float32(2))
+    assert [p.name_hint for p in lowered["main"].params] == ["x", "s"]
+    assert "main" not in mod  # the caller's module is left as it was
+    grad = lg.transform.gradient(lowered.get_global_var("main"), mod=lowered)
+    _, (dx, ds) = lg.create_executor("compiled", lowered).evaluate(grad)(x, np.float32(2))
+    np.testing.assert_allclose(dx, 4 * x)
+    assert ds == 14.0
+
+
+def test_an_ir_program_with_a_main_wraps_main():
+    mod = lg.parse("def @main(%x: float64) -> float64 { multiply(%x, 3f64) }")
+    assert lg.jit(mod)(2.0) == 6.0
+    with pytest.raises(JitError, match="already has a @main"):
+        lg.jit(lg.parse(TEXT + "def @main(%x: float32) { %x }"), entry="norm2")
+    with pytest.raises(lg.Error, match="no global function @missing"):
+        lg.jit(mod, entry="missing")
+
+
+NORM2 = lg.jit(lg.parse(TEXT), entry="norm2")
+
+
+@lg.jit
+def calls_ir(x):
+    return NORM2(x) + 1.0
+
+
+def test_jitted_code_calls_an_ir_program():
+    x = np.array([1.0, 2.0, 2.0], "float32")
+    assert calls_ir(x) == 10.0
+    assert "norm2" in calls_ir.lower(x)
+
+
+def test_adt_values_from_python():
+    pair = ADT.from_module(lg.parse("type Pair { MkPair(float32, float32) }"), "Pair")
+    value = pair.MkPair(1.0, 2.0)
+    assert value.constructor.name == "MkPair" and value.fields == (1.0, 2.0)
+    with pytest.raises(lg.Error, match="takes 2 field"):
+        pair.MkPair(1.0)
+    items = [np.ones(2), np.zeros(2)]
+    assert lg.list_items(lg.List(items)) == items
+    assert lg.List([]).constructor.name == "Nil"
+
+
+@lg.adt(params=("A",))
+class Pairs:
+    Two = ("A", "A")
+
+
+@lg.jit
+def first_of(p):
+    match p:
+        case Pairs.Two(a, _):
+            return a
+
+
+def test_a_generic_user_adt_specializes_on_its_type_argument():
+    assert first_of(Pairs.Two(np.float32(3), np.float32(4))) == 3.0
+    mod = first_of.lower(Pairs.Two(np.ones(2), np.ones(2)))
+    assert str(mod["main"].params[0].type_annotation) == "Pairs[Tensor[(2), float64]]"
+
+
+def test_bad_adt_declarations():
+    with pytest.raises(lg.Error, match="declares no constructors"):
+
+        @lg.adt
+        class Empty:
+            pass
+
+    with pytest.raises(lg.Error, match="cannot declare Broken"):
+
+        @lg.adt
+        class Broken:
+            Leaf = "NoSuchType"
