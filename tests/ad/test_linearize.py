@@ -1,5 +1,7 @@
 """`linearize`: a jvp and a vjp closure at one point, sharing the primal computation."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -64,3 +66,20 @@ def test_wrt_chooses_the_parameters(point):
     np.testing.assert_allclose(jvp_at(tw), np.einsum("ijml,ml->ij", jw, tw), rtol=1e-12)
     (dw,) = vjp_at(np.ones((3, 5)))
     np.testing.assert_allclose(dw, np.einsum("ijml->ml", jw), rtol=1e-12)
+
+
+def test_a_recursive_program(executor_kind):
+    text = (Path(__file__).parents[2] / "examples" / "tree_sum.rly").read_text()
+    mod = lg.parse(text, prelude=True)
+    linear = lg.transform.linearize(mod.get_global_var("main"), mod=mod, wrt=(0,))
+    rose, nil, cons = (mod.get_constructor(n) for n in ("Rose", "Nil", "Cons"))
+    leaf = lg.ConstructorValue(rose, [np.full(3, 0.5, "float32"), lg.ConstructorValue(nil)])
+    kids = lg.ConstructorValue(cons, [leaf, lg.ConstructorValue(nil)])
+    tree = lg.ConstructorValue(rose, [np.array([0.1, -0.2, 0.3], "float32"), kids])
+    w = np.array([1.0, 2.0, 3.0], "float32")
+    y, jvp_at, vjp_at = lg.create_executor(executor_kind, mod=mod).evaluate(linear)(w, tree)
+    total = np.tanh(np.array([0.6, 0.3, 0.8], "float32"))
+    np.testing.assert_allclose(y, w * total, rtol=1e-6)
+    np.testing.assert_allclose(jvp_at(np.ones(3, "float32")), total, rtol=1e-6)
+    (dw,) = vjp_at(np.array([1.0, 0.0, 2.0], "float32"))
+    np.testing.assert_allclose(dw, total * [1.0, 0.0, 2.0], rtol=1e-6)

@@ -44,19 +44,16 @@ def linearize(expr, mod: IRModule | None = None, wrt: Sequence[int] | None = Non
     """
     mod = mod if mod is not None else IRModule()
     forward = _optimized(jvp(expr, mod=mod, wrt=wrt), mod)
-    backward = _optimized(vjp(expr, mod=mod), mod)
+    backward = _optimized(vjp(expr, mod=mod, wrt=None if wrt is None else tuple(wrt)), mod)
     count = len(backward.params) - 1
-    active = list(range(count)) if wrt is None else [i % count for i in wrt]
     params = forward.params[:count]
     tangents = forward.params[count:]
     known_forward, rest_forward = _split_known(forward, tangents)
     aliases = [(b, p) for b, p in zip(backward.params[:count], params, strict=True) if b is not p]
     known_backward, rest_backward = _split_known(backward, backward.params[count:])
     result = _primal_result(rest_forward, expr, params)
-    grads = TupleGetItem(rest_backward, 1)
-    picked = Tuple([TupleGetItem(grads, i) for i in active])
     jvp_at = Function(tangents, TupleGetItem(rest_forward, 1))
-    vjp_at = Function(backward.params[count:], picked)
+    vjp_at = Function(backward.params[count:], TupleGetItem(rest_backward, 1))
     body = make_lets([*known_forward, *aliases, *known_backward], Tuple([result, jvp_at, vjp_at]))
     return _shared(Function(params, body), mod)
 
