@@ -208,6 +208,18 @@ def test_no_perturbation_confusion_between_nested_tangents(executor_kind):
     assert value == 3.0 and dx == 1.0
 
 
+def test_nested_tangent_that_uses_the_outer_variable(executor_kind):
+    """d/dx [x * (d/dy (x * y))(y=x)] = d/dx [x * x] = 2x."""
+    x, y = lg.var("x", "float64"), lg.var("y", "float64")
+    mod = lg.IRModule()
+    inner = lg.transform.jvp(lg.Function([x, y], x * y), mod=mod, wrt=(1,))
+    outer_x = lg.var("x", "float64")
+    dy = lg.TupleGetItem(inner(outer_x, outer_x, lg.const(1.0, "float64")), 1)
+    outer = lg.transform.jvp(lg.Function([outer_x], outer_x * dy), mod=mod)
+    value, dx = lg.create_executor(executor_kind, mod=mod).evaluate(outer)(3.0, 1.0)
+    assert value == 9.0 and dx == 6.0
+
+
 @pytest.mark.parametrize(
     ("wrt", "message"),
     [((3,), "wrt names parameter 3, but the function has 2"), ((0, 0), "names a parameter twice")],
