@@ -1,0 +1,18 @@
+"""The README's Python examples run as written."""
+
+import re
+from pathlib import Path
+
+README = Path(__file__).parent.parent / "README.md"
+BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+
+
+def test_the_readme_has_python_examples():
+    assert len(BLOCKS) >= 2
+
+
+def test_the_python_examples_run_in_order():
+    """Later blocks continue earlier ones (they share names), as a reader runs them."""
+    namespace: dict = {}
+    for block in BLOCKS:
+        exec(compile(block, str(README), "exec"), namespace)
