@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from lambdagrad.cli import main
+from lambdagrad.text.comments import strip_comments
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
@@ -31,6 +32,44 @@ def test_fmt_prints_text_that_parses_back(tmp_path, capsys):
     again = tmp_path / "again.rly"
     again.write_text(printed)
     assert main(["fmt", str(again)]) == 0
+    assert capsys.readouterr().out == printed
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.rly")), ids=lambda p: p.name)
+def test_fmt_keeps_every_comment_of_the_examples(example, capsys):
+    assert main(["fmt", str(example)]) == 0
+    printed = capsys.readouterr().out
+    for comment in strip_comments(example.read_text())[1]:
+        assert comment.text in printed
+
+
+def test_fmt_keeps_comments_in_place_and_is_stable(tmp_path, capsys):
+    source = tmp_path / "commented.rly"
+    source.write_text(
+        "/* a /* nested */ header */\n"
+        "def @main(%n: int32) -> int32 {\n"
+        "  // count down\n"
+        "  let %m = %n - 1; // one less\n"
+        "  if (%m > 0) { @main(%m) } else { 0 }\n"
+        "}\n"
+    )
+    assert main(["fmt", str(source)]) == 0
+    printed = capsys.readouterr().out
+    assert printed == (
+        '#[version = "0.0.5"]\n'
+        "/* a /* nested */ header */\n"
+        "def @main(%n: int32) -> int32 {\n"
+        "  // count down\n"
+        "  let %m = subtract(%n, 1); // one less\n"
+        "  if (greater(%m, 0)) {\n"
+        "    @main(%m)\n"
+        "  } else {\n"
+        "    0\n"
+        "  }\n"
+        "}\n"
+    )
+    source.write_text(printed)
+    assert main(["fmt", str(source)]) == 0
     assert capsys.readouterr().out == printed
 
 

@@ -28,8 +28,7 @@ from .ir.module import IRModule
 from .runtime import create_executor, to_python
 from .runtime.random_values import random_value
 from .testing import check_grad, check_jvp
-from .text import parse, print_module
-from .text.comments import strip_comments
+from .text import format_source, parse
 from .transform.pipeline import optimize
 from .typing import infer_type
 
@@ -125,8 +124,7 @@ def _check(mod: IRModule, own: IRModule, args) -> str:
 
 
 def _fmt(mod: IRModule, own: IRModule, args) -> str:
-    comments = strip_comments(_read(args.file))[1]  # the file parsed, so this scan succeeds
-    return print_module(own, comments=comments).rstrip("\n")
+    return format_source(_read(args.file), prelude=not args.no_prelude).rstrip("\n")
 
 
 def _run(mod: IRModule, own: IRModule, args) -> str:

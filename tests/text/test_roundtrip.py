@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 import lambdagrad as lg
 from lambdagrad.analysis import alpha_equal
 from lambdagrad.ir.types import FuncType, RefType, TensorType, TupleType, TypeCall
-from lambdagrad.text import print_expr, print_module
+from lambdagrad.text import format_source, print_expr, print_module
+from lambdagrad.text.comments import strip_comments
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 FIXTURE_FILES = sorted(FIXTURES.glob("*.rly"))
@@ -36,11 +37,12 @@ def test_prelude_round_trips():
     assert alpha_equal(lg.parse(print_module(mod)), mod)
 
 
-ADT = lg.parse("type Opt[A] { Some(A), Nothing, Pair(A, A) }")
+ADT = lg.parse("type Opt[A] { Some(A), Nothing, Pair(A, A) } extern type Opaque[A]")
 OPT = ADT.get_global_type_var("Opt")
+OPAQUE = ADT.get_global_type_var("Opaque")
 CTORS = [ADT.get_constructor(n) for n in ("Some", "Nothing", "Pair")]
 NAMES = ["x", "y", "x_1", "a"]
-DTYPES = ["float32", "float64", "float16", "int32", "int64", "int8", "uint8", "bool"]
+DTYPES = [*lg.ir.DTYPES]
 
 
 class _Gen:
@@ -65,7 +67,7 @@ class _Gen:
             return FuncType([self.type(depth - 1)], self.type(depth - 1))
         if kind == "ref":
             return RefType(self.type(depth - 1))
-        return TypeCall(OPT, (self.type(depth - 1),))
+        return TypeCall(self.pick([OPT, OPAQUE]), (self.type(depth - 1),))
 
     def var(self):
         annotation = self.type() if self.draw(st.booleans()) else None
@@ -119,6 +121,8 @@ class _Gen:
         return self.pick(usable) if usable else self.g_leaf(scope, depth)
 
     def g_let(self, scope, depth):
+        if self.draw(st.booleans()):  # `e1; e2`: a let of an unnamed variable the body ignores
+            return lg.Let(lg.Var(""), self.expr(scope, depth), self.expr(scope, depth))
         var = self.var()
         return lg.Let(var, self.expr(scope, depth), self.expr([*scope, var], depth))
 
@@ -149,7 +153,8 @@ class _Gen:
     def g_op(self, scope, depth):
         x = self.expr(scope, depth)
         if self.draw(st.booleans()):
-            return lg.op.add(x, self.expr(scope, depth))
+            binary = self.pick([lg.op.add, lg.op.less, lg.op.greater_equal, lg.op.not_equal])
+            return binary(x, self.expr(scope, depth))
         axis = self.draw(st.one_of(st.none(), st.integers(-3, 3), st.lists(st.integers(0, 3))))
         return lg.op.test.reduce(x, axis=axis, keepdims=self.draw(st.booleans()))
 
@@ -211,5 +216,32 @@ def test_random_programs_round_trip(func):
 def test_random_expressions_round_trip_without_a_module(func):
     text = print_expr(func.body)
     assume("Opt" not in text and "Some" not in text)  # ADTs need their module
-    assume("Pair" not in text and "Nothing" not in text)
+    assume("Pair" not in text and "Nothing" not in text and "Opaque" not in text)
     assert alpha_equal(lg.parse_expr(text), func.body), text
+
+
+@st.composite
+def commented_programs(draw):
+    """The text of a random program with comments between and at the end of its lines."""
+    func = draw(programs())
+    mod = lg.IRModule({lg.GlobalVar("main"): func}, dict(ADT.type_definitions))
+    lines = print_module(mod).split("\n")
+    for i in draw(st.lists(st.integers(1, len(lines) - 1), max_size=6)):
+        style = draw(st.sampled_from(["own", "trailing", "block"]))
+        if style == "own":
+            lines[i] = f"// c{i}\n{lines[i]}"
+        elif style == "trailing":
+            lines[i] += f" // c{i}"
+        else:
+            lines[i] = f"/* c{i} /* nested */ */ {lines[i]}"
+    return "\n".join(lines)
+
+
+@pytest.mark.slow
+@given(commented_programs())
+def test_fmt_keeps_every_comment_and_the_program(text):
+    out = format_source(text)
+    assert alpha_equal(lg.parse(out), lg.parse(text)), out
+    for comment in strip_comments(text)[1]:
+        assert comment.text in out
+    assert format_source(out) == out

@@ -7,7 +7,7 @@ fn (%x: float32) {
 }
 """
 
-from .parser import parse, parse_expr
+from .parser import format_source, parse, parse_expr
 from .printer import print_expr, print_module, print_type
 
-__all__ = ["parse", "parse_expr", "print_expr", "print_module", "print_type"]
+__all__ = ["format_source", "parse", "parse_expr", "print_expr", "print_module", "print_type"]

@@ -96,8 +96,9 @@ class _Locator:
 class CommentQueue:
     """Comments waiting to be printed, taken in source order as the printer reaches items."""
 
-    def __init__(self, comments=()):
+    def __init__(self, comments=(), result_spans=None):
         self.pending = deque(comments)
+        self.result_spans = result_spans or {}  # the parser's, see `Resolver.result_spans`
 
     def place(self, lines: list[str], span) -> None:
         """Add to `lines` the comments that precede `span` in the source.

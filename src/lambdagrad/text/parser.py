@@ -13,7 +13,8 @@ from ..deep import run_deep
 from ..errors import ParseError
 from ..ir.expr import Expr
 from ..ir.module import IRModule
-from .comments import strip_comments
+from .comments import CommentQueue, strip_comments
+from .printer import print_module
 from .resolve import Resolver
 from .syntax import SyntaxProblem, parse_syntax
 
@@ -53,6 +54,29 @@ def parse_with_base(text: str, base: IRModule | None) -> IRModule:
         combined = base.copy()
         combined.update(own)
         return combined
+
+    return _located(text, work)
+
+
+def format_source(text: str, prelude: bool = False) -> str:
+    """Module `text` in canonical form, its comments kept: what ``lambdagrad fmt`` prints.
+
+    With `prelude`, the prelude's names are in scope; only the text's own definitions print.
+
+    >>> print(format_source("// the identity\\ndef @id(%x: int32) { /* itself */ %x }"), end="")
+    #[version = "0.0.5"]
+    // the identity
+    def @id(%x: int32) {
+      /* itself */
+      %x
+    }
+    """
+
+    def work() -> str:
+        blank, comments = strip_comments(text)
+        resolver = Resolver(_prelude() if prelude else None)
+        own = resolver.module(parse_syntax(blank, "start_module"))
+        return print_module(own, comments=CommentQueue(comments, resolver.result_spans))
 
     return _located(text, work)
 

@@ -51,7 +51,7 @@ from ..ir.types import (
     TypeVar,
 )
 from ..ir.visitor import free_vars
-from .comments import Comment, CommentQueue
+from .comments import CommentQueue
 from .layout import Layout
 from .literals import DTYPE_ALIASES, format_attr, format_constant, format_scalar
 from .syntax import VERSION
@@ -107,14 +107,14 @@ def print_type(ty: Type) -> str:
 
 
 def print_module(
-    mod: IRModule, show_types: bool = False, comments: list[Comment] | None = None
+    mod: IRModule, show_types: bool = False, comments: CommentQueue | None = None
 ) -> str:
     """The text of a module: the version header, ADT definitions, then functions.
 
-    With `comments` (from ``comments.strip_comments`` of the text `mod` was parsed from),
+    With `comments` (the comments of the text `mod` was parsed from, see ``format_source``),
     definitions keep their source order and each comment is printed before the first item
     (definition, constructor, binding, clause or result) that followed it in the source, or at
-    the end of the line it ended; ``lambdagrad fmt`` prints this way.
+    the end of the line it ended.
 
     >>> import lambdagrad as lg
     >>> print(print_module(lg.parse("def @id(%x: int32) -> int32 { %x }")), end="")
@@ -126,9 +126,9 @@ def print_module(
     return run_deep(_print_module, mod, show_types, comments)
 
 
-def _print_module(mod: IRModule, show_types: bool, comments: list[Comment] | None) -> str:
+def _print_module(mod: IRModule, show_types: bool, comments: CommentQueue | None) -> str:
     adts = {header.name_hint for header in mod.type_definitions}
-    queue = CommentQueue(comments or ())
+    queue = comments if comments is not None else CommentQueue()
     items = [*mod.type_definitions.values(), *mod.functions.items()]
     if comments is not None:
         items.sort(key=lambda item: _span(item) or (0, 0))
@@ -276,7 +276,7 @@ class _Printer:
             bound.append(self.vars.of[id(expr.var)])
             lines.append(f"let {binder} = {value};")
             expr, index = expr.body, index + 1
-        self.comments.place(lines, expr.span)
+        self.comments.place(lines, self.comments.result_spans.get(key, expr.span))
         lines.append(self.expr(expr) + self._type_comment(expr))
         self.vars.release(bound)
         return lines
@@ -396,7 +396,8 @@ class _Printer:
         keyword = "match" if node.complete else "match?"
         clauses: list[str] = []
         for i, clause in enumerate(node.clauses):
-            self.comments.place(clauses, clause.rhs.span)
+            result_span = self.comments.result_spans.get((id(node), i), clause.rhs.span)
+            self.comments.place(clauses, result_span)
             clauses.append(self.clause(clause, (id(node), i)) + ",")
         return f"{keyword} {head} " + (_braced(clauses) if clauses else "{}")
 

@@ -70,6 +70,9 @@ class Resolver:
         self.tvars: dict[str, list[TypeVar]] = {}
         self.free_vars: dict[str, Var] | None = {} if free else None
         self.free = free
+        # Where each block's result starts in the text, by the printer's block keys (see
+        # layout.py): a variable's own span is where it is bound, not where a block ends in it.
+        self.result_spans: dict[tuple[int, object], Span] = {}
 
     # ---- modules
     def module(self, node: Node) -> IRModule:
@@ -130,7 +133,13 @@ class Resolver:
         result = self.expr(body)
         _pop(self.vars, pushed)
         _pop(self.tvars, pushed_types)
-        return Function(tuple(variables), result, ret_type, type_vars, span=span)
+        func = Function(tuple(variables), result, ret_type, type_vars, span=span)
+        self._note_result((id(func), "body"), body)
+        return func
+
+    def _note_result(self, key, block: Node) -> None:
+        result = block.parts[1] if block.kind == "block" else block
+        self.result_spans[key] = result.span
 
     def _new_var(self, token, annotation) -> Var:
         ann = None if annotation is None else self.type(annotation)
@@ -175,6 +184,8 @@ class Resolver:
         _pop(self.vars, pushed)
         for var, value, span in reversed(lets):
             body = Let(var, value, body, span=span)
+        if lets:  # printed as `{ let ...; result }` where it is not a block's tail
+            self._note_result((id(body), "let"), node)
         return body
 
     def _free_var(self, node: Node) -> None:
@@ -293,7 +304,10 @@ class Resolver:
 
     def x_if(self, node: Node) -> Expr:
         cond, then, other = (self.expr(p) for p in node.parts)
-        return If(cond, then, other, span=node.span)
+        result = If(cond, then, other, span=node.span)
+        self._note_result((id(result), "then"), node.parts[1])
+        self._note_result((id(result), "else"), node.parts[2])
+        return result
 
     def x_fn(self, node: Node) -> Expr:
         return self._function(node.span, *node.parts)
@@ -311,7 +325,10 @@ class Resolver:
     def x_match(self, node: Node) -> Expr:
         data, clauses, complete = node.parts
         resolved = self.expr(data)
-        return Match(resolved, tuple(self._clause(c) for c in clauses), complete, span=node.span)
+        match = Match(resolved, tuple(self._clause(c) for c in clauses), complete, span=node.span)
+        for index, clause in enumerate(clauses):
+            self._note_result((id(match), index), clause.parts[1])
+        return match
 
     def _clause(self, clause: Node) -> Clause:
         pattern_node, rhs = clause.parts
