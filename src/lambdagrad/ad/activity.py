@@ -148,9 +148,11 @@ def gradient_wrt(
     """The higher-order gradient of typed `func` for the parameters at `wrt` (see api)."""
     facts = Facts(typed)
     for _ in range(MAX_ROUNDS):
-        facts.changed = False
+        facts.changed, facts.conflicts = False, []
         Round(facts, mod.copy()).gradient(func, with_cotangent, wrt)  # a draft: discarded
         if not facts.changed:
+            if facts.conflicts:
+                raise GradientError(f"cannot differentiate with wrt: {facts.conflicts[0]}")
             return Round(facts, mod).gradient(func, with_cotangent, wrt)
     raise GradientError(f"activity analysis did not settle in {MAX_ROUNDS} rounds")
 
@@ -166,6 +168,12 @@ class Facts:
         self.instances: dict[tuple, Function] = {}
         self.free: dict[Function, list[Var]] = {}
         self.changed = False
+        # what a round could not represent; a draft round, which starts from the least
+        # activities, may meet these before the facts are complete: only the last one counts
+        self.conflicts: list[str] = []
+
+    def conflict(self, message: str) -> None:
+        self.conflicts.append(message)
 
     def result(self, key):
         return self.results.get(key, PLAIN)
@@ -227,6 +235,11 @@ class _Instantiate(ExprMutator):
         # binders keep their polymorphic types when it is typed in the same run
         ty = var.type_annotation
         return Var(var.name_hint, ty and substitute(ty, self.binding))
+
+    def visit_call(self, call: Call) -> Expr:
+        args = [self.visit(a) for a in call.args]
+        type_args = [substitute(t, self.binding) for t in call.type_args]
+        return Call(self.visit(call.op), args, call.attrs, type_args)
 
     def visit_clause(self, clause: Clause) -> Clause:
         return Clause(map_pattern(clause.lhs, self.visit), self.visit(clause.rhs))
@@ -353,10 +366,11 @@ class Round:
                     for i, f in enumerate(ty.fields)
                 ]
             )
-        raise GradientError(
-            f"cannot differentiate with wrt: a value of type {ty} is needed with a gradient "
-            "where it was built without one (a function or ref taken out of plain data)"
+        self.facts.conflict(
+            f"a value of type {ty} is needed with a gradient where it was built without one "
+            "(a function or ref taken out of plain data)"
         )
+        return e
 
     # -- globals ------------------------------------------------------------------------
 
@@ -547,9 +561,9 @@ class Transformer:
             return block.result(call), act
         if fn_act is PLAIN:
             if any(act is not PLAIN for _, act in args):
-                raise GradientError(
-                    "cannot differentiate with wrt: a function taken out of plain data "
-                    "is called with arguments that need gradients"
+                self.round.facts.conflict(
+                    "a function taken out of plain data is called with arguments that need "
+                    "gradients"
                 )
             return block.result(Call(function, [value for value, _ in args])), PLAIN
         values = self._coerced(block, args, arg_types, [ACTIVE] * len(args))
