@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from relay_signatures import RELAY_SIGNATURES
 
 import lambdagrad as lg
 
@@ -56,41 +57,6 @@ def test_prelude_type_checks(prelude):
     map_type = typed["map"].checked_type
     assert len(map_type.type_params) == 2 and len(map_type.arg_types) == 2
     assert str(map_type.ret_type) == f"List[{map_type.type_params[1].name_hint}]"
-
-
-# Relay v0.19's prelude.rly, global by global, as its type checker prints the types.
-RELAY_SIGNATURES = {
-    "id": "fn [A](A) -> A",
-    "compose": "fn [A, B, C](fn (B) -> C, fn (A) -> B) -> fn (A) -> C",
-    "flip": "fn [A, B, C](fn (A, B) -> C) -> fn (B, A) -> C",
-    "hd": "fn [A](List[A]) -> A",
-    "tl": "fn [A](List[A]) -> List[A]",
-    "nth": "fn [A](List[A], int32) -> A",
-    "length": "fn [A](List[A]) -> int32",
-    "update": "fn [A](List[A], int32, A) -> List[A]",
-    "map": "fn [A, B](fn (A) -> B, List[A]) -> List[B]",
-    "foldl": "fn [A, B](fn (A, B) -> A, A, List[B]) -> A",
-    "foldr": "fn [A, B](fn (A, B) -> B, B, List[A]) -> B",
-    "foldr1": "fn [A](fn (A, A) -> A, List[A]) -> A",
-    "sum": "fn (List[int32]) -> int32",
-    "concat": "fn [A](List[A], List[A]) -> List[A]",
-    "filter": "fn [A](fn (A) -> bool, List[A]) -> List[A]",
-    "zip": "fn [A, B](List[A], List[B]) -> List[(A, B)]",
-    "rev": "fn [A](List[A]) -> List[A]",
-    "map_accumr": "fn [A, B, C](fn (A, B) -> (A, C), A, List[B]) -> (A, List[C])",
-    "map_accuml": "fn [A, B, C](fn (A, B) -> (A, C), A, List[B]) -> (A, List[C])",
-    "unfoldr": "fn [A, B](fn (A) -> Option[(A, B)], A) -> List[B]",
-    "unfoldl": "fn [A, B](fn (A) -> Option[(A, B)], A) -> List[B]",
-    "tmap": "fn [A, B](fn (A) -> B, Tree[A]) -> Tree[B]",
-    "size": "fn [A](Tree[A]) -> int32",
-    "iterate": "fn [A](fn (A) -> A, int32) -> fn (A) -> A",
-    # Relay's nat.rly
-    "nat_double": "fn (nat) -> nat",
-    "nat_add": "fn (nat, nat) -> nat",
-    "nat_nth": "fn [A](List[A], nat) -> A",
-    "nat_update": "fn [A](List[A], nat, A) -> List[A]",
-    "nat_iterate": "fn [A](fn (A) -> A, nat) -> fn (A) -> A",
-}
 
 
 def test_every_relay_prelude_function_has_relays_type(prelude):
