@@ -71,7 +71,10 @@ def test_free_var_declares_a_typed_free_variable():
     expr = lg.parse_expr("free_var %x: float32; %x((%x,).0, %x)")  # Relay's test_tuple_proj
     x = expr.op
     assert x.type_annotation == TensorType((), "float32") and expr.args[1] is x
-    assert print_expr(expr) == "free_var %x: float32;\n%x((%x,).0, %x)"
+    text = print_expr(expr, free_var_types=True)
+    assert text == "free_var %x: float32;\n%x((%x,).0, %x)"
+    assert lg.parse_expr(text).op.type_annotation == x.type_annotation
+    assert print_expr(expr) == "%x((%x,).0, %x)"
 
 
 def test_free_var_without_a_type():

@@ -78,11 +78,13 @@ _KEYWORDS = {
 _ROOT = (0, "root")
 
 
-def print_expr(expr: Expr, show_types: bool = False) -> str:
+def print_expr(expr: Expr, show_types: bool = False, free_var_types: bool = False) -> str:
     """The text of an expression; ``parse_expr`` reads it back.
 
     With `show_types`, bindings and results whose `checked_type` is known get a
-    ``/* ty=... */`` comment.
+    ``/* ty=... */`` comment. With `free_var_types`, free variables with a type annotation are
+    declared first (``free_var %x: float32;``, as Relay prints them), so that ``parse_expr``
+    gives them their types back; ``str(expr)`` leaves them out, to stay short in messages.
 
     >>> import lambdagrad as lg
     >>> x = lg.var("x", "float32")
@@ -93,7 +95,7 @@ def print_expr(expr: Expr, show_types: bool = False) -> str:
       add(%0, %0)
     }
     """
-    return run_deep(lambda: _Printer(show_types).top_level(expr))
+    return run_deep(lambda: _Printer(show_types).top_level(expr, free_var_types))
 
 
 def print_type(ty: Type) -> str:
@@ -219,12 +221,12 @@ class _Printer:
         self.graph: dict[int, str] = {}
 
     # ---- units
-    def top_level(self, expr: Expr) -> str:
-        """An expression's text: its annotated free variables declared, then its block."""
+    def top_level(self, expr: Expr, free_var_types: bool = False) -> str:
+        """An expression's text: its block, after its free variables' declarations if asked."""
         self._start(expr, _ROOT)
         declared = [
             f"free_var {self.x_var(var)}: {self.type(var.type_annotation)};"
-            for var in free_vars(expr)
+            for var in (free_vars(expr) if free_var_types else ())
             if var.type_annotation is not None
         ]
         return "\n".join(declared + self.block(expr, _ROOT))
