@@ -7,6 +7,7 @@ from collections import Counter
 import numpy as np
 
 from .deep import run_deep
+from .dotgraph import render, to_dot
 from .ir.expr import (
     Call,
     Constant,
@@ -44,7 +45,7 @@ from .ir.types import (
 )
 from .ir.visitor import bound_vars, free_vars, post_order
 
-__all__ = ["alpha_equal", "count_ops", "features", "free_vars", "bound_vars"]
+__all__ = ["alpha_equal", "count_ops", "features", "free_vars", "bound_vars", "render", "to_dot"]
 
 
 def _expressions(target) -> list[Expr]:

@@ -6,6 +6,8 @@
     lambdagrad grad FILE.rly    print the gradient program of @main (--check: verify it,
                                 --python: print it as the Python the compiled executor runs)
     lambdagrad jvp FILE.rly     print the forward-mode program of @main (the same options)
+    lambdagrad dot FILE.rly     draw the program as a graph (--global NAME, --gradient,
+                                -o out.svg; DOT text without -o)
 
 The prelude (List, Option, Tree, nat) is in scope unless ``--no-prelude`` is given. Mistakes
 in the file print a located message and exit with status 1.
@@ -16,12 +18,14 @@ from __future__ import annotations
 import argparse
 import ast
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from .ad import gradient, jvp
 from .ad.api import MODES
+from .dotgraph import render, to_dot
 from .errors import Error
 from .ir.expr import GlobalVar
 from .ir.module import IRModule
@@ -55,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
         ("run", _run, "run @main of FILE and print the result"),
         ("grad", _grad, "print the gradient program of @main of FILE"),
         ("jvp", _jvp, "print the forward-mode (jvp) program of @main of FILE"),
+        ("dot", _dot, "draw FILE's program (or one global, or its gradient) as a graph"),
     ):
         sub = commands.add_parser(name, help=summary, description=summary)
         sub.add_argument("file", metavar="FILE.rly")
@@ -66,7 +71,26 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--mode", choices=MODES, default="higher_order", help="the AD mode")
         if name in ("grad", "jvp"):
             _add_derivative_options(sub)
+        if name == "dot":
+            _add_dot_options(sub)
     return parser
+
+
+def _add_dot_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--global", dest="global_name", metavar="NAME", help="draw @NAME only")
+    sub.add_argument(
+        "--gradient", action="store_true", help="draw the gradient of @NAME (default @main)"
+    )
+    sub.add_argument("--mode", choices=MODES, default="higher_order", help="the AD mode")
+    sub.add_argument(
+        "--no-optimize", action="store_true", help="draw the raw gradient, not the optimized one"
+    )
+    sub.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="write the picture to OUT (.svg, .png, .pdf need Graphviz; .dot is the text)",
+    )
 
 
 def _add_derivative_options(sub: argparse.ArgumentParser) -> None:
@@ -165,13 +189,8 @@ def _jvp(mod: IRModule, own: IRModule, args) -> str:
 def _derivative(mod: IRModule, args, kind: str, build, check) -> str:
     """Print `build()` (a function that adds derived globals to `mod`) as ``@main_<kind>``
     with those globals, optimized unless asked not to; `check()` raises AssertionError."""
-    before = set(mod.functions)
     name = GlobalVar(f"main_{kind}")
-    program = build()
-    derived = IRModule({g: f for g, f in mod.functions.items() if g not in before})
-    derived[name] = program
-    if not args.no_optimize:
-        derived = _optimized(derived, mod)
+    derived = _derived(mod, name, build, not args.no_optimize)
     if args.python:
         whole = mod.copy()
         whole.update(derived)  # the derivative calls globals of the file and the prelude too
@@ -185,6 +204,42 @@ def _derivative(mod: IRModule, args, kind: str, build, check) -> str:
             raise Error(f"{kind} check failed: {err}") from None
         text += f"\n{comment} {kind} check passed (finite differences on seeded random inputs)"
     return text
+
+
+def _derived(mod: IRModule, name: GlobalVar, build, optimized: bool) -> IRModule:
+    """`build()` as global `name` with the derived globals it adds to `mod`, `optimized`."""
+    before = set(mod.functions)
+    program = build()
+    derived = IRModule({g: f for g, f in mod.functions.items() if g not in before})
+    derived[name] = program
+    return _optimized(derived, mod) if optimized else derived
+
+
+def _dot(mod: IRModule, own: IRModule, args) -> str:
+    """The DOT text of the chosen program, or where its picture was written."""
+    text = to_dot(_dot_target(mod, own, args))
+    if args.output is None:
+        return text.rstrip("\n")
+    out = Path(args.output)
+    fmt = out.suffix.lstrip(".").lower() or "svg"
+    data = text.encode("utf-8") if fmt in ("dot", "gv") else render(text, fmt)
+    try:
+        out.write_bytes(data)
+    except OSError as err:
+        raise Error(f"cannot write {out}: {err}") from None
+    return f"wrote {out}"
+
+
+def _dot_target(mod: IRModule, own: IRModule, args) -> IRModule:
+    """The file's own globals, one of them (--global), or a gradient and its derived globals."""
+    if not (args.gradient or args.global_name):
+        return own
+    global_var = mod.get_global_var(args.global_name or "main")
+    if not args.gradient:
+        return IRModule({global_var: mod[global_var]})
+    name = GlobalVar(f"{global_var.name_hint}_gradient")  # @NAME_grad is a derived global's
+    build = partial(gradient, global_var, mod=mod, mode=args.mode)
+    return _derived(mod, name, build, not args.no_optimize)
 
 
 def _optimized(derived: IRModule, mod: IRModule) -> IRModule:
