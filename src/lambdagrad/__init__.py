@@ -20,6 +20,7 @@ from .api import (
     vjp,
     vmap,
 )
+from .backends import to_jax
 from .builders import const, var
 from .errors import Error, EvaluationError, GradientError, ParseError, TypeInferenceError
 from .frontend import List, adt, jit
@@ -136,6 +137,7 @@ __all__ = [
     "list_items",
     "make_list",
     "to_python",
+    "to_jax",
     "List",
     "adt",
     "jit",

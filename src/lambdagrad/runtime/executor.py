@@ -11,7 +11,7 @@ from ..typing import infer_type
 from .interpreter import Interpreter
 from .program import CompiledProgram
 
-KINDS = ("debug", "compiled")
+KINDS = ("debug", "compiled", "jax")
 
 
 def create_executor(kind: str = "debug", mod: IRModule | None = None) -> Executor:
@@ -19,7 +19,8 @@ def create_executor(kind: str = "debug", mod: IRModule | None = None) -> Executo
 
     ``"debug"`` runs the reference interpreter; ``"compiled"`` compiles each function to
     Python source once (see `lambdagrad.to_python`) and runs that, with the same values in
-    and out and the same errors.
+    and out and the same errors. ``"jax"`` lowers to JAX and jits (see `lambdagrad.to_jax`;
+    it needs the ``jax`` extra, imported only then).
 
     >>> import lambdagrad as lg
     >>> f = lg.parse_expr("fn (%x: float32) { multiply(%x, %x) }")
@@ -30,6 +31,10 @@ def create_executor(kind: str = "debug", mod: IRModule | None = None) -> Executo
     """
     if kind not in KINDS:
         raise Error(f"unknown executor kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if kind == "jax":
+        from ..backends import jax_backend
+
+        return jax_backend().JaxExecutor(mod)
     return Executor(mod, kind)
 
 

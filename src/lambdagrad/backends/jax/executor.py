@@ -1,0 +1,201 @@
+"""`to_jax` and the ``"jax"`` executor: programs lowered to JAX, jitted, results as numpy.
+
+64-bit types: JAX computes in 32 bits unless x64 is enabled. A lowered program that uses a
+64-bit dtype anywhere (float64, int64, uint64) enables x64 around its own calls; under your
+own `jax.jit` enable it yourself (``jax.config.update("jax_enable_x64", True)``), or JAX
+narrows float64 arguments to float32 before the program sees them. Programs without 64-bit
+types leave the setting alone.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ...deep import run_deep
+from ...errors import Error, EvaluationError
+from ...ir.expr import Expr, Function, GlobalVar
+from ...ir.module import IRModule
+from ...ir.types import FuncType, RefType, TensorType, TupleType, Type, TypeCall
+from ...ir.visitor import pre_order
+from ...runtime.convert import to_value
+from ...runtime.values import ConstructorValue
+from ...transform.anf import computed_once
+from ...typing import infer_type
+from .lowering import Closure, Lowering, NotJittable
+
+WIDE = ("float64", "int64", "uint64")
+
+
+def to_jax(target, mod: IRModule | None = None) -> JaxFunction:
+    """`target` (a global of `mod`, or a function) as a Python function of JAX arrays.
+
+    Arguments and results are JAX arrays, tuples and ADT values (`lg.ConstructorValue`,
+    a pytree), so the function can be `jax.jit`-ed, `jax.vmap`-ped, sharded and
+    differentiated by JAX. See `lambdagrad.backends.jax.lowering` for how each construct
+    lowers.
+
+    >>> import jax, numpy as np, lambdagrad as lg
+    >>> f = lg.to_jax(lg.parse_expr("fn (%x: Tensor[(2), float32]) { tanh(%x) }"))
+    >>> jax.jit(f)(np.zeros(2, "float32")).tolist()
+    [0.0, 0.0]
+    """
+    typed_mod, func = typed_entry(target, mod, "to_jax")
+    return JaxFunction(func, typed_mod)
+
+
+def typed_entry(target, mod: IRModule | None, who: str) -> tuple[IRModule, Function]:
+    """The typed module and the typed function `target` names."""
+    if mod is not None and not isinstance(mod, IRModule):
+        raise Error(f"{who}: mod must be an IRModule, got {type(mod).__name__}")
+    typed_mod = infer_type(computed_once(mod if mod is not None else IRModule()))
+    if isinstance(target, GlobalVar):
+        if target not in typed_mod.functions:
+            raise EvaluationError(f"{who}: unknown global @{target.name_hint}")
+        return typed_mod, typed_mod[target]
+    if not isinstance(target, Expr):
+        raise Error(f"{who} needs a global or a function, got {type(target).__name__}")
+    typed = infer_type(computed_once(target), mod=typed_mod)
+    if not isinstance(typed, Function):
+        raise Error(f"{who} needs a global or a function, got {type(typed).__name__}")
+    return typed_mod, typed
+
+
+class JaxFunction:
+    """A program lowered to JAX: call it with JAX (or numpy) arrays, tuples and ADT values.
+
+    `uses_x64` says whether the program has 64-bit types (then calls enable x64).
+    """
+
+    def __init__(self, func: Function, mod: IRModule):
+        self.func, self.mod = func, mod
+        self.uses_x64 = uses_wide_types(func, mod)
+        self._lowering = Lowering(mod)
+        self._closure = Closure(func, {}, self._lowering, "fn")
+
+    def __call__(self, *args):
+        with jax.enable_x64(True) if self.uses_x64 else _unchanged():
+            leaves = jax.tree.map(jnp.asarray, list(args))
+            try:
+                return self._lowering.apply(self._closure, leaves)
+            except RecursionError:
+                raise EvaluationError(
+                    "the program recurses too deeply to be traced on this thread; run it with "
+                    'lg.create_executor("jax", mod), which traces on a deep stack'
+                ) from None
+
+
+class _unchanged:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def uses_wide_types(func: Function, mod: IRModule) -> bool:
+    """Whether `func` or a global of `mod` has a node of a 64-bit type."""
+    roots = [func, *mod.functions.values()]
+    return any(
+        dtype in WIDE
+        for root in roots
+        for node in pre_order(root)
+        for dtype in dtypes_of(node.checked_type)
+    )
+
+
+def dtypes_of(ty: Type | None):
+    """The tensor dtypes a type mentions."""
+    if isinstance(ty, TensorType):
+        yield ty.dtype
+    elif isinstance(ty, TupleType):
+        for field in ty.fields:
+            yield from dtypes_of(field)
+    elif isinstance(ty, FuncType):
+        for part in (*ty.arg_types, ty.ret_type):
+            yield from dtypes_of(part)
+    elif isinstance(ty, RefType):
+        yield from dtypes_of(ty.value)
+    elif isinstance(ty, TypeCall):
+        for arg in ty.args:
+            yield from dtypes_of(arg)
+
+
+class JaxExecutor:
+    """The ``"jax"`` executor: `evaluate` gives a callable taking and giving numpy values."""
+
+    def __init__(self, mod: IRModule | None = None):
+        self.mod = mod.copy() if mod is not None else IRModule()
+
+    def evaluate(self, expr: Expr | None = None):
+        """`expr` (default: ``@main``) lowered to JAX; a function becomes a `JaxRunner`,
+        anything else is computed now."""
+        if expr is None:
+            expr = self.mod.get_global_var("main")
+        if isinstance(expr, Expr) and not isinstance(expr, Function | GlobalVar):
+            return JaxRunner(to_jax(Function([], expr), self.mod))()
+        return JaxRunner(to_jax(expr, self.mod))
+
+
+class JaxRunner:
+    """A lowered program run from numpy: arguments checked as the other executors check
+    them, the program jitted (once per argument signature, by `jax.jit`), results numpy.
+
+    A program that cannot be jitted warns once, saying why, and runs op by op instead.
+    """
+
+    def __init__(self, function: JaxFunction):
+        self.function = function
+        self.params = function.func.params
+        self._jitted = jax.jit(function) if jittable(function.func) else None
+
+    def __call__(self, *args):
+        if len(args) != len(self.params):
+            count = f"{len(self.params)} argument(s), got {len(args)}"
+            raise EvaluationError(f"the program takes {count}")
+        values = [
+            to_value(arg, param.checked_type, f"argument {i} (%{param.name_hint})")
+            for i, (arg, param) in enumerate(zip(args, self.params, strict=True))
+        ]
+        return run_deep(self._run, values)
+
+    def _run(self, values: list):
+        with jax.enable_x64(True) if self.function.uses_x64 else _unchanged():
+            if self._jitted is not None:
+                try:
+                    return to_numpy(self._jitted(*values))
+                except NotJittable as err:
+                    warnings.warn(f"{err}; running op by op", RuntimeWarning, stacklevel=4)
+                    self._jitted = None
+            return to_numpy(self.function(*values))
+
+
+def jittable(func: Function) -> bool:
+    """Whether arguments and result are arrays, tuples and ADT values (no functions, refs)."""
+    types = [p.checked_type for p in func.params] + [func.checked_type.ret_type]
+    return not any(_holds_function_or_ref(t) for t in types)
+
+
+def _holds_function_or_ref(ty: Type | None) -> bool:
+    if isinstance(ty, FuncType | RefType):
+        return True
+    if isinstance(ty, TupleType):
+        return any(_holds_function_or_ref(f) for f in ty.fields)
+    if isinstance(ty, TypeCall):
+        return any(_holds_function_or_ref(a) for a in ty.args)
+    return False
+
+
+def to_numpy(value):
+    """JAX arrays as numpy arrays, through tuples and ADT values; functions stay callable
+    and give numpy values in turn."""
+    if isinstance(value, tuple):
+        return tuple(to_numpy(v) for v in value)
+    if isinstance(value, ConstructorValue):
+        return ConstructorValue(value.constructor, to_numpy(value.fields))
+    if callable(value):
+        return lambda *args: to_numpy(run_deep(value, *args))
+    return np.asarray(value)
