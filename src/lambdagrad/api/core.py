@@ -11,7 +11,9 @@ one closes over is never confused with the inner one's variable (perturbation co
 
 from __future__ import annotations
 
+import functools
 import itertools
+import math
 
 import numpy as np
 
@@ -63,7 +65,7 @@ class Tracer:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)
 
     def concrete(self) -> np.ndarray:
         raise NotImplementedError
@@ -127,6 +129,11 @@ def aval(value):
     if type(value) is tuple:
         return tuple(aval(field) for field in value)
     return (value.shape, value.dtype)
+
+
+def avals(args: tuple) -> tuple:
+    """The avals of an op's arguments (`aval` of the tuple, faster for arrays)."""
+    return tuple(aval(a) if type(a) is tuple else (a.shape, a.dtype) for a in args)
 
 
 def ir_type(abstract):
@@ -204,10 +211,7 @@ class OpPrim(Primitive):
 
 
 def _bound(fn, attrs):
-    if not attrs:
-        return fn
-    kwargs = dict(attrs)
-    return lambda *args: fn(*args, **kwargs)
+    return functools.partial(fn, **attrs) if attrs else fn
 
 
 def _describe(value) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
@@ -53,7 +55,7 @@ def linear_operator(fun, *primals, argnums: int = 0) -> LinearOperator:
 
 
 def _size(x) -> int:
-    return int(np.prod(x.shape, dtype=np.int64))
+    return math.prod(x.shape)
 
 
 def _pieces(vector, like: list, what: str) -> list:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Trace, Tracer, apply, aval, prim
+from .core import Trace, Tracer, apply, avals, prim
 
 _ADD = prim("add")
 
@@ -69,8 +69,9 @@ class ReverseTrace(Trace):
         return ReverseTracer(self, value, Node(None, (), value, (), ()))
 
     def process(self, prim, args):
-        vals, parents, wanted = self._unwrap(args)
-        out = apply(prim, vals)
+        vals, parents, wanted, nested = self._unwrap(args)
+        # with no outer tracer left, skip apply's search for one
+        out = apply(prim, vals) if nested else prim.run(vals)
         if not parents or not prim.differentiable:
             return out
         node = Node(prim, vals, out, parents, wanted)
@@ -84,15 +85,23 @@ class ReverseTrace(Trace):
         return ReverseTracer(self, value, node, field)
 
     def _unwrap(self, args):
-        vals, parents, wanted = [], [], []
+        """The values under this trace's tracers; the parents they came from; which
+        arguments have one; whether tracers of other traces (or tuples) remain."""
+        vals, parents, wanted, nested = [], [], [], False
         for i, arg in enumerate(args):
-            if type(arg) is tuple:
-                fields = [self._own(a, i, j, parents) for j, a in enumerate(arg)]
-                vals.append(tuple(fields))
+            if type(arg) is ReverseTracer and arg.trace is self:
+                parents.append((i, None, arg.node, arg.field))
+                value = arg.value
+                wanted.append(True)
+            elif type(arg) is tuple:
+                value = tuple(self._own(a, i, j, parents) for j, a in enumerate(arg))
+                wanted.append(bool(parents) and parents[-1][0] == i)
             else:
-                vals.append(self._own(arg, i, None, parents))
-            wanted.append(bool(parents) and parents[-1][0] == i)
-        return tuple(vals), tuple(parents), tuple(wanted)
+                value = arg
+                wanted.append(False)
+            vals.append(value)
+            nested = nested or type(value) is tuple or isinstance(value, Tracer)
+        return tuple(vals), tuple(parents), tuple(wanted), nested
 
     def _own(self, arg, i, j, parents):
         if isinstance(arg, ReverseTracer) and arg.trace is self:
@@ -125,7 +134,7 @@ def _propagate(node: Node, grads: dict) -> None:
         g = grads.pop((node, None), None)
         if g is None:
             return
-    rule = node.prim.vjp_rule(aval(node.args), node.wanted)
+    rule = node.prim.vjp_rule(avals(node.args), node.wanted)
     arg_grads = rule(*node.args, node.out, g)
     for i, j, parent, field in node.parents:
         grad = arg_grads[i] if j is None else arg_grads[i][j]

@@ -14,7 +14,9 @@ from __future__ import annotations
 from ..errors import GradientError
 from ..ir.expr import Call, Constant, Expr, Function, Let, Tuple, TupleGetItem, Var
 from ..ir.op import Op
+from ..ir.visitor import replace_node
 from ..ops.gradients import gradient_of
+from ..transform.simplify import simplify
 from .core import apply, ir_type, prim_of
 
 
@@ -24,8 +26,9 @@ def compile_vjp(prim, avals, wanted: tuple[bool, ...]):
     orig, params = _typed_call(prim, avals)
     g = _param("g", orig.checked_type)
     grads = gradient_of(prim.definition.op)(orig, g)
-    kept = [grad if want else None for grad, want in zip(grads, wanted, strict=True)]
-    return _Emitter(orig).function([*params, _OUT, g], kept)
+    kept = [grad for grad, want in zip(grads, wanted, strict=True) if want]
+    function = _simplified(orig, [*params, g], Tuple(kept))
+    return _Emitter(prim.name).function(function, wanted)
 
 
 def compile_jvp(prim, avals, nonzero: tuple[bool, ...]):
@@ -39,11 +42,17 @@ def compile_jvp(prim, avals, nonzero: tuple[bool, ...]):
         for i, (p, nz) in enumerate(zip(params, nonzero, strict=True))
     ]
     tangent = jvp_of(prim.definition.op)(orig, tangents)
-    given = [t for t in tangents if t is not None]
-    return _Emitter(orig).function([*params, _OUT, *given], tangent)
+    function = _simplified(orig, [*params, *(t for t in tangents if t is not None)], tangent)
+    return _Emitter(prim.name).function(function)
 
 
-_OUT = Var("out")
+def _simplified(orig: Call, params: list[Var], body: Expr) -> Function:
+    """``fn(args..., out, rest...) { body }`` with the original call read from ``out`` and
+    the identities rules are full of removed (a collapse_sum_like to the same shape, ...)."""
+    out = _param("out", orig.checked_type)
+    count = len(orig.args)
+    function = Function([*params[:count], out, *params[count:]], replace_node(body, orig, out))
+    return simplify(function)
 
 
 def _param(name: str, ty) -> Var:
@@ -66,24 +75,27 @@ class _Emitter:
     program are never computed); a call of a function literal is inlined.
     """
 
-    def __init__(self, orig: Call):
-        self.orig = orig
+    def __init__(self, op_name: str):
+        self.op_name = op_name
         self.lines: list[str] = []
         self.namespace: dict = {"_apply": apply}
         self.names: dict[int, str] = {}
         self.pending: dict[Var, Expr] = {}
         self.keep: list[Expr] = []  # the nodes named by id stay alive while we emit
 
-    def function(self, params: list[Var], result):
-        for i, param in enumerate(params):
+    def function(self, function: Function, wanted: tuple[bool, ...] | None = None):
+        """The Python function of `function`; with `wanted`, its result (a tuple of the
+        wanted entries) is returned as a list with None for the others."""
+        for i, param in enumerate(function.params):
             self.names[id(param)] = f"p{i}"
-        self.names[id(self.orig)] = f"p{params.index(_OUT)}"
-        outputs = result if isinstance(result, list) else [result]
-        codes = ["None" if expr is None else self.emit(expr) for expr in outputs]
-        value = f"[{', '.join(codes)}]" if isinstance(result, list) else codes[0]
-        header = f"def rule({', '.join(f'p{i}' for i in range(len(params)))}):"
-        source = "\n    ".join([header, *self.lines, f"return {value}"])
-        exec(compile(source, f"<rule of {self.orig.op.name}>", "exec"), self.namespace)
+        result = self.emit(function.body)
+        if wanted is not None:
+            picks = iter(range(len(wanted)))
+            entries = [f"{result}[{next(picks)}]" if w else "None" for w in wanted]
+            result = f"[{', '.join(entries)}]"
+        header = f"def rule({', '.join(f'p{i}' for i in range(len(function.params)))}):"
+        source = "\n    ".join([header, *self.lines, f"return {result}"])
+        exec(compile(source, f"<rule of {self.op_name}>", "exec"), self.namespace)
         return self.namespace["rule"]
 
     def emit(self, expr: Expr) -> str:
@@ -114,7 +126,7 @@ class _Emitter:
         if isinstance(expr, Call) and isinstance(expr.op, Function):
             return self._inline(expr.op, expr.args)
         raise GradientError(
-            f"the rule of operator {self.orig.op.name} uses a {type(expr).__name__}, which "
+            f"the rule of operator {self.op_name} uses a {type(expr).__name__}, which "
             "eager differentiation cannot run"
         )
 

@@ -8,6 +8,7 @@ with the op registry's rules. Every transformation composes with every other.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -227,7 +228,7 @@ def jacfwd(fun, argnums=0, has_aux=False):
 
 
 def _size(x) -> int:
-    return int(np.prod(x.shape, dtype=np.int64))
+    return math.prod(x.shape)
 
 
 def _split(flat, leaves: list) -> list:
@@ -262,7 +263,7 @@ def _to_back(column, out_shape, in_shape):
 
 def _basis(x):
     """The standard basis for `x`'s elements: shape ``(x.size, *x.shape)``."""
-    size = int(np.prod(x.shape, dtype=np.int64))
+    size = math.prod(x.shape)
     return np.eye(size, dtype=x.dtype).reshape((size, *x.shape))
 
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import builtins
 import functools
+import math
 
 import numpy as np
 
 from ..api.core import OpShapeError, Tracer, apply, prim
 
+_ARRAYS = (np.ndarray, np.generic, Tracer)
+_NUMBERS = (int, float)
+
 
 def is_array(x) -> bool:
-    return isinstance(x, np.ndarray | np.generic | Tracer)
+    return isinstance(x, _ARRAYS)
 
 
 def asarray(x, dtype=None):
@@ -43,11 +47,25 @@ def _dtype_of(x):
 def promote(*xs, dtype=None) -> tuple:
     """The arguments as arrays of one dtype: numpy's result type, or `dtype` if given."""
     if dtype is None:
-        first = xs[0]
-        if is_array(first) and all(is_array(x) and x.dtype == first.dtype for x in xs):
-            return xs
+        if len(xs) == 2:
+            same = _same_dtype_pair(*xs)
+            if same is not None:
+                return same
         dtype = np.result_type(*(_dtype_of(x) for x in xs))
     return tuple(astype(x, dtype) if is_array(x) else np.asarray(x, dtype) for x in xs)
+
+
+def _same_dtype_pair(x, y):
+    """The common cases without asking numpy: two arrays of one dtype, or a float array and
+    a Python number (a weak scalar: it takes the array's dtype)."""
+    x_array, y_array = isinstance(x, _ARRAYS), isinstance(y, _ARRAYS)
+    if x_array and y_array:
+        return (x, y) if x.dtype == y.dtype else None
+    if x_array and type(y) in _NUMBERS and x.dtype.kind == "f":
+        return x, np.asarray(y, x.dtype)
+    if y_array and type(x) in _NUMBERS and y.dtype.kind == "f":
+        return np.asarray(x, y.dtype), y
+    return None
 
 
 def _binary(op: str, doc: str, out_kind: str | None = None):
@@ -266,16 +284,16 @@ def _resolved(shape: tuple, size: int, newshape) -> tuple:
     """`newshape` with its -1 resolved (the op reads 0 as "keep", numpy as a length)."""
     dims = (newshape,) if isinstance(newshape, int) else tuple(int(d) for d in newshape)
     if -1 in dims:
-        known = int(np.prod([d for d in dims if d != -1], dtype=np.int64))
+        known = math.prod(d for d in dims if d != -1)
         dims = tuple(size // known if known and d == -1 else d for d in dims)
-    if int(np.prod(dims, dtype=np.int64)) != size:
+    if math.prod(dims) != size:
         raise OpShapeError(f"cannot reshape an array of shape {shape} into shape {newshape}")
     return dims
 
 
 def reshape(x, newshape):
     x = asarray(x)
-    dims = _resolved(_shape(x), int(np.prod(x.shape, dtype=np.int64)), newshape)
+    dims = _resolved(_shape(x), math.prod(x.shape), newshape)
     if dims == _shape(x):
         return x
     return apply(prim("reshape", newshape=dims), (x,))
