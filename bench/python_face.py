@@ -4,7 +4,9 @@ Each workload is one function written once against an array namespace (``lnp``, 
 numpy, jax.numpy, or torch) and differentiated by each library's own transformation:
 ``grad`` of an MLP loss, of an RNN unrolled by a Python loop, and of a TreeLSTM recursing
 over a Python tree; the Hessian and a Hessian-vector product of 10-d Rosenbrock. Results are
-checked against lambdagrad's before timing. Times are medians over interleaved rounds.
+checked against lambdagrad's before timing. Times are medians over interleaved rounds, in
+CPU time of this process (all its threads): on a shared machine wall time mostly measures
+the neighbours.
 
 Run: python bench/python_face.py [--rounds 5] [--only mlp,rnn] [--libs autograd,torch]
 Prints a markdown table: milliseconds per call and each peer's time over lambdagrad's.
@@ -238,19 +240,19 @@ def median_seconds(thunks: dict[str, Callable], rounds: int, seconds: float) -> 
     samples: dict[str, list[float]] = {name: [] for name in thunks}
     for _ in range(rounds):
         for name, thunk in thunks.items():
-            start = time.perf_counter()
+            start = time.process_time()
             for _ in range(repeats[name]):
                 thunk()
-            samples[name].append((time.perf_counter() - start) / repeats[name])
+            samples[name].append((time.process_time() - start) / repeats[name])
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def _repeats(thunk: Callable, seconds: float) -> int:
     for _ in range(2):  # warm caches (compiled rules, JAX's per-op compilation)
         thunk()
-    start = time.perf_counter()
+    start = time.process_time()
     thunk()
-    return max(1, int(seconds / max(time.perf_counter() - start, 1e-7)))
+    return max(1, int(seconds / max(time.process_time() - start, 1e-7)))
 
 
 def run(names, libraries, rounds: int, seconds: float) -> list[str]:

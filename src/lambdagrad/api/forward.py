@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..deep import without_gc
 from .core import Trace, Tracer, apply, aval
 from .reverse import concrete, reverse_topological
 
@@ -89,7 +90,12 @@ def tangent_of(prim, primals: tuple, out, tangents: list):
 
 def push_recorded(outputs, leaves, tangents) -> list:
     """Tangents of the recorded `outputs` (reverse tracers) given `tangents` at `leaves`,
-    by one forward sweep over the recording (each op's forward rule at its recorded values)."""
+    by one forward sweep over the recording (each op's forward rule at its recorded values;
+    the garbage collector paused, as in the backward sweep)."""
+    return without_gc(_push_recorded, outputs, leaves, tangents)
+
+
+def _push_recorded(outputs, leaves, tangents) -> list:
     known = {(leaf.node, None): t for leaf, t in zip(leaves, tangents, strict=True)}
     roots = [out.node for out in outputs]
     for node in reversed(reverse_topological(roots)):

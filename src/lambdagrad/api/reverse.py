@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..deep import without_gc
 from .core import Trace, Tracer, apply, avals, prim
 
 _ADD = prim("add")
@@ -113,8 +114,14 @@ class ReverseTrace(Trace):
 def backward(seeds, leaves) -> list:
     """Gradients of the seeded outputs at each leaf tracer (None where none reaches it).
 
-    `seeds` pairs output tracers with their cotangents.
+    `seeds` pairs output tracers with their cotangents. The cyclic garbage collector is
+    paused meanwhile: the sweep allocates much and frees little until it ends, and with
+    large libraries loaded each full collection costs milliseconds.
     """
+    return without_gc(_backward, seeds, leaves)
+
+
+def _backward(seeds, leaves) -> list:
     grads: dict = {}
     for tracer, cotangent in seeds:
         _accumulate(grads, (tracer.node, tracer.field), cotangent)

@@ -277,12 +277,13 @@ def cumsum(x, axis=None):
 
 
 def _shape(x) -> tuple:
-    return tuple(int(d) for d in x.shape)
+    return tuple(x.shape)
 
 
-def _resolved(shape: tuple, size: int, newshape) -> tuple:
+def _resolved(shape: tuple, newshape) -> tuple:
     """`newshape` with its -1 resolved (the op reads 0 as "keep", numpy as a length)."""
-    dims = (newshape,) if isinstance(newshape, int) else tuple(int(d) for d in newshape)
+    dims = (newshape,) if isinstance(newshape, int) else tuple(newshape)
+    size = math.prod(shape)
     if -1 in dims:
         known = math.prod(d for d in dims if d != -1)
         dims = tuple(size // known if known and d == -1 else d for d in dims)
@@ -291,12 +292,19 @@ def _resolved(shape: tuple, size: int, newshape) -> tuple:
     return dims
 
 
+_reshapes: dict = {}
+
+
 def reshape(x, newshape):
     x = asarray(x)
-    dims = _resolved(_shape(x), math.prod(x.shape), newshape)
-    if dims == _shape(x):
+    shape = tuple(x.shape)
+    dims = _resolved(shape, newshape)
+    if dims == shape:
         return x
-    return apply(prim("reshape", newshape=dims), (x,))
+    p = _reshapes.get(dims)
+    if p is None:
+        p = _reshapes[dims] = prim("reshape", newshape=dims)
+    return apply(p, (x,))
 
 
 def ravel(x):
