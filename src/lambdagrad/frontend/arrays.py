@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..ir import Expr, TensorType
+from ..ir import Call, Expr, Op, TensorType
 from ..ops import make_call
 
 # Modules whose functions are taken by name (the jitted code may use any of them).
@@ -99,6 +99,12 @@ def _table() -> dict[str, Signature]:
         "softmax": Signature("nn.softmax", ("x",), ("axis",)),
         "log_softmax": Signature("nn.log_softmax", ("x",), ("axis",)),
         "astype": Signature("cast", ("x",), ("dtype",)),
+        "split": Signature("split", ("x",), ("indices_or_sections", "axis")),
+        "broadcast_to": Signature("broadcast_to", ("x",), ("shape",)),
+        "cumsum": Signature("cumsum", ("x",), ("axis", "dtype")),
+        "repeat": Signature("repeat", ("x",), ("repeats", "axis")),
+        "tile": Signature("tile", ("x",), ("reps",)),
+        "flip": Signature("reverse", ("x",), ("axis",)),
     }
     return table
 
@@ -149,15 +155,16 @@ def build(sig: Signature, inputs: list[Expr], attrs: dict, span) -> Expr:
 
 
 def matmul(a: Expr, b: Expr, a_type, b_type, span) -> Expr:
-    """``a @ b`` with numpy's rules for ranks 0 to 3; raises ValueError when unknown."""
+    """``a @ b`` with numpy's rules for ranks 0 to 3 (known ranks: see `ranks_known`);
+    raises ValueError for other ranks."""
     ranks = (_rank(a_type), _rank(b_type))
-    if None in ranks:
-        raise ValueError("the ranks of both operands must be known (annotate or cast them)")
     if 0 in ranks:
         return make_call("multiply", [a, b], span=span)
     if ranks == (1, 1):
         return make_call("sum", [make_call("multiply", [a, b], span=span)], span=span)
     if ranks == (2, 2):
+        if _is_transpose(b):  # x @ w.T is nn.dense(x, w): no transposed copy of w
+            return make_call("nn.dense", [a, b.args[0]], span=span)
         return make_call("nn.matmul", [a, b], span=span)
     if ranks == (1, 2):
         row = make_call("expand_dims", [a], {"axis": 0}, span=span)
@@ -170,6 +177,19 @@ def matmul(a: Expr, b: Expr, a_type, b_type, span) -> Expr:
     if ranks == (3, 3):
         return make_call("nn.batch_matmul", [a, b], {"transpose_b": False}, span=span)
     raise ValueError(f"operands of ranks {ranks[0]} and {ranks[1]} are not supported")
+
+
+def _is_transpose(expr: Expr) -> bool:
+    return (
+        isinstance(expr, Call)
+        and isinstance(expr.op, Op)
+        and expr.op.name == "transpose"
+        and expr.attrs["axes"] is None
+    )
+
+
+def ranks_known(*types) -> bool:
+    return all(_rank(t) is not None for t in types)
 
 
 def _rank(ty) -> int | None:

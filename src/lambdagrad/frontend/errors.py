@@ -18,6 +18,11 @@ class JitError(Error):
     """A Python construct `lg.jit` cannot translate, or a misuse of a jitted function."""
 
 
+class UnknownTypeError(JitError):
+    """Translation needed a type it does not know yet (a recursive call's result): the
+    program retries once assuming the type the function's other returns have."""
+
+
 @dataclass(frozen=True)
 class Source:
     """The source of one Python function: its file, first line and text lines."""
@@ -31,10 +36,10 @@ class Source:
         index = line - self.first_line
         return self.lines[index].strip() if 0 <= index < len(self.lines) else ""
 
-    def error(self, node: ast.AST, message: str) -> JitError:
-        """A JitError for `message` at `node`: file, line and the line's text."""
+    def error(self, node: ast.AST, message: str, kind: type = JitError) -> JitError:
+        """A JitError (or subclass `kind`) for `message` at `node`: file, line, text."""
         line = getattr(node, "lineno", self.first_line)
-        return JitError(f"{message}\n  at {self.where(line)}")
+        return kind(f"{message}\n  at {self.where(line)}")
 
     def where(self, line: int) -> str:
         return f'File "{self.filename}", line {line}: {self.text(line)}'

@@ -36,6 +36,7 @@ from ..ops.builders import OpNamespace
 from ..typing import infer_type
 from . import arrays
 from .adts import ConstructorHandle, ListADT, definition_of
+from .errors import UnknownTypeError
 from .values import ArrayFunction, Method, OpBuilder, Static, constant_of, is_number, literal
 
 BINARY_OPS = {
@@ -139,11 +140,12 @@ class ExpressionTranslator:
         line = getattr(node, "lineno", None)
         return None if line is None else (line, node.col_offset + 1)
 
-    def emit(self, expr: Expr, hint: str) -> Expr:
-        """Bind `expr` to a new let variable (typed when its type is known); atoms stay."""
+    def emit(self, expr: Expr, hint: str, ty: Type | None = None) -> Expr:
+        """Bind `expr` to a new let variable, typed `ty` or by its type when known; atoms
+        stay as they are."""
         if isinstance(expr, Var | Constant | GlobalVar | Constructor):
             return expr
-        ty = self.type_of(expr)
+        ty = ty or self.type_of(expr)
         var = Var(hint, ty if self.concrete(ty) else None)
         self.blocks[-1].append((var, expr))
         return var
@@ -264,8 +266,13 @@ class ExpressionTranslator:
             raise self.source.error(node, f"evaluating Python values failed: {err}") from None
 
     def _matmul(self, a: Expr, b: Expr, node) -> Expr:
+        types = self.type_of(a), self.type_of(b)
+        if not arrays.ranks_known(*types):
+            raise self.source.error(
+                node, "matrix product: the operands' ranks are not known here", UnknownTypeError
+            )
         try:
-            return arrays.matmul(a, b, self.type_of(a), self.type_of(b), self.span(node))
+            return arrays.matmul(a, b, *types, self.span(node))
         except ValueError as err:
             raise self.source.error(node, f"matrix product: {err}") from None
 
@@ -392,7 +399,8 @@ class ExpressionTranslator:
             return make_call("transpose", [value], span=self.span(node))
         if name in ("shape", "ndim", "dtype", "size"):
             if not isinstance(ty, TensorType) or None in ty.shape:
-                raise self.source.error(node, f".{name} of a value whose shape is not known here")
+                message = f".{name} of a value whose shape is not known here"
+                raise self.source.error(node, message, UnknownTypeError)
             return Static(_tensor_facts(ty)[name])
         if name in arrays.FUNCTION_NAMES:
             return Static(Method(name, value))

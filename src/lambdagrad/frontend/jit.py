@@ -7,6 +7,8 @@ import functools
 import inspect
 import textwrap
 
+from ..api.core import Tracer
+from ..api.lowered import call_lowered
 from ..errors import Error
 from ..ir import Call, Function, GlobalVar, IRModule, Var
 from ..runtime import create_executor
@@ -43,6 +45,9 @@ class Jitted:
         self._compiled: dict = {}
 
     def __call__(self, *args):
+        if any(isinstance(leaf, Tracer) for leaf in _leaves(args)):
+            # inside lg.grad & co.: the whole program is one primitive of the transformation
+            return call_lowered(self, args)
         return self._entry(args)(args)
 
     def lower(self, *args) -> IRModule:
@@ -76,8 +81,8 @@ class JitFunction(Jitted):
         program.specialize(self, types, name="main")
         return Compiled(program.module(), program.sources)
 
-    def specialize(self, program: Program, types: tuple) -> Function:
-        """The IR function of this Python function at argument `types`."""
+    def specialize(self, program: Program, types: tuple, gvar: GlobalVar) -> Function:
+        """The IR function of this Python function at argument `types` (global `gvar`)."""
         source, node = self.syntax()
         program.add_source(source)
         names = _parameter_names(node, source)
@@ -91,9 +96,9 @@ class JitFunction(Jitted):
         body = node.body
         if isinstance(node, ast.Lambda):
             body = [ast.copy_location(ast.Return(value=node.body), node.body)]
-        return Function(
-            params, translator.function_body(body, env, node), span=translator.span(node)
-        )
+        note = functools.partial(program.note_return, gvar)
+        body = translator.function_body(body, env, node, note)
+        return Function(params, body, span=translator.span(node))
 
     def syntax(self) -> tuple[Source, ast.AST]:
         """The function's source and its `def` (or lambda) node, parsed once."""
@@ -118,7 +123,7 @@ class IRFunction(Jitted):
         mod = LoweredModule(self.mod.functions, self.mod.type_definitions)
         return Compiled(mod, [])
 
-    def specialize(self, program: Program, types: tuple) -> Function:
+    def specialize(self, program: Program, types: tuple, gvar: GlobalVar) -> Function:
         program.include(self.mod)
         return self.mod[self.entry]
 
@@ -148,6 +153,14 @@ def jit(fun, entry: str = "main"):
     if not callable(fun):
         raise JitError(f"lg.jit takes a Python function or an IRModule, got {type(fun).__name__}")
     return JitFunction(fun)
+
+
+def _leaves(args):
+    for arg in args:
+        if isinstance(arg, tuple | list):
+            yield from _leaves(arg)
+        else:
+            yield arg
 
 
 def _with_main(mod: IRModule, entry: str) -> IRModule:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import Error
-from ..ir import Call, Constant, Constructor, Function, GlobalVar, IRModule
+from ..ir import Call, Constant, Constructor, Function, GlobalVar, IRModule, Type
 from ..text.printer import print_module
 from .adts import List, definition_of, prelude_types
-from .errors import Source
+from .errors import Source, UnknownTypeError
 from .signature import PYTHON_SCALARS
 from .values import Static
 
@@ -38,17 +38,48 @@ class Program:
         self.specs: dict[tuple, GlobalVar] = {}
         self.adts: dict = dict(adts or {})
         self.sources: list[Source] = []
+        self.in_progress: list[GlobalVar] = []
+        self.returned: dict[GlobalVar, Type] = {}  # a return type seen while translating
+        self.assumed: dict[GlobalVar, Type] = {}  # result types of unfinished recursion
         self._known: IRModule | None = None
 
     def specialize(self, jitted, types: tuple, name: str | None = None) -> GlobalVar:
-        """The global for `jitted` at argument `types`, translated on first request."""
+        """The global for `jitted` at argument `types`, translated on first request.
+
+        A recursive call whose result type translation needs is assumed to return what the
+        function's other returns do (the type checker verifies it): one retry."""
         key = (jitted, types)
-        if key not in self.specs:
-            self.specs[key] = gvar = GlobalVar(self._fresh(name or jitted.__name__))
-            function = jitted.specialize(self, types)
-            self.functions[gvar] = function
-            self._known = None
-        return self.specs[key]
+        if key in self.specs:
+            return self.specs[key]
+        self.specs[key] = gvar = GlobalVar(self._fresh(name or jitted.__name__))
+        self.in_progress.append(gvar)
+        try:
+            self.functions[gvar] = self._translate(jitted, types, gvar)
+        finally:
+            self.in_progress.pop()
+        self._known = None
+        return gvar
+
+    def _translate(self, jitted, types: tuple, gvar: GlobalVar) -> Function:
+        try:
+            return jitted.specialize(self, types, gvar)
+        except UnknownTypeError:
+            returned = self.returned.get(gvar)
+            if returned is None or gvar in self.assumed:
+                raise
+            self._forget_unfinished()
+            self.assumed[gvar] = returned
+            return jitted.specialize(self, types, gvar)
+
+    def _forget_unfinished(self) -> None:
+        """Drop specializations an abandoned translation started (not the ones around it)."""
+        for key, gvar in list(self.specs.items()):
+            if gvar not in self.functions and gvar not in self.in_progress:
+                del self.specs[key]
+
+    def note_return(self, gvar: GlobalVar, ty) -> None:
+        """A type `gvar`'s function returns on some path (the first one noted is kept)."""
+        self.returned.setdefault(gvar, ty)
 
     def call(self, jitted, args: list, kwargs: dict, node, tr) -> Call:
         """A call of jitted function `jitted` from translator `tr` (Python numbers as
@@ -63,11 +94,15 @@ class Program:
                 raise tr.source.error(
                     node,
                     f"the type of argument {i} of {jitted.__name__} is not known here (it "
-                    "comes from a closure or a recursive call): bind it to a typed value first",
+                    "comes from a closure or a recursive call)",
+                    UnknownTypeError,
                 )
             types.append(ty)
         gvar = self.specialize(jitted, tuple(types))
-        return Call(gvar, values, span=tr.span(node))
+        call = Call(gvar, values, span=tr.span(node))
+        if gvar in self.functions or gvar not in self.assumed:
+            return call
+        return tr.emit(call, gvar.name_hint, self.assumed[gvar])
 
     @staticmethod
     def _argument(value, node, tr):

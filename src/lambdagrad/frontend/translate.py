@@ -65,13 +65,17 @@ class FunctionExit:
 
     `hints` are the types returned Python numbers take; `seen` records what was returned."""
 
-    def __init__(self, hints: dict | None = None):
+    def __init__(self, hints: dict | None = None, note=None):
         self.hints = hints or {}
+        self.note = note  # called with each known type returned
         self.seen: dict[str, list] = {"result": []}
 
     def returned(self, tr, value, node) -> Expr:
         expr = tr.materialize(value, node, self.hints.get("result"))
-        self.seen["result"].append((isinstance(value, Static), tr.type_of(expr)))
+        ty = tr.type_of(expr)
+        self.seen["result"].append((isinstance(value, Static), ty))
+        if self.note is not None and ty is not None and not isinstance(value, Static):
+            self.note(ty)
         return expr
 
     def jumped(self, tr, env: dict, node) -> Expr:
@@ -141,15 +145,15 @@ class FunctionTranslator(ExpressionTranslator):
                 env = outcome
         return end(env)
 
-    def function_body(self, stmts: list[ast.stmt], env: dict, node) -> Expr:
+    def function_body(self, stmts: list[ast.stmt], env: dict, node, note=None) -> Expr:
         """The body of a function: a Python number returned on one path takes the type
-        the other paths return (one retry)."""
-        exit = FunctionExit()
+        the other paths return (one retry). `note` hears the types returned."""
+        exit = FunctionExit(note=note)
         body = self.block(stmts, env, exit, self.fell_off(node))
         hints = self.type_hints(exit.seen, {}, node, "its return statements")
         if not hints:
             return body
-        return self.block(stmts, env, FunctionExit(hints), self.fell_off(node))
+        return self.block(stmts, env, FunctionExit(hints, note), self.fell_off(node))
 
     # ---- simple statements
 
