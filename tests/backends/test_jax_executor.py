@@ -225,3 +225,17 @@ def test_to_jax_names_what_it_cannot_take():
         lg.to_jax("main")
     with pytest.raises(lg.Error, match="mod must be an IRModule"):
         lg.to_jax(lg.GlobalVar("main"), mod={})
+
+
+FOLDR = """
+def @main(%xs: List[float32]) { @foldr(fn (%x: float32, %a: float32) { add(%x, %a) }, 0f, %xs) }
+"""
+
+
+def test_deep_recursion_over_a_list_traces_on_a_deep_stack():
+    mod = lg.parse(FOLDR, prelude=True)
+    xs = lg.make_list([np.float32(0.5)] * 400, mod)
+    assert lg.create_executor("jax", mod).evaluate()(xs) == 200.0
+    deeper = lg.make_list([np.float32(0.5)] * 2000, mod)
+    with pytest.raises(lg.EvaluationError, match="recurses too deeply .* on this thread"):
+        lg.to_jax(mod.get_global_var("main"), mod)(deeper)

@@ -22,7 +22,7 @@ from ...ir.module import IRModule
 from ...ir.types import FuncType, RefType, TensorType, TupleType, Type, TypeCall
 from ...ir.visitor import pre_order
 from ...runtime.convert import to_value
-from ...runtime.values import ConstructorValue
+from ...runtime.values import ConstructorValue, RefValue
 from ...transform.anf import computed_once
 from ...typing import infer_type
 from .lowering import Closure, Lowering, NotJittable
@@ -43,25 +43,24 @@ def to_jax(target, mod: IRModule | None = None) -> JaxFunction:
     >>> jax.jit(f)(np.zeros(2, "float32")).tolist()
     [0.0, 0.0]
     """
-    typed_mod, func = typed_entry(target, mod, "to_jax")
-    return JaxFunction(func, typed_mod)
-
-
-def typed_entry(target, mod: IRModule | None, who: str) -> tuple[IRModule, Function]:
-    """The typed module and the typed function `target` names."""
     if mod is not None and not isinstance(mod, IRModule):
-        raise Error(f"{who}: mod must be an IRModule, got {type(mod).__name__}")
+        raise Error(f"to_jax: mod must be an IRModule, got {type(mod).__name__}")
     typed_mod = infer_type(computed_once(mod if mod is not None else IRModule()))
+    return JaxFunction(typed_entry(target, typed_mod, "to_jax"), typed_mod)
+
+
+def typed_entry(target, typed_mod: IRModule, who: str) -> Function:
+    """The typed function `target` (a global of `typed_mod`, or a function) names."""
     if isinstance(target, GlobalVar):
         if target not in typed_mod.functions:
             raise EvaluationError(f"{who}: unknown global @{target.name_hint}")
-        return typed_mod, typed_mod[target]
+        return typed_mod[target]
     if not isinstance(target, Expr):
         raise Error(f"{who} needs a global or a function, got {type(target).__name__}")
     typed = infer_type(computed_once(target), mod=typed_mod)
     if not isinstance(typed, Function):
         raise Error(f"{who} needs a global or a function, got {type(typed).__name__}")
-    return typed_mod, typed
+    return typed
 
 
 class JaxFunction:
@@ -78,14 +77,25 @@ class JaxFunction:
 
     def __call__(self, *args):
         with jax.enable_x64(True) if self.uses_x64 else _unchanged():
-            leaves = jax.tree.map(jnp.asarray, list(args))
             try:
-                return self._lowering.apply(self._closure, leaves)
+                return self._lowering.apply(self._closure, [as_jax(a) for a in args])
             except RecursionError:
                 raise EvaluationError(
                     "the program recurses too deeply to be traced on this thread; run it with "
                     'lg.create_executor("jax", mod), which traces on a deep stack'
                 ) from None
+
+
+def as_jax(value):
+    """`value` with its arrays (numpy, Python numbers) as JAX arrays, through tuples, lists
+    and ADT values; functions and refs as they are."""
+    if isinstance(value, tuple | list):
+        return tuple(as_jax(v) for v in value)
+    if isinstance(value, ConstructorValue):
+        return ConstructorValue(value.constructor, [as_jax(v) for v in value.fields])
+    if isinstance(value, RefValue) or callable(value):
+        return value
+    return jnp.asarray(value)
 
 
 class _unchanged:
@@ -129,15 +139,19 @@ class JaxExecutor:
 
     def __init__(self, mod: IRModule | None = None):
         self.mod = mod.copy() if mod is not None else IRModule()
+        self._typed_mod: IRModule | None = None  # the private copy never changes: infer once
 
     def evaluate(self, expr: Expr | None = None):
         """`expr` (default: ``@main``) lowered to JAX; a function becomes a `JaxRunner`,
         anything else is computed now."""
+        if self._typed_mod is None:
+            self._typed_mod = infer_type(computed_once(self.mod))
         if expr is None:
-            expr = self.mod.get_global_var("main")
+            expr = self._typed_mod.get_global_var("main")
         if isinstance(expr, Expr) and not isinstance(expr, Function | GlobalVar):
-            return JaxRunner(to_jax(Function([], expr), self.mod))()
-        return JaxRunner(to_jax(expr, self.mod))
+            return self.evaluate(Function([], expr))()
+        func = typed_entry(expr, self._typed_mod, "evaluate")
+        return JaxRunner(JaxFunction(func, self._typed_mod))
 
 
 class JaxRunner:
