@@ -12,6 +12,7 @@ from ..api.lowered import call_lowered
 from ..errors import Error
 from ..ir import Call, Function, GlobalVar, IRModule, Var
 from ..runtime import create_executor
+from ..typing import infer_type
 from .errors import JitError, Source, relocate
 from .expressions import _parameter_names
 from .program import LoweredModule, Program
@@ -20,19 +21,23 @@ from .translate import FunctionTranslator
 
 
 class Compiled:
-    """One specialization: the lowered module and its compiled entry point."""
+    """One specialization: the lowered module, type-checked when made, and its entry point,
+    compiled on the first call (a module only lowered for `gradient` is not compiled)."""
 
     def __init__(self, mod: IRModule, sources: list[Source]):
         self.mod = mod
         self.sources = sources
+        self._run = None
         try:
-            self.run = create_executor("compiled", mod).evaluate()
+            infer_type(mod)
         except Error as err:
             raise relocate(err, sources) from None
 
     def __call__(self, args):
         try:
-            return self.run(*as_value(args))
+            if self._run is None:
+                self._run = create_executor("compiled", self.mod).evaluate()
+            return self._run(*as_value(args))
         except Error as err:
             raise relocate(err, self.sources) from None
 
