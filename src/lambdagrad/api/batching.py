@@ -241,6 +241,19 @@ def matmul_rule(p, vals, batched, size):
     return apply(prim("nn.batch_matmul", **attrs), (a, b))
 
 
+def batch_matmul_rule(p, vals, batched, size):
+    """Both arguments broadcast to one batch of batches, folded into batch_matmul's batch."""
+    inner = max(v.shape[int(b)] for v, b in zip(vals, batched, strict=True))
+    folded = []
+    for v in vals:
+        matrix = tuple(v.shape[-2:])
+        if tuple(v.shape) != (size, inner, *matrix):
+            v = apply(prim("broadcast_to", shape=(size, inner, *matrix)), (v,))
+        folded.append(reshape(v, (size * inner, *matrix)))
+    out = apply(p, tuple(folded))
+    return reshape(out, (size, inner, *out.shape[-2:]))
+
+
 def strided_slice_rule(p, vals, batched, size):
     rank = ndim(vals[0]) - 1
     axes = range(len(p.attrs.begin)) if p.attrs.axes is None else p.attrs.axes
@@ -337,6 +350,7 @@ RULES = {
     "collapse_sum_to": collapse_sum_to_rule,
     "nn.dense": dense_rule,
     "nn.matmul": matmul_rule,
+    "nn.batch_matmul": batch_matmul_rule,
     "strided_slice": strided_slice_rule,
     "strided_set": strided_set_rule,
     "take": take_rule,

@@ -9,8 +9,11 @@ recording, so the primal computation is shared by every product (what `linear_op
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .. import numpy as lnp
 from .core import Tracer, TransformError
 from .forward import push_recorded
 from .pytree import tree_flatten, tree_unflatten
@@ -147,6 +150,20 @@ def strip(tree, trace):
         return None
     leaves, treedef = tree_flatten(tree)
     return tree_unflatten(treedef, [unwrap(leaf, trace) for leaf in leaves])
+
+
+def size_of(x) -> int:
+    return math.prod(x.shape)
+
+
+def cut(flat, like: list) -> list:
+    """A flat vector cut into pieces shaped (and typed) like the arrays `like`."""
+    pieces, start = [], 0
+    for x in like:
+        piece = lnp.reshape(flat[start : start + size_of(x)], tuple(x.shape))
+        pieces.append(lnp.astype(piece, x.dtype))
+        start += size_of(x)
+    return pieces
 
 
 def as_output(value):

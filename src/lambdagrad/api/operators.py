@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
 from .. import numpy as lnp
 from .batching import BatchTracer
 from .core import TransformError
-from .linearize import Linearization
+from .linearize import Linearization, cut, size_of
 from .lowered import as_python_function
 from .transforms import vmap
 
@@ -42,7 +40,7 @@ def linear_operator(fun, *primals, argnums: int = 0) -> LinearOperator:
     def rmatvec(u):
         return _flat(lin.pull(_pieces(u, outs, "rmatvec")))
 
-    shape = (sum(_size(x) for x in outs), sum(_size(x) for x in ins))
+    shape = (sum(size_of(x) for x in outs), sum(size_of(x) for x in ins))
     dtype = np.result_type(*(x.dtype for x in outs))
     return LinearOperator(
         shape,
@@ -54,24 +52,14 @@ def linear_operator(fun, *primals, argnums: int = 0) -> LinearOperator:
     )
 
 
-def _size(x) -> int:
-    return math.prod(x.shape)
-
-
 def _pieces(vector, like: list, what: str) -> list:
     """A flat vector cut into arrays shaped like the leaves of `like`."""
     if not isinstance(vector, BatchTracer):
         vector = np.asarray(vector)
-    total = sum(_size(x) for x in like)
-    if _size(vector) != total:
+    total = sum(size_of(x) for x in like)
+    if size_of(vector) != total:
         raise TransformError(f"{what} takes a vector of {total} elements, got shape {vector.shape}")
-    flat = lnp.reshape(vector, (total,))
-    pieces, start = [], 0
-    for x in like:
-        piece = lnp.reshape(flat[start : start + _size(x)], tuple(x.shape))
-        pieces.append(lnp.astype(piece, x.dtype))
-        start += _size(x)
-    return pieces
+    return cut(lnp.reshape(vector, (total,)), like)
 
 
 def _flat(leaves: list):

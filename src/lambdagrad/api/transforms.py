@@ -22,7 +22,9 @@ from .linearize import (
     as_output,
     check_leaf,
     check_like,
+    cut,
     differentiable,
+    size_of,
 )
 from .lowered import as_python_function
 from .pytree import tree_flatten, tree_map, tree_unflatten
@@ -213,32 +215,18 @@ def jacfwd(fun, argnums=0, has_aux=False):
         aux = []
 
         def column(basis_row):
-            primal, tangent = _jvp_leaves(at, leaves, _split(basis_row, leaves))
+            primal, tangent = _jvp_leaves(at, leaves, cut(basis_row, leaves))
             if has_aux:
                 aux.append(primal[1])
                 return tangent[0]
             return tangent
 
-        basis = np.eye(sum(_size(x) for x in leaves), dtype=np.result_type(*leaves))
+        basis = np.eye(sum(size_of(x) for x in leaves), dtype=np.result_type(*leaves))
         columns = vmap(column)(basis)
         jac = tree_map(lambda c: _by_input(c, leaves, in_tree, argnums), columns)
         return (jac, aux[0]) if has_aux else jac
 
     return run
-
-
-def _size(x) -> int:
-    return math.prod(x.shape)
-
-
-def _split(flat, leaves: list) -> list:
-    """A flat vector cut into pieces shaped (and typed) like `leaves`."""
-    pieces, start = [], 0
-    for x in leaves:
-        piece = lnp.reshape(flat[start : start + _size(x)], tuple(x.shape))
-        pieces.append(lnp.astype(piece, x.dtype))
-        start += _size(x)
-    return pieces
 
 
 def _by_input(column, leaves, in_tree, argnums):
@@ -247,9 +235,9 @@ def _by_input(column, leaves, in_tree, argnums):
     out_shape = tuple(column.shape[1:])
     parts, start = [], 0
     for x in leaves:
-        part = column[start : start + _size(x)]
+        part = column[start : start + size_of(x)]
         parts.append(_to_back(part, out_shape, tuple(x.shape)))
-        start += _size(x)
+        start += size_of(x)
     grouped = tree_unflatten(in_tree, parts)
     return grouped[0] if isinstance(argnums, int) else grouped
 
