@@ -119,6 +119,12 @@ def test_a_loop_with_a_traced_trip_count_is_a_while_loop():
         assert_same_values(run(np.int32(n), x), expected(np.int32(n), x))
 
 
+def test_the_gradient_of_a_loop_with_a_traced_trip_count_runs_op_by_op():
+    """Its backpropagator accumulates into refs across passes, which jit cannot carry."""
+    with pytest.warns(RuntimeWarning, match="ref_write.*running op by op"):
+        check_gradient(lg.parse(LOOP), np.int32(3), normal(2))
+
+
 def test_a_static_trip_count_unrolls_while_tracing():
     mod = lg.parse(LOOP.replace("@loop(0, %n, %x)", "@loop(0, 4, %x)"))
     x = normal(2)

@@ -334,8 +334,8 @@ class Lowering:
         if self._cells and id(cell) not in self._cells[-1]:
             raise NotJittable(
                 f"ref_write{location(expr)} writes, under an `if` or loop on a traced value, a "
-                "ref made outside it: jax.jit cannot carry the write out (run "
-                "lg.transform.optimize first, which removes the refs of gradients)"
+                "ref made outside it: jax.jit cannot carry the write out (lg.transform.optimize "
+                "removes a gradient's refs where its control flow is known while tracing)"
             )
         cell.value = self.eval(expr.value, env)
         return ()
