@@ -18,11 +18,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from workloads import load  # noqa: E402
+from workloads import load  # bench/ is on the path when this script runs
 
 WORKLOADS = ("mlp", "rnn_list", "treelstm")
 

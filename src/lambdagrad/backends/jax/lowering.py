@@ -200,18 +200,18 @@ class Lowering:
             lambda: self.eval(expr.true_branch, dict(env)),
             lambda: self.eval(expr.false_branch, dict(env)),
         ]
-        return self._traced(lambda: lax.cond(cond, *branches), expr)
+        return self._traced(lambda: lax.cond(cond, *branches), f"if{location(expr)}")
 
-    def _traced(self, trace, expr: Expr):
-        """Run `trace` (which traces sub-functions for JAX) as a traced scope of `expr`."""
+    def _traced(self, trace, what: str):
+        """Run `trace` (which traces sub-functions for JAX) as a traced scope of `what`."""
         self._traced_depth += 1
         self._cells.append(set())
         try:
             return trace()
         except TypeError as err:  # JAX refuses a value: a closure, or branches that differ
             raise NotJittable(
-                f"{type(expr).__name__.lower()}{location(expr)} on a traced value must give "
-                f"arrays of one structure, shape and dtype whichever way it goes: {err}"
+                f"{what} on a traced value must give arrays of one structure, shape and "
+                f"dtype whichever way it goes: {err}"
             ) from None
         finally:
             self._cells.pop()
@@ -223,7 +223,9 @@ class Lowering:
             lambda: loop.carry(self.eval(expr.true_branch, dict(env), loop)),
             lambda: loop.carry(self.eval(expr.false_branch, dict(env), loop)),
         ]
-        again, arrays, value = self._traced(lambda: lax.cond(cond, *branches), expr)
+        again, arrays, value = self._traced(
+            lambda: lax.cond(cond, *branches), f"if{location(expr)}"
+        )
         return Step(again, loop.args_of(arrays), value)
 
     def _while_loop(self, closure: Closure, args: list):
@@ -238,9 +240,11 @@ class Lowering:
             step = self.eval(closure.func.body, env, loop)
             return loop.carry(step)
 
-        initial = (jnp.asarray(True), start.arrays, start.value)
-        trace = lambda: lax.while_loop(lambda carry: carry[0], body, initial)  # noqa: E731
-        return self._traced(trace, closure.func)[2]
+        def trace():
+            initial = (jnp.asarray(True), start.arrays, start.value)
+            return lax.while_loop(lambda carry: carry[0], body, initial)
+
+        return self._traced(trace, f"the loop {closure.name}")[2]
 
     # ---- match, calls, simple nodes
 
