@@ -304,3 +304,35 @@ def test_arguments_are_not_mutated():
     grow_until(x)
     value_and_grads(grown_total, x)
     np.testing.assert_array_equal(x, before)
+
+
+@lg.jit
+def rnn_with_a_step_function(xs, h, w):
+    def step(state, x):
+        return np.tanh(state @ w + x)
+
+    for x in xs:
+        h = step(h, x)
+    return np.sum(h)
+
+
+def test_a_nested_def_is_translated_at_its_calls_with_their_types():
+    xs, h, w = [RNG.standard_normal(3) for _ in range(4)], np.zeros(3), RNG.standard_normal((3, 3))
+    assert np.isclose(rnn_with_a_step_function(lg.List(xs), h, w), rnn_jax(xs, h, w, np.eye(3)))
+    _, grads = value_and_grads(rnn_with_a_step_function, lg.List(xs), h, w)
+    np.testing.assert_allclose(grads[2], jax.grad(rnn_jax, argnums=2)(xs, h, w, np.eye(3)))
+
+
+@lg.jit
+def nested_recursion(x, n):
+    def go(k):
+        if k <= 0:
+            return 1.0
+        return x * go(k - 1)
+
+    return go(n)
+
+
+def test_a_nested_def_may_call_itself():
+    assert nested_recursion(2.0, 5) == 32.0
+    assert np.isclose(second_derivative(nested_recursion, 1.5, 3), 6 * 1.5)

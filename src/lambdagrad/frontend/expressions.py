@@ -31,13 +31,24 @@ from ..ir import (
     TypeVar,
     Var,
 )
+from ..ir.visitor import free_vars
 from ..ops import make_call
 from ..ops.builders import OpNamespace
 from ..typing import infer_type
 from . import arrays
 from .adts import ConstructorHandle, ListADT, definition_of
 from .errors import UnknownTypeError
-from .values import ArrayFunction, Method, OpBuilder, Static, constant_of, is_number, literal
+from .values import (
+    ArrayFunction,
+    Deferred,
+    Method,
+    OpBuilder,
+    PendingClosure,
+    Static,
+    constant_of,
+    is_number,
+    literal,
+)
 
 BINARY_OPS = {
     ast.Add: "add",
@@ -156,6 +167,8 @@ class ExpressionTranslator:
             return expr.type_annotation
         if isinstance(expr, Constant):
             return TensorType(expr.data.shape, expr.data.dtype.name)
+        if any(v.type_annotation is None for v in free_vars(expr)):
+            return None  # inference would default what it cannot tell
         try:
             typed = infer_type(expr, mod=self.program.known_module())
         except Error:
@@ -188,6 +201,8 @@ class ExpressionTranslator:
         """`value` as an IR expression (`hint`: the type a Python number should take)."""
         if not isinstance(value, Static):
             return value
+        if isinstance(value.value, PendingClosure):
+            return self.closure_for(value.value, None)[0]
         found = constant_of(value.value, hint)
         if found is None:
             raise self.source.error(
@@ -349,18 +364,43 @@ class ExpressionTranslator:
     def _lambda(self, node, env):
         return self.closure(node, env, "lambda")
 
-    def closure(self, node, env: dict, name: str) -> Var:
-        """A nested def or lambda: a closure capturing the current values (by value)."""
-        params = [Var(a) for a in _parameter_names(node, self.source)]
-        inner = dict(env) | {p.name_hint: p for p in params}
-        var = Var(name)
-        if isinstance(node, ast.Lambda):
-            body = self.materialize(self.expr(node.body, inner), node)
+    def closure(self, node, env: dict, name: str) -> Static:
+        """A nested def or lambda, capturing the current values (by value); translated
+        when called (see `PendingClosure`)."""
+        _parameter_names(node, self.source)  # rejects what cannot be translated, now
+        site = Deferred()
+        self.blocks[-1].append(site)
+        return Static(PendingClosure(node, dict(env), name, site))
+
+    def closure_for(self, pending: PendingClosure, types: tuple | None) -> tuple[Var, Type]:
+        """The closure of `pending` for argument `types` (None: unknown) and its result type
+        (None if unknown), translated on first request."""
+        if types in pending.specs:
+            return pending.specs[types]
+        node = pending.node
+        names = _parameter_names(node, self.source)
+        params = [Var(n, t) for n, t in zip(names, types or [None] * len(names), strict=True)]
+        var = Var(pending.name)
+        pending.specs[types] = (var, None)
+        inner = pending.env | {p.name_hint: p for p in params}
+        if isinstance(node, ast.FunctionDef):
+            inner[pending.name] = Static(pending)  # a nested def may call itself
+            stmts = node.body
         else:
-            inner[name] = var  # a nested def may call itself
-            body = self.function_body(node.body, inner, node)
-        self.blocks[-1].append((var, Function(params, body, span=self.span(node))))
-        return var
+            stmts = [ast.copy_location(ast.Return(value=node.body), node.body)]
+        function = Function(params, self.function_body(stmts, inner, node), span=self.span(node))
+        pending.site.bindings.append((var, function))
+        ty = self.type_of(function) if types is not None else None
+        pending.specs[types] = (var, ty.ret_type if isinstance(ty, FuncType) else None)
+        return pending.specs[types]
+
+    def _call_closure(self, pending: PendingClosure, args, kwargs, node) -> Expr:
+        if kwargs:
+            raise self.source.error(node, "keyword arguments to a nested function")
+        values = [self.materialize(a, node) for a in args]
+        types = tuple(self.type_of(v) for v in values)
+        var, result = self.closure_for(pending, None if None in types else types)
+        return self.emit(Call(var, values, span=self.span(node)), pending.name, result)
 
     def fell_off(self, node):
         def end(env):
@@ -461,6 +501,8 @@ class ExpressionTranslator:
     def _call_static(self, obj, args, kwargs, node):
         if hasattr(obj, "lower") and hasattr(obj, "specialize"):  # a jitted function
             return self.program.call(obj, args, kwargs, node, self)
+        if isinstance(obj, PendingClosure):
+            return self._call_closure(obj, args, kwargs, node)
         if isinstance(obj, ListADT):
             return self._list_literal(args, kwargs, node)
         if isinstance(obj, ConstructorHandle):

@@ -40,7 +40,7 @@ from ..ops import make_call
 from .adts import ConstructorHandle
 from .analysis import assigned_names, has_exit, returns_in
 from .expressions import ExpressionTranslator, substitute_adt_fields
-from .values import Static
+from .values import Deferred, Static
 
 # Python statements and expressions with no translation, named for the error message.
 UNSUPPORTED = {
@@ -125,8 +125,10 @@ class FunctionTranslator(ExpressionTranslator):
             tail = self._statements(list(stmts), dict(env), exit, end)
         finally:
             bindings = self.blocks.pop()
-        for var, value in reversed(bindings):
-            tail = Let(var, value, tail)
+        for entry in reversed(bindings):
+            pairs = entry.bindings if isinstance(entry, Deferred) else [entry]
+            for var, value in reversed(pairs):
+                tail = Let(var, value, tail)
         return tail
 
     def _statements(self, stmts: list, env: dict, exit, end) -> Expr:

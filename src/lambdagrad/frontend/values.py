@@ -9,7 +9,7 @@ branches or loop iterations disagree it takes the type the program value has.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -40,6 +40,27 @@ class Method:
 
     name: str
     target: Expr
+
+
+@dataclass(eq=False)
+class Deferred:
+    """A place in a block for lets made later: the closures of a nested def, which are
+    translated at their first call, when their argument types are known."""
+
+    bindings: list = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class PendingClosure:
+    """A nested def or lambda, translated per signature of argument types at its calls
+    (with unknown types when used as a value); its lets go to `site`, where it was defined,
+    and it captures `env` (by value)."""
+
+    node: object
+    env: dict
+    name: str
+    site: Deferred
+    specs: dict = field(default_factory=dict)  # argument types -> (Var, result type)
 
 
 @dataclass(frozen=True)
