@@ -151,3 +151,16 @@ def test_vmap_in_axes_and_out_axes():
     np.testing.assert_allclose(out, 2 * xs.sum(axis=0))
     out = lg.vmap(lambda x: lnp.stack([x, -x]), out_axes=1)(xs)
     np.testing.assert_allclose(out, np.stack([xs, -xs]))  # out[:, b] = stack([x_b, -x_b])
+
+
+def test_numpy_functions_on_followed_values_run_lnp():
+    def f(x):
+        return np.sum(np.sin(x) * np.ones(3) + x**2) + np.shape(x)[0]
+
+    x = np.array([0.1, 0.2, 0.3])
+    np.testing.assert_allclose(lg.grad(f)(x), np.cos(x) + 2 * x, rtol=1e-12)
+
+
+def test_numpy_conversion_of_a_followed_value_is_an_error():
+    assert "derivative would be lost" in error_message(lg.grad(lambda x: np.asarray(x)), 1.0)
+    assert "no det" in error_message(lg.grad(np.linalg.det), np.eye(2))

@@ -54,7 +54,6 @@ class Tracer:
     """
 
     __slots__ = ("trace",)
-    __array_ufunc__ = None  # numpy defers to our reflected operators: ``array * tracer``
 
     shape: tuple
     dtype: np.dtype
@@ -88,7 +87,11 @@ class Tracer:
         return int(self.concrete())
 
     def __array__(self, dtype=None, copy=None):
-        return np.asarray(self.concrete(), dtype=dtype)
+        raise TransformError(
+            "a value a transformation follows cannot become a numpy array (np.asarray, "
+            "np.array): its derivative would be lost. Use lambdagrad.numpy functions on it, "
+            "or float(x) / bool(x) for a Python number"
+        )
 
     def __repr__(self) -> str:
         return repr(np.asarray(self.concrete()))

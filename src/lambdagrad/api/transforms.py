@@ -221,7 +221,8 @@ def jacfwd(fun, argnums=0, has_aux=False):
                 return tangent[0]
             return tangent
 
-        basis = np.eye(sum(size_of(x) for x in leaves), dtype=np.result_type(*leaves))
+        dtype = np.result_type(*(x.dtype for x in leaves))
+        basis = np.eye(sum(size_of(x) for x in leaves), dtype=dtype)
         columns = vmap(column)(basis)
         jac = tree_map(lambda c: _by_input(c, leaves, in_tree, argnums), columns)
         return (jac, aux[0]) if has_aux else jac

@@ -1,8 +1,49 @@
-"""Python operators and ndarray methods on followed values, by the functions of `_core`."""
+"""Python operators and ndarray methods on followed values, by the functions of `_core`.
+
+numpy's own ufuncs and functions given a followed value (``np.sin(x)``, ``np.sum(x)``,
+``array * x``) run the `lambdagrad.numpy` function of the same name, through numpy's
+``__array_ufunc__`` and ``__array_function__`` protocols, as they do for JAX's arrays.
+"""
 
 from __future__ import annotations
 
+import sys
+
+from ..api.core import TransformError
 from . import _core as f
+
+
+def _namespace():
+    return sys.modules["lambdagrad.numpy"]
+
+
+def _ours(name: str, what: str):
+    fn = getattr(_namespace(), name, None)
+    if fn is None:
+        raise TransformError(
+            f"numpy's {name} was given a value a transformation follows, and "
+            f"lambdagrad.numpy has no {name}: write it with lnp functions ({what})"
+        )
+    return fn
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    if method != "__call__" or kwargs:
+        raise TransformError(
+            f"numpy's {ufunc.__name__}.{method} with {sorted(kwargs)} on a followed value is "
+            "not supported: use the lambdagrad.numpy function"
+        )
+    return _ours(ufunc.__name__, "a ufunc")(*inputs)
+
+
+def _array_function(self, func, types, args, kwargs):
+    fn = _ours(func.__name__, "an array function")
+    if fn is func:  # numpy's own (np.shape, np.zeros, ...): no dispatch, or it would loop
+        return func._implementation(*args, **kwargs)
+    try:
+        return fn(*args, **kwargs)
+    except TypeError as err:
+        raise TransformError(f"lnp.{func.__name__} cannot take these arguments: {err}") from None
 
 
 def _reflected(fn):
@@ -18,6 +59,8 @@ def _transpose(self, *axes):
 
 
 METHODS = {
+    "__array_ufunc__": _array_ufunc,
+    "__array_function__": _array_function,
     "__add__": f.add,
     "__radd__": _reflected(f.add),
     "__sub__": f.subtract,
