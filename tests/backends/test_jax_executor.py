@@ -41,6 +41,7 @@ def assert_same_values(result, expected, rtol=1e-5):
             assert_same_values(r, e, rtol)
         return
     assert isinstance(result, np.ndarray) and result.dtype == expected.dtype
+    assert result.flags.writeable
     np.testing.assert_allclose(result, expected, rtol=rtol, atol=rtol)
 
 

@@ -204,12 +204,12 @@ def _holds_function_or_ref(ty: Type | None) -> bool:
 
 
 def to_numpy(value):
-    """JAX arrays as numpy arrays, through tuples and ADT values; functions stay callable
-    and give numpy values in turn."""
+    """JAX arrays as (writable) numpy arrays, through tuples and ADT values; functions stay
+    callable and give numpy values in turn."""
     if isinstance(value, tuple):
         return tuple(to_numpy(v) for v in value)
     if isinstance(value, ConstructorValue):
         return ConstructorValue(value.constructor, to_numpy(value.fields))
     if callable(value):
         return lambda *args: to_numpy(run_deep(value, *args))
-    return np.asarray(value)
+    return np.array(value)  # a copy: numpy's view of a JAX array is read-only
