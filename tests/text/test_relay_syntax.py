@@ -207,6 +207,14 @@ def test_strip_comments_keeps_positions():
     assert comments[1].text == "/* two\n   lines */"  # later lines lose the first's indent
 
 
+def test_comments_above_the_version_header_stay_above_it():
+    text = '// license\n/* more */\n#[version = "0.0.5"]\n// about f\ndef @f() { 1 }\n'
+    assert format_source(text) == (
+        '// license\n/* more */\n#[version = "0.0.5"]\n// about f\ndef @f() {\n  1\n}\n'
+    )
+    assert format_source(format_source(text)) == format_source(text)
+
+
 def test_printing_with_comments_puts_them_before_their_items():
     text = """// header
 def @f(%x: int32) -> int32 {

@@ -7,6 +7,7 @@ line, the column and a caret excerpt; no other exception escapes on any input.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from ..deep import run_deep
@@ -62,6 +63,7 @@ def format_source(text: str, prelude: bool = False) -> str:
     """Module `text` in canonical form, its comments kept: what ``lambdagrad fmt`` prints.
 
     With `prelude`, the prelude's names are in scope; only the text's own definitions print.
+    Comments above the version header (a license, say) stay above it.
 
     >>> print(format_source("// the identity\\ndef @id(%x: int32) { /* itself */ %x }"), end="")
     #[version = "0.0.5"]
@@ -76,9 +78,21 @@ def format_source(text: str, prelude: bool = False) -> str:
         blank, comments = strip_comments(text)
         resolver = Resolver(_prelude() if prelude else None)
         own = resolver.module(parse_syntax(blank, "start_module"))
-        return print_module(own, comments=CommentQueue(comments, resolver.result_spans))
+        header = _header_comments(blank, comments)
+        rest = CommentQueue(comments[len(header) :], resolver.result_spans)
+        return "".join(c.text + "\n" for c in header) + print_module(own, comments=rest)
 
     return _located(text, work)
+
+
+def _header_comments(blank: str, comments: list) -> list:
+    """The comments before the version header, when the text starts with one."""
+    start = re.search(r"\S", blank)
+    if start is None or not blank.startswith("#[version", start.start()):
+        return []
+    line = blank.count("\n", 0, start.start()) + 1
+    column = start.start() - blank.rfind("\n", 0, start.start())
+    return [c for c in comments if (c.line, c.column) < (line, column)]
 
 
 def _syntax(text: str, start: str):
