@@ -342,3 +342,31 @@ def nested_recursion(x, n):
 def test_a_nested_def_may_call_itself():
     assert nested_recursion(2.0, 5) == 32.0
     assert np.isclose(second_derivative(nested_recursion, 1.5, 3), 6 * 1.5)
+
+
+@lg.jit
+def mlp(x, layers):
+    for w, b in layers:
+        x = np.tanh(x @ w + b)
+    for scale in (2.0, 0.5):
+        x = x * scale
+    return np.sum(x)
+
+
+def mlp_jax(x, layers):
+    for w, b in layers:
+        x = jnp.tanh(x @ w + b)
+    return jnp.sum(x)
+
+
+def test_loops_over_tuples_are_unrolled():
+    layers = tuple((RNG.standard_normal((3, 3)), RNG.standard_normal(3)) for _ in range(3))
+    x = RNG.standard_normal((2, 3))
+    value, (dx, dlayers) = value_and_grads(mlp, x, layers)
+    np.testing.assert_allclose(value, mlp_jax(x, layers))
+    want_x, want_layers = jax.grad(mlp_jax, argnums=(0, 1))(x, layers)
+    np.testing.assert_allclose(dx, want_x)
+    for got, want in zip(
+        jax.tree_util.tree_leaves(dlayers), jax.tree_util.tree_leaves(want_layers), strict=True
+    ):
+        np.testing.assert_allclose(got, want)

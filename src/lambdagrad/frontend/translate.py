@@ -402,7 +402,39 @@ class FunctionTranslator(ExpressionTranslator):
         iterator = stmt.iter
         if isinstance(iterator, ast.Call) and self._is_range(iterator.func, env):
             return self._for_range(stmt, env)
-        return self._for_list(stmt, env)
+        items = self.expr(iterator, env)
+        elements = self._tuple_elements(items, iterator)
+        if elements is not None:
+            return self._unrolled(stmt, elements, rest, env, exit, end)
+        return self._for_list(stmt, items, env)
+
+    def _tuple_elements(self, items, node) -> list | None:
+        """The elements of a tuple (Python's or the program's), or None for other values."""
+        if isinstance(items, Static):
+            if not isinstance(items.value, tuple | list):
+                raise self.source.error(
+                    node, f"for loops run over range, a tuple or an lg.List, not {items.value!r}"
+                )
+            return [Static(v) for v in items.value]
+        ty = self.type_of(items)
+        if not isinstance(ty, TupleType):
+            return None
+        items = self.emit(items, "items")
+        return [TupleGetItem(items, i, span=self.span(node)) for i in range(len(ty.fields))]
+
+    def _unrolled(self, stmt, elements: list, rest, env, exit, end) -> Expr:
+        """A loop over a tuple: its body once per element (the tuple's length is part of
+        the types); ``return`` works as in straight-line code."""
+        for jump in _loop_jumps(stmt.body):
+            raise self.source.error(jump, "break/continue in a loop over a tuple (unrolled)")
+
+        def run(index: int, current: dict) -> Expr:
+            if index == len(elements):
+                return self.block(rest, current, exit, end)
+            self.assign(stmt.target, elements[index], current)
+            return self.block(stmt.body, current, exit, lambda e: run(index + 1, e))
+
+        return run(0, env)
 
     def _is_range(self, func, env) -> bool:
         found = self.expr(func, env) if isinstance(func, ast.Name) else None
@@ -435,12 +467,7 @@ class FunctionTranslator(ExpressionTranslator):
 
         return self.loop(stmt, env, [counter], [start], advance, body)
 
-    def _for_list(self, stmt, env):
-        items = self.expr(stmt.iter, env)
-        if isinstance(items, Static):
-            raise self.source.error(
-                stmt.iter, "for loops run over range(...) or an lg.List value, not a Python value"
-            )
+    def _for_list(self, stmt, items, env):
         ty = self.type_of(items)
         if ty is not None and not (isinstance(ty, TypeCall) and ty.func.name_hint == "List"):
             raise self.source.error(stmt.iter, f"for loops over an lg.List or range, got {ty}")
@@ -568,3 +595,15 @@ class FunctionTranslator(ExpressionTranslator):
         ast.While: _while,
         ast.For: _for,
     }
+
+
+def _loop_jumps(stmts: list[ast.stmt]) -> list[ast.stmt]:
+    """The break and continue statements that belong to the loop around `stmts`."""
+    found, stack = [], list(stmts)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Break | ast.Continue):
+            found.append(node)
+        elif not isinstance(node, ast.For | ast.While | ast.FunctionDef | ast.Lambda):
+            stack.extend(ast.iter_child_nodes(node))
+    return found
