@@ -68,7 +68,7 @@ def _same_dtype_pair(x, y):
     return None
 
 
-def _binary(op: str, doc: str, out_kind: str | None = None):
+def _binary(op: str, numpy_fn, doc: str, out_kind: str | None = None):
     """A broadcasting binary function applying op `op` after numpy's dtype promotion;
     `out_kind` "f" computes integer inputs in float64 (true division)."""
     p = prim(op)
@@ -79,30 +79,47 @@ def _binary(op: str, doc: str, out_kind: str | None = None):
             a, b = promote(a, b, dtype=np.float64)
         return apply(p, (a, b))
 
-    fn.__doc__ = doc
+    fn.__name__ = numpy_fn.__name__
+    fn.__doc__ = example(doc, numpy_fn, np.array([3.0, -7.0]), 2.0)
     return fn
 
 
-add = _binary("add", "``x + y``.")
-subtract = _binary("subtract", "``x - y``.")
-multiply = _binary("multiply", "``x * y``.")
-true_divide = _binary(
-    "divide", "``x / y``; integers divide as floats (numpy's true division).", "f"
-)
+def example(doc: str, numpy_fn, *args, **kwargs) -> str:
+    """`doc` and a doctest calling the lnp function of `numpy_fn`'s name on `args` (arrays,
+    numbers, sequences of arrays) and `kwargs`, expecting what numpy's own function prints."""
+    with np.errstate(all="ignore"):
+        answer = numpy_fn(*args, **kwargs)  # 0-d answers show as arrays, as ours are
+    expected = repr(answer if isinstance(answer, list) else np.asarray(answer))
+    shown = ", ".join([*map(_source, args), *(f"{k}={v!r}" for k, v in kwargs.items())])
+    calls = [">>> import numpy as np, lambdagrad.numpy as lnp"]
+    calls.append(f">>> lnp.{numpy_fn.__name__}({shown})")
+    return "\n\n".join([doc, "\n".join([*calls, expected])])
+
+
+def _source(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_source, value)) + "]"
+    return f"np.array({value.tolist()})" if isinstance(value, np.ndarray) else repr(value)
+
+
+add = _binary("add", np.add, "``x + y``.")
+subtract = _binary("subtract", np.subtract, "``x - y``.")
+multiply = _binary("multiply", np.multiply, "``x * y``.")
+true_divide = _binary("divide", np.true_divide, "``x / y``; integers divide as floats.", "f")
 divide = true_divide
-floor_divide = _binary("floor_divide", "``x // y``, rounding toward minus infinity.")
-mod = _binary("floor_mod", "``x % y``, with the sign of `y` (numpy's ``mod``).")
-power = _binary("power", "``x ** y``.")
-maximum = _binary("maximum", "The elementwise maximum (the gradient goes to x on ties).")
-minimum = _binary("minimum", "The elementwise minimum (the gradient goes to x on ties).")
-equal = _binary("equal", "``x == y``.")
-not_equal = _binary("not_equal", "``x != y``.")
-less = _binary("less", "``x < y``.")
-less_equal = _binary("less_equal", "``x <= y``.")
-greater = _binary("greater", "``x > y``.")
-greater_equal = _binary("greater_equal", "``x >= y``.")
-logical_and = _binary("logical_and", "``x and y`` elementwise, on bools.")
-logical_or = _binary("logical_or", "``x or y`` elementwise, on bools.")
+floor_divide = _binary("floor_divide", np.floor_divide, "``x // y``, toward minus infinity.")
+mod = _binary("floor_mod", np.mod, "``x % y``, with the sign of `y` (numpy's ``mod``).")
+power = _binary("power", np.power, "``x ** y``.")
+maximum = _binary("maximum", np.maximum, "The elementwise maximum (ties: the gradient goes to x).")
+minimum = _binary("minimum", np.minimum, "The elementwise minimum (ties: the gradient goes to x).")
+equal = _binary("equal", np.equal, "``x == y``.")
+not_equal = _binary("not_equal", np.not_equal, "``x != y``.")
+less = _binary("less", np.less, "``x < y``.")
+less_equal = _binary("less_equal", np.less_equal, "``x <= y``.")
+greater = _binary("greater", np.greater, "``x > y``.")
+greater_equal = _binary("greater_equal", np.greater_equal, "``x >= y``.")
+logical_and = _binary("logical_and", np.logical_and, "``x and y`` elementwise, on bools.")
+logical_or = _binary("logical_or", np.logical_or, "``x or y`` elementwise, on bools.")
 
 
 @functools.cache
@@ -112,7 +129,7 @@ def _float_dtype(numpy_fn, dtype: np.dtype) -> np.dtype:
         return np.asarray(numpy_fn(np.ones((), dtype))).dtype
 
 
-def _unary(op: str, numpy_fn, float_only: bool = True):
+def _unary(op: str, numpy_fn, float_only: bool = True, sample=(0.5, 0.75)):
     """A one-argument function applying op `op`; for `float_only` ops integer input is cast
     to the float dtype numpy would return."""
     p = prim(op)
@@ -124,7 +141,8 @@ def _unary(op: str, numpy_fn, float_only: bool = True):
         return apply(p, (x,))
 
     fn.__name__ = numpy_fn.__name__
-    fn.__doc__ = f"numpy's ``{numpy_fn.__name__}``, by the ``{op}`` op."
+    doc = f"numpy's ``{numpy_fn.__name__}``, by the ``{op}`` op."
+    fn.__doc__ = example(doc, numpy_fn, np.array(sample))
     return fn
 
 
@@ -143,14 +161,14 @@ arcsin = _unary("asin", np.arcsin)
 arccos = _unary("acos", np.arccos)
 arctan = _unary("atan", np.arctan)
 arcsinh = _unary("asinh", np.arcsinh)
-arccosh = _unary("acosh", np.arccosh)
+arccosh = _unary("acosh", np.arccosh, sample=(1.5, 2.0))
 arctanh = _unary("atanh", np.arctanh)
 negative = _unary("negative", np.negative, float_only=False)
 absolute = _unary("abs", np.absolute, float_only=False)
 sign = _unary("sign", np.sign, float_only=False)
 floor = _unary("floor", np.floor)
 ceil = _unary("ceil", np.ceil)
-logical_not = _unary("logical_not", np.logical_not, float_only=False)
+logical_not = _unary("logical_not", np.logical_not, float_only=False, sample=(True, False))
 zeros_like = _unary("zeros_like", np.zeros_like, float_only=False)
 ones_like = _unary("ones_like", np.ones_like, float_only=False)
 
@@ -247,11 +265,14 @@ def amin(x, axis=None, keepdims=False):
 
 
 def argmax(x, axis=None):
-    return _reduce("argmax", x, axis, False)
+    """The index of the maximum along `axis` (of the flattened array if None), int64 as
+    numpy's (the op gives int32)."""
+    return astype(_reduce("argmax", x, axis, False), np.int64)
 
 
 def argmin(x, axis=None):
-    return _reduce("argmin", x, axis, False)
+    """The index of the minimum, as `argmax`."""
+    return astype(_reduce("argmin", x, axis, False), np.int64)
 
 
 def var(x, axis=None, ddof=0, keepdims=False):
@@ -504,3 +525,38 @@ def _slice(x, entry: slice, axis: int):
         stop = -extent - 1
     attrs = {"begin": (start,), "end": (stop,), "strides": (step,), "axes": (axis,)}
     return apply(prim("strided_slice", **attrs), (x,))
+
+
+def _document() -> None:
+    """Runnable examples for the functions written out above: numpy's answer is expected."""
+    x, v = np.arange(6.0).reshape(2, 3), np.array([1.0, -2.0, 3.0])
+    for fn, numpy_fn, args, kwargs in [
+        (square, np.square, (v,), {}),
+        (clip, np.clip, (v, -1.0, 2.0), {}),
+        (where, np.where, (v > 0, v, 0.0), {}),
+        (sum, np.sum, (x,), {"axis": 0}),
+        (mean, np.mean, (x,), {"axis": 1, "keepdims": True}),
+        (amax, np.amax, (x,), {"axis": 1}),
+        (argmax, np.argmax, (x,), {"axis": 1}),
+        (var, np.var, (x,), {"ddof": 1}),
+        (cumsum, np.cumsum, (v,), {}),
+        (reshape, np.reshape, (x, (3, -1)), {}),
+        (transpose, np.transpose, (x,), {}),
+        (moveaxis, np.moveaxis, (x, 0, -1), {}),
+        (expand_dims, np.expand_dims, (v, 0), {}),
+        (broadcast_to, np.broadcast_to, (v, (2, 3)), {}),
+        (concatenate, np.concatenate, ([x, x],), {"axis": 1}),
+        (stack, np.stack, ([v, v],), {}),
+        (split, np.split, (v, 3), {}),
+        (tile, np.tile, (v, 2), {}),
+        (flip, np.flip, (v, 0), {}),
+        (take, np.take, (v, np.array([2, 0])), {}),
+        (matmul, np.matmul, (x, v), {}),
+        (dot, np.dot, (v, v), {}),
+        (inner, np.inner, (x, x), {}),
+        (outer, np.outer, (v, v), {}),
+    ]:
+        fn.__doc__ = example(fn.__doc__ or "", numpy_fn, *args, **kwargs)
+
+
+_document()
