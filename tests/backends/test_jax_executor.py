@@ -246,3 +246,19 @@ def test_deep_recursion_over_a_list_traces_on_a_deep_stack():
     deeper = lg.make_list([np.float32(0.5)] * 2000, mod)
     with pytest.raises(lg.EvaluationError, match="recurses too deeply .* on this thread"):
         lg.to_jax(mod.get_global_var("main"), mod)(deeper)
+
+
+def test_an_adt_holding_a_function_runs_op_by_op_and_stays_callable():
+    mod = lg.parse("""
+type Scaled { Scaled(fn (float32) -> float32) }
+def @main(%a: float32) -> Scaled { Scaled(fn (%b: float32) { multiply(%a, %b) }) }
+""")
+    run = lg.create_executor("jax", mod).evaluate()
+    assert run._jitted is None  # jit can give arrays only
+    (scale,) = run(np.float32(3.0)).fields
+    assert scale(np.float32(2.0)) == 6.0
+
+
+def test_a_list_of_tensors_is_jitted():
+    mod = lg.parse(FOLDR, prelude=True)
+    assert lg.create_executor("jax", mod).evaluate()._jitted is not None

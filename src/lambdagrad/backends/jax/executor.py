@@ -19,7 +19,7 @@ from ...deep import run_deep
 from ...errors import Error, EvaluationError
 from ...ir.expr import Expr, Function, GlobalVar
 from ...ir.module import IRModule
-from ...ir.types import FuncType, RefType, TensorType, TupleType, Type, TypeCall
+from ...ir.types import FuncType, RefType, TensorType, TupleType, Type, TypeCall, TypeVar
 from ...ir.visitor import pre_order
 from ...runtime.convert import to_value
 from ...runtime.values import ConstructorValue, RefValue
@@ -164,7 +164,7 @@ class JaxRunner:
     def __init__(self, function: JaxFunction):
         self.function = function
         self.params = function.func.params
-        self._jitted = jax.jit(function) if jittable(function.func) else None
+        self._jitted = jax.jit(function) if jittable(function.func, function.mod) else None
 
     def __call__(self, *args):
         if len(args) != len(self.params):
@@ -187,20 +187,34 @@ class JaxRunner:
             return to_numpy(self.function(*values))
 
 
-def jittable(func: Function) -> bool:
-    """Whether arguments and result are arrays, tuples and ADT values (no functions, refs)."""
+def jittable(func: Function, mod: IRModule) -> bool:
+    """Whether arguments and result hold only arrays (no functions or refs, which jit
+    cannot take or give), through tuples and ADT values."""
     types = [p.checked_type for p in func.params] + [func.checked_type.ret_type]
-    return not any(_holds_function_or_ref(t) for t in types)
+    return not any(_holds_function_or_ref(t, mod, set()) for t in types)
 
 
-def _holds_function_or_ref(ty: Type | None) -> bool:
+def _holds_function_or_ref(ty: Type | None, mod: IRModule, seen: set, plain=frozenset()):
+    """Whether a value of type `ty` may hold a function or a ref. Type variables may stand
+    for functions, except those in `plain` (ids of an ADT's own parameters, whose arguments
+    are looked at where the ADT is applied)."""
+    if isinstance(ty, TypeVar):
+        return id(ty) not in plain
     if isinstance(ty, FuncType | RefType):
         return True
     if isinstance(ty, TupleType):
-        return any(_holds_function_or_ref(f) for f in ty.fields)
-    if isinstance(ty, TypeCall):
-        return any(_holds_function_or_ref(a) for a in ty.args)
-    return False
+        return any(_holds_function_or_ref(f, mod, seen, plain) for f in ty.fields)
+    if not isinstance(ty, TypeCall):
+        return False
+    if any(_holds_function_or_ref(a, mod, seen, plain) for a in ty.args):
+        return True
+    if ty.func in seen:
+        return False
+    seen.add(ty.func)
+    data = mod.type_definitions[ty.func]
+    own = frozenset(map(id, data.type_vars))
+    inputs = [t for ctor in data.constructors for t in ctor.inputs]
+    return any(_holds_function_or_ref(t, mod, seen, own) for t in inputs)
 
 
 def to_numpy(value):
