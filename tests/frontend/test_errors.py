@@ -162,5 +162,7 @@ def test_bad_arguments():
         identity(lg.List([]))
     with pytest.raises(JitError, match="identity takes 1 argument"):
         identity(1.0, 2.0)
+    with pytest.raises(JitError, match="pass arguments by position"):
+        identity(x=1.0)
     with pytest.raises(JitError, match="takes a Python function or an IRModule"):
         lg.jit(3)

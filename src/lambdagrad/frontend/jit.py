@@ -49,14 +49,16 @@ class Jitted:
     def __init__(self):
         self._compiled: dict = {}
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        _positional_only(self, kwargs)
         if any(isinstance(leaf, Tracer) for leaf in _leaves(args)):
             # inside lg.grad & co.: the whole program is one primitive of the transformation
             return call_lowered(self, args)
         return self._entry(args)(args)
 
-    def lower(self, *args) -> IRModule:
+    def lower(self, *args, **kwargs) -> IRModule:
         """The IR module for these arguments' types; ``@main`` is the function."""
+        _positional_only(self, kwargs)
         return self._entry(args).mod
 
     def _entry(self, args) -> Compiled:
@@ -160,6 +162,12 @@ def jit(fun, entry: str = "main"):
     return JitFunction(fun)
 
 
+def _positional_only(jitted, kwargs: dict) -> None:
+    if kwargs:
+        name = getattr(jitted, "__name__", "the function")
+        raise JitError(f"{name}: pass arguments by position (got keywords {sorted(kwargs)})")
+
+
 def _leaves(args):
     for arg in args:
         if isinstance(arg, tuple | list):
@@ -190,10 +198,11 @@ def _parse_function(fun) -> tuple[Source, ast.AST]:
     text = textwrap.dedent("".join(lines))
     try:
         tree = ast.parse(text)
-    except SyntaxError:
-        if fun.__name__ != "<lambda>":
-            raise JitError(f"lg.jit cannot parse the source of {fun.__name__}") from None
-        tree = ast.parse(text.strip().rstrip(",)"))  # a lambda inside a call's arguments
+    except SyntaxError:  # e.g. a lambda on a line that continues a statement
+        raise JitError(
+            f"lg.jit cannot parse the source of {fun.__name__} in {filename}, line {first} "
+            "(define it with def)"
+        ) from None
     ast.increment_lineno(tree, first - 1)
     source = Source(filename, first, tuple(lines))
     return source, _function_node(tree, fun, source)

@@ -339,7 +339,11 @@ class FunctionTranslator(ExpressionTranslator):
             def end(arm_env, seen=seen):
                 values = []
                 for name in names:
-                    found = arm_env[name]
+                    found = arm_env.get(name)
+                    if found is None:  # e.g. only a loop's target in one arm
+                        raise self.source.error(
+                            stmt, f"variable {name} is not assigned on every path through here"
+                        )
                     value = self.materialize(found, stmt, hints.get(name))
                     seen[name].append((isinstance(found, Static), self.type_of(value)))
                     values.append(value)
