@@ -130,6 +130,7 @@ def test_numpy_semantics_on_plain_arrays():
     assert lnp.mod(a, b).tolist() == (a % b).tolist()
     assert lnp.exp(np.int32(0)).dtype == np.exp(np.int32(0)).dtype
     assert lnp.multiply(np.ones(2, np.float32), 2.0).dtype == np.float32
+    assert lnp.sum(np.array([True, True, False])) == 2
     x = np.arange(12.0).reshape(3, 4)
     for ours, theirs in [
         (lnp.matmul(x, np.ones(4)), x @ np.ones(4)),

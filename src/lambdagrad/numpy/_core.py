@@ -238,9 +238,17 @@ def _reduce(op: str, x, axis, keepdims, **attrs):
     return apply(prim(op, axis=_axis(axis), keepdims=bool(keepdims), **attrs), (x,))
 
 
+def _accumulator(x):
+    """`x` in the dtype numpy sums it in: bools and small integers as 64-bit integers."""
+    x = asarray(x)
+    if x.dtype.kind in "biu" and x.dtype.itemsize < 8:
+        return astype(x, np.uint64 if x.dtype.kind == "u" else np.int64)
+    return x
+
+
 def sum(x, axis=None, keepdims=False):
-    """The sum over `axis` (all axes if None)."""
-    return _reduce("sum", x, axis, keepdims)
+    """The sum over `axis` (all axes if None); bools count as integers, as numpy's."""
+    return _reduce("sum", _accumulator(x), axis, keepdims)
 
 
 def mean(x, axis=None, keepdims=False):
@@ -252,7 +260,7 @@ def mean(x, axis=None, keepdims=False):
 
 
 def prod(x, axis=None, keepdims=False):
-    return _reduce("prod", x, axis, keepdims)
+    return _reduce("prod", _accumulator(x), axis, keepdims)
 
 
 def amax(x, axis=None, keepdims=False):
@@ -291,7 +299,7 @@ def std(x, axis=None, ddof=0, keepdims=False):
 
 def cumsum(x, axis=None):
     """The cumulative sum along `axis` (of the flattened array if None)."""
-    return apply(prim("cumsum", axis=axis), (asarray(x),))
+    return apply(prim("cumsum", axis=axis), (_accumulator(x),))
 
 
 # ---- shapes
