@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 import lambdagrad as lg
-from lambdagrad.api.core import Tracer
-from lambdagrad.api.lowered import call_lowered
+from lambdagrad.api.lowered import call_lowered, traced
 
 TEXT = """
 def @main(%x: Tensor[(3), float64], %y: float64) -> float64 {
@@ -28,7 +27,7 @@ class Lowered:
         return self.mod
 
     def __call__(self, *args):
-        if any(isinstance(a, Tracer) for a in args):
+        if traced(args):
             return call_lowered(self, args)
         return self.run(*args)
 

@@ -31,10 +31,18 @@ def as_python_function(fun):
     return fun
 
 
+def traced(args: tuple) -> bool:
+    """Whether a transformation follows any of `args` (arrays in tuples and lists too).
+
+    A jitted function's ``__call__`` asks this, and hands such calls to `call_lowered`.
+    """
+    return any(isinstance(leaf, Tracer) for leaf in _leaves(args))
+
+
 def call_lowered(fun, args: tuple):
     """Call jitted `fun` on `args`; when a transformation follows any of them, its IR program
-    is applied as one primitive (a jitted function's ``__call__`` delegates here then)."""
-    if not any(isinstance(leaf, Tracer) for leaf in _leaves(args)):
+    is applied as one primitive."""
+    if not traced(args):
         return fun(*args)
     values = tuple(_as_value(a) for a in args)
     return apply(_program_of(fun, values), values)
