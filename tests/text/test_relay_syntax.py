@@ -238,3 +238,37 @@ def @f(%x: int32) -> int32 {
         "\n"
         "// the end\n"
     )
+
+
+def test_comments_before_a_closing_brace_stay_in_the_block():
+    text = """def @f(%c: bool) {
+  if (%c) {
+    1 // one
+    // after one
+  } else {
+    2
+  }
+  // end of f
+}
+def @g() { fn (%x: int32) { %x /* x */ } }
+"""
+    out = format_source(text)
+    assert out == (
+        '#[version = "0.0.5"]\n'
+        "def @f(%c: bool) {\n"
+        "  if (%c) {\n"
+        "    1 // one\n"
+        "    // after one\n"
+        "  } else {\n"
+        "    2\n"
+        "  }\n"
+        "  // end of f\n"
+        "}\n"
+        "\n"
+        "def @g() {\n"
+        "  fn (%x: int32) {\n"
+        "    %x /* x */\n"
+        "  }\n"
+        "}\n"
+    )
+    assert format_source(out) == out

@@ -96,16 +96,18 @@ class _Locator:
 class CommentQueue:
     """Comments waiting to be printed, taken in source order as the printer reaches items."""
 
-    def __init__(self, comments=(), result_spans=None):
+    def __init__(self, comments=(), result_spans=None, block_ends=None):
         self.pending = deque(comments)
-        self.result_spans = result_spans or {}  # the parser's, see `Resolver.result_spans`
+        # the parser's, by block key: see `Resolver.result_spans` and `Resolver.block_ends`
+        self.result_spans = result_spans or {}
+        self.block_ends = block_ends or {}
 
     def place(self, lines: list[str], span) -> None:
         """Add to `lines` the comments that precede `span` in the source.
 
-        A trailing comment goes at the end of the last line, which is never a block's final
-        line (an item follows it), so code never follows a ``//`` comment; others get lines
-        of their own.
+        A trailing comment goes at the end of the last line, which is followed by a line break
+        (by a next item, or by the closing brace of a block that has a recorded end), so code
+        never follows a ``//`` comment; others get lines of their own.
         """
         if span is None:  # a node built in Python, not read from text
             return

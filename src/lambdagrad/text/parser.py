@@ -79,7 +79,7 @@ def format_source(text: str, prelude: bool = False) -> str:
         resolver = Resolver(_prelude() if prelude else None)
         own = resolver.module(parse_syntax(blank, "start_module"))
         header = _header_comments(blank, comments)
-        rest = CommentQueue(comments[len(header) :], resolver.result_spans)
+        rest = CommentQueue(comments[len(header) :], resolver.result_spans, resolver.block_ends)
         return "".join(c.text + "\n" for c in header) + print_module(own, comments=rest)
 
     return _located(text, work)

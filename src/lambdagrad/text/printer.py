@@ -280,6 +280,7 @@ class _Printer:
             expr, index = expr.body, index + 1
         self.comments.place(lines, self.comments.result_spans.get(key, expr.span))
         lines.append(self.expr(expr) + self._type_comment(expr))
+        self.comments.place(lines, self.comments.block_ends.get(key))  # always braced blocks
         self.vars.release(bound)
         return lines
 

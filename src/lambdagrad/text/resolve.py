@@ -73,6 +73,8 @@ class Resolver:
         # Where each block's result starts in the text, by the printer's block keys (see
         # layout.py): a variable's own span is where it is bound, not where a block ends in it.
         self.result_spans: dict[tuple[int, object], Span] = {}
+        # Where function bodies and `then` branches end: their closing braces.
+        self.block_ends: dict[tuple[int, object], Span] = {}
 
     # ---- modules
     def module(self, node: Node) -> IRModule:
@@ -117,10 +119,10 @@ class Resolver:
         return ctor
 
     def _def(self, node: Node) -> Function:
-        _, tparams, params, ret, body = node.parts
-        return self._function(node.span, tparams, params, ret, body)
+        _, tparams, params, ret, body, end = node.parts
+        return self._function(node.span, tparams, params, ret, body, end)
 
-    def _function(self, span: Span, tparams, params, ret, body) -> Function:
+    def _function(self, span: Span, tparams, params, ret, body, end: Span) -> Function:
         type_vars, pushed_types = self._push_type_params(tparams)
         variables, pushed = [], []
         for param in params:
@@ -135,6 +137,7 @@ class Resolver:
         _pop(self.tvars, pushed_types)
         func = Function(tuple(variables), result, ret_type, type_vars, span=span)
         self._note_result((id(func), "body"), body)
+        self.block_ends[(id(func), "body")] = end
         return func
 
     def _note_result(self, key, block: Node) -> None:
@@ -303,10 +306,11 @@ class Resolver:
         return Tuple(tuple(self.expr(f) for f in node.parts[0]), span=node.span)
 
     def x_if(self, node: Node) -> Expr:
-        cond, then, other = (self.expr(p) for p in node.parts)
+        cond, then, other = (self.expr(p) for p in node.parts[:3])
         result = If(cond, then, other, span=node.span)
         self._note_result((id(result), "then"), node.parts[1])
         self._note_result((id(result), "else"), node.parts[2])
+        self.block_ends[(id(result), "then")] = node.parts[3]
         return result
 
     def x_fn(self, node: Node) -> Expr:

@@ -106,6 +106,7 @@ class _Build(Transformer):
             _parts(_of_kind(c, "params")),
             _ret(c),
             c[-2],
+            span_of(c[-1]),  # the closing brace: comments before it stay in the body
         )
 
     def type_item(self, c):
@@ -221,7 +222,7 @@ class _Build(Transformer):
         return c[1]
 
     def if_(self, c):
-        return Node("if", span_of(c[0]), c[1], c[3], c[6])
+        return Node("if", span_of(c[0]), c[1], c[3], c[6], span_of(c[4]))
 
     def match(self, c):
         complete = c[1] is None  # `match?` is partial
@@ -242,6 +243,7 @@ class _Build(Transformer):
             _parts(_of_kind(c, "params")),
             _ret(c),
             c[-2],
+            span_of(c[-1]),
         )
 
     def ref_create(self, c):
