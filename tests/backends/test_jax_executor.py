@@ -262,3 +262,10 @@ def @main(%a: float32) -> Scaled { Scaled(fn (%b: float32) { multiply(%a, %b) })
 def test_a_list_of_tensors_is_jitted():
     mod = lg.parse(FOLDR, prelude=True)
     assert lg.create_executor("jax", mod).evaluate()._jitted is not None
+
+
+def test_an_expression_that_is_not_a_function_is_computed_at_once():
+    executor = lg.create_executor("jax")
+    assert executor.kind == "jax"
+    result = executor.evaluate(lg.parse_expr("(add(1f, 2f), 3)"))
+    assert result == (3.0, 3) and all(isinstance(v, np.ndarray) for v in result)

@@ -139,6 +139,7 @@ class JaxExecutor:
 
     def __init__(self, mod: IRModule | None = None):
         self.mod = mod.copy() if mod is not None else IRModule()
+        self.kind = "jax"
         self._typed_mod: IRModule | None = None  # the private copy never changes: infer once
 
     def evaluate(self, expr: Expr | None = None):
