@@ -1,0 +1,100 @@
+"""The documentation site: it builds with warnings as errors, and its examples run.
+
+Python blocks of each page run in order (later blocks continue earlier ones, as a reader runs
+them); blocks marked ``relay`` are whole modules that must parse and type-check.
+"""
+
+import importlib.util
+import linecache
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import lambdagrad as lg
+
+ROOT = Path(__file__).parent.parent
+DOCS = ROOT / "docs"
+PAGES = sorted(DOCS.glob("*.md"))
+
+
+def blocks(page: Path, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+
+
+def load_hooks():
+    spec = importlib.util.spec_from_file_location("docs_hooks", DOCS / "hooks" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, "python")], ids=lambda p: p.name)
+def test_python_examples_run(page):
+    namespace: dict = {}
+    for index, block in enumerate(blocks(page, "python")):
+        name = f"<{page.name} block {index}>"
+        # lg.jit reads a function's source: let inspect find it for code that has no file
+        linecache.cache[name] = (len(block), None, block.splitlines(True), name)
+        exec(compile(block, name, "exec"), namespace)
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, "relay")], ids=lambda p: p.name)
+def test_text_format_examples_type_check(page):
+    for block in blocks(page, "relay"):
+        lg.transform.infer_type(lg.parse(block, prelude=True))
+
+
+def test_pages_point_inside_the_repository():
+    for page in PAGES:
+        assert not re.search(r"https?://", page.read_text(encoding="utf-8")), page.name
+
+
+def test_every_page_is_in_the_navigation():
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert [p.name for p in PAGES if f": {p.name}" not in nav] == []
+
+
+@pytest.fixture(scope="module")
+def hooks():
+    return load_hooks()
+
+
+def test_the_operator_reference_covers_every_op(hooks):
+    reference = hooks.ops_reference()
+    for record in lg.ops.all_op_defs():
+        assert f"## {record.op.name} {{#" in reference
+
+
+def test_the_operator_reference_derives_formulas_from_the_rules(hooks):
+    section = "\n".join(hooks.op_section(lg.ops.op_def("multiply")))
+    assert "multiply(%g, %x1)" in section and "multiply(%g, %x0)" in section
+    assert "add(multiply(%t0, %x1), multiply(%t1, %x0))" in section
+
+
+def test_eval_shows_the_value_and_its_type(hooks):
+    shown = hooks.evaluate("@map(fn (%x: int32) { %x * 2 }, Cons(1, Cons(2, Nil)))")
+    assert "// => [2, 4] : List[int32]" in shown
+
+
+def test_directive_mistakes_are_warnings(hooks, caplog):
+    assert hooks.evaluate("@nope(1)") == ""
+    assert hooks.signature("nope") == ""
+    assert hooks.expand("nonsense", "", 0) == ""
+    assert len([r for r in caplog.records if r.levelname == "WARNING"]) == 3
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="the pictures need Graphviz's dot")
+def test_the_site_builds_with_warnings_as_errors(tmp_path):
+    site = tmp_path / "site"
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(site)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "nn.dense" in (site / "ops" / "index.html").read_text(encoding="utf-8")
+    assert (site / "pictures" / "square_tanh-raw.svg").read_text().startswith("<svg")
+    ad = (site / "ad" / "index.html").read_text(encoding="utf-8")
+    assert "ref_write" in ad and "gradient check passed" in ad  # programs the tool printed
+    assert "lambdagrad.api.transforms.grad" in (site / "api" / "index.html").read_text()
