@@ -65,20 +65,12 @@ class Thunk:
 
 
 def weights_gradient(wrt: list[int]) -> Callable[[lg.IRModule], lg.Function]:
-    """`@main`'s gradient with respect to the parameters at `wrt` only.
-
-    `gradient` differentiates every parameter; projecting the others away lets the
-    optimizer drop their work where it can (it cannot once it went through refs).
-    """
+    """`@main`'s gradient with respect to the parameters at `wrt` only (the model's weights):
+    `gradient(..., wrt=...)` spends no work on the others (the data, the labels, the list a
+    fold walks), in the recursive derived globals too."""
 
     def differentiate(mod: lg.IRModule) -> lg.Function:
-        main = mod["main"]
-        grad = lg.transform.gradient(mod.get_global_var("main"), mod=mod)
-        params = [lg.var(p.name_hint, p.type_annotation) for p in main.params]
-        out = lg.var("out")
-        grads = [lg.TupleGetItem(lg.TupleGetItem(out, 1), i) for i in wrt]
-        body = lg.Tuple([lg.TupleGetItem(out, 0), lg.Tuple(grads)])
-        return lg.Function(params, lg.Let(out, grad(*params), body))
+        return lg.transform.gradient(mod.get_global_var("main"), mod=mod, wrt=tuple(wrt))
 
     return differentiate
 
