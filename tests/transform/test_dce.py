@@ -52,6 +52,22 @@ def test_an_unused_recursive_function_goes():
     )
 
 
+@pytest.mark.parametrize(("result", "dead"), [("%f(2, 10000)", False), ("()", True)])
+def test_relays_live_and_dead_recursion(result, dead):
+    # Relay's test_live_recursion and test_dead_recursion, in its own text
+    before = lg.parse(
+        """#[version = "0.0.5"]
+        def @main() {
+            let %f = fn (%n: int, %data: int) -> int {
+                if (%n == 0) { %data } else { %f(%n - 1, %data * 2) }
+            };
+            RESULT
+        }""".replace("RESULT", result)
+    )
+    expected = lg.parse(f"def @main() {{ {result} }}") if dead else before
+    assert lg.analysis.alpha_equal(dead_code_elimination(before), expected)
+
+
 def test_a_recursive_function_that_is_called_stays():
     text = """fn (%x: int32) {
         let %loop = fn (%n: int32) -> int32 { if (%n == 0) { 0 } else { %loop(%n - 1) } };
