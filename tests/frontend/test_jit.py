@@ -370,3 +370,30 @@ def test_loops_over_tuples_are_unrolled():
         jax.tree_util.tree_leaves(dlayers), jax.tree_util.tree_leaves(want_layers), strict=True
     ):
         np.testing.assert_allclose(got, want)
+
+
+@lg.jit
+def indexing(x, i):
+    first = x[0]
+    middle = x[1:3]
+    picked = x[i]
+    zeros = np.zeros(x.shape)
+    return first + np.sum(middle) + picked + np.sum(zeros) + x.shape[0], x.T @ x
+
+
+def test_indexing_slices_and_static_shapes():
+    x = np.arange(4.0)
+    assert [float(v) for v in indexing(x, 3)] == [float(v) for v in indexing.fun(x, 3)]
+
+
+@lg.jit
+def list_literal(x):
+    total = 0.0
+    for v in lg.List([x, x * 2.0, x * 3.0]):
+        total = total + v
+    return total, lg.List.Nil()
+
+
+def test_lists_built_inside_a_jitted_function():
+    total, empty = list_literal(1.5)
+    assert total == 9.0 and empty.constructor.name == "Nil"

@@ -150,7 +150,7 @@ def build(sig: Signature, inputs: list[Expr], attrs: dict, span) -> Expr:
     """The op call; `make_call` checks the attributes."""
     attrs = {k: normalize_attr(k, v) for k, v in attrs.items()}
     if sig.op in ("zeros", "ones") and attrs.get("dtype") is None:
-        attrs.pop("dtype", None)  # numpy's default is float64; the IR's float32 is kept
+        attrs["dtype"] = "float64"  # numpy's default (and lambdagrad.numpy's)
     return make_call(sig.op, inputs, attrs, span=span)
 
 

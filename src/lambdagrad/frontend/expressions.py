@@ -480,6 +480,14 @@ class ExpressionTranslator:
 
     # ---- calls
 
+    def _slice(self, node, env):
+        parts = [
+            None if p is None else self.expr(p, env) for p in (node.lower, node.upper, node.step)
+        ]
+        if not all(p is None or isinstance(p, Static) for p in parts):
+            raise self.source.error(node, "slice bounds must be Python ints")
+        return Static(slice(*(None if p is None else p.value for p in parts)))
+
     def _call(self, node, env):
         callee = self.expr(node.func, env)
         if any(isinstance(a, ast.Starred) for a in node.args) or any(
@@ -596,6 +604,7 @@ class ExpressionTranslator:
         ast.Lambda: _lambda,
         ast.Attribute: _attribute,
         ast.Subscript: _subscript,
+        ast.Slice: _slice,
         ast.Call: _call,
     }
 
