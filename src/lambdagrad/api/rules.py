@@ -15,7 +15,7 @@ from ..errors import GradientError
 from ..ir.expr import Call, Constant, Expr, Function, Let, Tuple, TupleGetItem, Var
 from ..ir.op import Op
 from ..ir.visitor import replace_node
-from ..ops.gradients import gradient_of
+from ..ops.gradients import gradient_of, jvp_of
 from ..transform.simplify import simplify
 from .core import apply, ir_type, prim_of
 
@@ -34,8 +34,6 @@ def compile_vjp(prim, avals, wanted: tuple[bool, ...]):
 def compile_jvp(prim, avals, nonzero: tuple[bool, ...]):
     """``rule(*args, out, *tangents) -> tangent`` of the result; tangents only where
     `nonzero` (the others are statically zero and passed to the rule as None)."""
-    from ..ops.gradients import jvp_of
-
     orig, params = _typed_call(prim, avals)
     tangents = [
         _param(f"t{i}", p.checked_type) if nz else None
