@@ -165,3 +165,8 @@ def test_numpy_functions_on_followed_values_run_lnp():
 def test_numpy_conversion_of_a_followed_value_is_an_error():
     assert "derivative would be lost" in error_message(lg.grad(lambda x: np.asarray(x)), 1.0)
     assert "no det" in error_message(lg.grad(np.linalg.det), np.eye(2))
+
+
+def test_jvp_tangent_of_wrong_shape_or_structure():
+    assert "shape (2,)" in error_message(lg.jvp, lnp.sin, (np.ones(3),), (np.ones(2),))
+    assert "structure" in error_message(lg.jvp, lnp.sin, (np.ones(3),), ((np.ones(3),),))
