@@ -86,6 +86,47 @@ def @main(%x: float32, %v: Tensor[(2), float32]) -> float32 {
 }
 """
 
+CHECKPOINT = """
+def @main(%x: Tensor[(3), float32], %w: Tensor[(3), float32]) -> float32 {
+  let %h = annotation.checkpoint(tanh(multiply(%x, %w)));
+  let %c = annotation.checkpoint(sin(%x));
+  sum(multiply(%h, add(%x, %c)))
+}
+"""
+
+MUTUAL_RECURSION = """
+def @even_poly(%n: nat, %x: float32, %w: float32) -> float32 {
+  match (%n) { zero => %x, succ(%p) => multiply(%w, @odd_poly(%p, %x, %w)) }
+}
+def @odd_poly(%n: nat, %x: float32, %w: float32) -> float32 {
+  match (%n) { zero => sin(%x), succ(%p) => add(%x, @even_poly(%p, %x, %w)) }
+}
+def @main(%x: float32, %w: float32) -> float32 { @even_poly(succ(succ(succ(zero))), %x, %w) }
+"""
+
+CLOSURES_IN_DATA = """
+def @main(%x: float32, %w: float32) -> float32 {
+  let %fs = Cons(fn (%y: float32) { multiply(%y, %w) }, Cons(fn (%y: float32) { sin(%y) }, Nil));
+  let %g = if (greater(%x, 0f)) { fn (%y: float32) { multiply(%y, %w) } } else { @fs_head(%fs) };
+  let %loop = fn (%n: int32, %y: float32) -> float32 {
+    if (equal(%n, 0)) { %y } else { %loop(subtract(%n, 1), multiply(sin(%y), %w)) }
+  };
+  %loop(2, %g(@foldl(fn (%acc: float32, %f: fn (float32) -> float32) { %f(%acc) }, %x, %fs)))
+}
+def @fs_head(%fs: List[fn (float32) -> float32]) -> fn (float32) -> float32 {
+  match (%fs) { Cons(%f, _) => %f, Nil => fn (%y: float32) { %y } }
+}
+"""
+
+REFS_OVER_DATA = """
+def @main(%xs: List[float32], %w: float32) -> float32 {
+  let %r = ref(0f);
+  let %add = fn (%a: (), %x: float32) { ref_write(%r, add(ref_read(%r), multiply(sin(%x), %w))) };
+  let %u = @foldl(%add, (), %xs);
+  ref_read(%r)
+}
+"""
+
 PROGRAMS = {
     "straight_line": (STRAIGHT_LINE, [(2, 3), (0, 2)]),
     "closures": (CLOSURES, [(0,), (1, 0)]),
@@ -94,6 +135,10 @@ PROGRAMS = {
     "folds": (FOLDS, [(1,), (1, 2)]),
     "trees": (TREES, [(1,), (0,)]),
     "polymorphic": (POLYMORPHIC, [(0,), (1,)]),
+    "checkpoint": (CHECKPOINT, [(1,)]),
+    "mutual_recursion": (MUTUAL_RECURSION, [(1,)]),
+    "closures_in_data": (CLOSURES_IN_DATA, [(0,), (1,)]),
+    "refs_over_data": (REFS_OVER_DATA, [(1,)]),
 }
 
 CASES = [(name, wrt) for name, (_, wrts) in PROGRAMS.items() for wrt in wrts]
@@ -193,7 +238,9 @@ def test_no_op_computes_the_gradient_of_data_or_labels(mode):
     assert full - Counter(weights) == only_full and not Counter(weights) - full
 
 
-@pytest.mark.parametrize(("name", "wrt"), [("folds", (1, 2)), ("trees", (1,))])
+@pytest.mark.parametrize(
+    ("name", "wrt"), [("folds", (1, 2)), ("trees", (1,)), ("refs_over_data", (1,))]
+)
 def test_no_op_computes_the_gradient_of_a_folded_list_or_a_tree(name, wrt):
     """The data enter only through sin: its derivative, cos, would be data gradient work,
     in the folds' closures (called with plain list elements) and in the recursion."""

@@ -378,7 +378,9 @@ class Round:
         """(callee, the activities its arguments must have, its result's activity)."""
         func = self.facts.typed[gvar]
         types = [*arg_types, ty]
-        if all(a is PLAIN for a in acts) and not any(_contains(t, FuncType) for t in types):
+        if all(a is PLAIN for a in acts) and not any(
+            _contains(t, FuncType | RefType) for t in types
+        ):
             return gvar, acts, PLAIN
         all_active = all(
             a is ACTIVE or not self.code.changes(t) for a, t in zip(acts, arg_types, strict=True)
@@ -539,7 +541,7 @@ class Transformer:
         args = [self.visit(a) for a in call.args]
         arg_types = [a.checked_type for a in call.args]
         if isinstance(callee, Constructor):
-            return self._construct(callee, args, arg_types)
+            return self._construct(callee, args, arg_types, ty)
         block = Block()
         if isinstance(callee, GlobalVar):
             acts = tuple(act for _, act in args)
@@ -575,8 +577,10 @@ class Transformer:
             for (value, act), ty, want in zip(args, types, wanted, strict=True)
         ]
 
-    def _construct(self, ctor: Constructor, args, arg_types) -> tuple[Expr, object]:
-        if all(act is PLAIN for _, act in args):
+    def _construct(self, ctor: Constructor, args, arg_types, ty) -> tuple[Expr, object]:
+        # an ADT that can hold functions or refs is active even when built from plain fields
+        # (``Nil``): such values cannot be made active later
+        if all(act is PLAIN for _, act in args) and not _contains(ty, FuncType | RefType):
             return Call(ctor, [value for value, _ in args]), PLAIN
         block = Block()
         values = self._coerced(block, args, arg_types, [ACTIVE] * len(args))
