@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import lambdagrad as lg
+import lambdagrad.frontend as lgf
 
 from .helpers import second_derivative, value_and_grads
 
@@ -397,3 +398,38 @@ def list_literal(x):
 def test_lists_built_inside_a_jitted_function():
     total, empty = list_literal(1.5)
     assert total == 9.0 and empty.constructor.name == "Nil"
+
+
+@lg.jit
+def rose_total(tree):
+    match tree:
+        case lgf.Tree.Rose(value, children):
+            total = value
+            for child in children:
+                total = total + rose_total(child)
+            return total
+
+
+@lg.jit
+def value_or(option, default):
+    match option:
+        case lgf.Option.Some(value):
+            return value
+        case _:
+            return default
+
+
+def test_match_over_the_prelude_tree_and_option():
+    def rose(value, *children):
+        return lgf.Tree.Rose(value, lg.List(children))
+
+    assert rose_total(rose(1.0, rose(2.0), rose(3.0, rose(4.0)))) == 10.0
+    assert value_or(lgf.Option.Some(2.0), 5.0) == 2.0
+    mod = value_or.lower(lgf.Option.Some(2.0), 5.0)  # None has no element to type it by
+    clauses = mod["main"].body.clauses
+    assert [type(c.lhs).__name__ for c in clauses] == ["PatternConstructor", "PatternWildcard"]
+
+
+def test_adt_values_are_the_lowered_modules_constructors():
+    mod = evaluate.lower(Formula.Input(), 1.0)
+    assert mod.get_constructor("Lit") is Formula.Lit.constructor
