@@ -433,3 +433,24 @@ def test_match_over_the_prelude_tree_and_option():
 def test_adt_values_are_the_lowered_modules_constructors():
     mod = evaluate.lower(Formula.Input(), 1.0)
     assert mod.get_constructor("Lit") is Formula.Lit.constructor
+
+
+@lg.jit
+def nested_loops(n, m):
+    acc = 0
+    for i in range(n):
+        for j in range(1, m, 2):
+            if j > i:
+                break
+            acc = acc + i * j
+    k = 0
+    while True:
+        k += 1
+        if k * k > acc:
+            break
+    return acc, k
+
+
+@pytest.mark.parametrize(("n", "m"), [(0, 3), (6, 9), (10, 4)])
+def test_nested_loops_and_while_true_with_break(n, m):
+    assert [int(v) for v in nested_loops(n, m)] == list(nested_loops.fun(n, m))
