@@ -246,7 +246,7 @@ def test_comments_before_a_closing_brace_stay_in_the_block():
     1 // one
     // after one
   } else {
-    2
+    2 // two
   }
   // end of f
 }
@@ -260,7 +260,7 @@ def @g() { fn (%x: int32) { %x /* x */ } }
         "    1 // one\n"
         "    // after one\n"
         "  } else {\n"
-        "    2\n"
+        "    2 // two\n"
         "  }\n"
         "  // end of f\n"
         "}\n"

@@ -106,7 +106,7 @@ class CommentQueue:
         """Add to `lines` the comments that precede `span` in the source.
 
         A trailing comment goes at the end of the last line, which is followed by a line break
-        (by a next item, or by the closing brace of a block that has a recorded end), so code
+        (by a next item, or by the closing brace of a block whose end is recorded), so code
         never follows a ``//`` comment; others get lines of their own.
         """
         if span is None:  # a node built in Python, not read from text

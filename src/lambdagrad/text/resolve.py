@@ -73,7 +73,7 @@ class Resolver:
         # Where each block's result starts in the text, by the printer's block keys (see
         # layout.py): a variable's own span is where it is bound, not where a block ends in it.
         self.result_spans: dict[tuple[int, object], Span] = {}
-        # Where function bodies and `then` branches end: their closing braces.
+        # Where function bodies and `if` branches end: their closing braces.
         self.block_ends: dict[tuple[int, object], Span] = {}
 
     # ---- modules
@@ -311,6 +311,8 @@ class Resolver:
         self._note_result((id(result), "then"), node.parts[1])
         self._note_result((id(result), "else"), node.parts[2])
         self.block_ends[(id(result), "then")] = node.parts[3]
+        if node.parts[4] is not None:
+            self.block_ends[(id(result), "else")] = node.parts[4]
         return result
 
     def x_fn(self, node: Node) -> Expr:

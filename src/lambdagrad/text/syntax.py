@@ -222,7 +222,13 @@ class _Build(Transformer):
         return c[1]
 
     def if_(self, c):
-        return Node("if", span_of(c[0]), c[1], c[3], c[6], span_of(c[4]))
+        other, other_end = c[6], None
+        if other.kind == "else_block":  # not an `else if`
+            other, other_end = other.parts
+        return Node("if", span_of(c[0]), c[1], c[3], other, span_of(c[4]), other_end)
+
+    def else_block(self, c):
+        return Node("else_block", span_of(c[0]), c[1], span_of(c[2]))
 
     def match(self, c):
         complete = c[1] is None  # `match?` is partial
