@@ -166,3 +166,8 @@ def test_bad_arguments():
         identity(x=1.0)
     with pytest.raises(JitError, match="takes a Python function or an IRModule"):
         lg.jit(3)
+
+
+def test_a_wrapper_is_not_taken_for_the_function_it_wraps():
+    with pytest.raises(JitError, match="wraps another function"):
+        lg.jit(lg.grad(identity))(1.0)

@@ -190,6 +190,13 @@ def _with_main(mod: IRModule, entry: str) -> IRModule:
 
 
 def _parse_function(fun) -> tuple[Source, ast.AST]:
+    if getattr(fun, "__wrapped__", None) is not None:
+        # inspect would read the wrapped function's source: the wrapper's meaning is lost
+        raise JitError(
+            f"lg.jit cannot translate {fun.__name__}: it wraps another function (a decorator's "
+            "or a transformation's result, such as lg.grad(f)); jit the function it wraps, "
+            "or differentiate f.lower(...) with lg.transform.gradient"
+        )
     try:
         lines, first = inspect.getsourcelines(fun)
         filename = inspect.getsourcefile(fun) or "<unknown>"

@@ -429,8 +429,9 @@ class FunctionTranslator(ExpressionTranslator):
     def _unrolled(self, stmt, elements: list, rest, env, exit, end) -> Expr:
         """A loop over a tuple: its body once per element (the tuple's length is part of
         the types); ``return`` works as in straight-line code."""
-        for jump in _loop_jumps(stmt.body):
-            raise self.source.error(jump, "break/continue in a loop over a tuple (unrolled)")
+        jumps = _loop_jumps(stmt.body)
+        if jumps:
+            raise self.source.error(jumps[0], "break/continue in a loop over a tuple (unrolled)")
 
         def run(index: int, current: dict) -> Expr:
             if index == len(elements):
