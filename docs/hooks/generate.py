@@ -58,7 +58,7 @@ def on_files(files, config):
 
 def on_page_markdown(markdown, page, config, files):
     """Replace each directive with what it asks for."""
-    depth = page.file.src_uri.count("/")  # pictures/ sits at the top of the site
+    depth = page.url.count("/")  # pictures/ sits at the top of the site; page.url is "ad/"
     return DIRECTIVE.sub(lambda m: expand(m.group(1), m.group(2), depth), markdown)
 
 
@@ -142,9 +142,9 @@ def _svg(data: bytes) -> bytes:
 
 def pictures_html(program: str, prefix: str) -> str:
     figures = "\n".join(
-        f'<figure style="flex: 1; margin: 0">'
-        f'<img src="{prefix}{picture_name(program, kind)}" alt="{caption} of {program}">'
-        f"<figcaption>{caption}</figcaption></figure>"
+        f'<figure style="flex: 1; margin: 0"><a href="{prefix}{picture_name(program, kind)}">'
+        f'<img src="{prefix}{picture_name(program, kind)}" alt="{caption} of {program}"></a>'
+        f"<figcaption>{caption} (click to enlarge)</figcaption></figure>"
         for kind, caption in PICTURE_KINDS
     )
     return f'<div style="display: flex; gap: 1em; align-items: flex-start">\n{figures}\n</div>'
