@@ -419,8 +419,9 @@ class Resolver:
                     f"type {name} takes {arity} type arguments, got {len(args)}", node.span
                 )
             return TypeCall(header, tuple(self.type(a) for a in args))
-        if DTYPE_ALIASES.get(name, name) in DTYPES and not args:
-            return TensorType((), DTYPE_ALIASES.get(name, name))
+        dtype = DTYPE_ALIASES.get(name, name)
+        if dtype in DTYPES and not args:
+            return TensorType((), dtype)
         raise SyntaxProblem(f"unknown type {name!r}", node.span)
 
 
