@@ -33,11 +33,7 @@ class Linearization:
         self.trace = ReverseTrace()
         leaves, self.in_tree = tree_flatten(tuple(args[i] for i in argnums))
         self.inputs = [self.trace.input(differentiable(x, what)) for x in leaves]
-        followed = tree_unflatten(self.in_tree, self.inputs)
-        new_args = list(args)
-        for k, i in enumerate(argnums):
-            new_args[i] = followed[k]
-        result = fun(*new_args, **(kwargs or {}))
+        result = fun(*substitute(args, argnums, self.in_tree, self.inputs), **(kwargs or {}))
         out, aux = split_aux(result, has_aux, what)
         self.aux = strip(aux, self.trace)
         out_leaves, self.out_tree = tree_flatten(out)
@@ -150,6 +146,14 @@ def strip(tree, trace):
         return None
     leaves, treedef = tree_flatten(tree)
     return tree_unflatten(treedef, [unwrap(leaf, trace) for leaf in leaves])
+
+
+def substitute(args: tuple, argnums, in_tree, leaves) -> list:
+    """`args` with ``args[i]`` for i in `argnums` rebuilt from `leaves` (of `in_tree`)."""
+    new_args = list(args)
+    for i, arg in zip(argnums, tree_unflatten(in_tree, leaves), strict=True):
+        new_args[i] = arg
+    return new_args
 
 
 def size_of(x) -> int:

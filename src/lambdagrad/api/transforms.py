@@ -25,6 +25,7 @@ from .linearize import (
     cut,
     differentiable,
     size_of,
+    substitute,
 )
 from .lowered import as_python_function
 from .pytree import tree_flatten, tree_map, tree_unflatten
@@ -205,14 +206,10 @@ def jacfwd(fun, argnums=0, has_aux=False):
         nums = _argnums(argnums, args, "jacfwd")
         leaves, in_tree = tree_flatten(tuple(args[i] for i in nums))
         leaves = [differentiable(x, "jacfwd") for x in leaves]
+        aux = []
 
         def at(*xs):
-            new_args = list(args)
-            for k, i in enumerate(nums):
-                new_args[i] = tree_unflatten(in_tree, xs)[k]
-            return fun(*new_args, **kwargs)
-
-        aux = []
+            return fun(*substitute(args, nums, in_tree, xs), **kwargs)
 
         def column(basis_row):
             primal, tangent = _jvp_leaves(at, leaves, cut(basis_row, leaves))
@@ -223,8 +220,7 @@ def jacfwd(fun, argnums=0, has_aux=False):
 
         dtype = np.result_type(*(x.dtype for x in leaves))
         basis = np.eye(sum(size_of(x) for x in leaves), dtype=dtype)
-        columns = vmap(column)(basis)
-        jac = tree_map(lambda c: _by_input(c, leaves, in_tree, argnums), columns)
+        jac = tree_map(lambda c: _by_input(c, leaves, in_tree, argnums), vmap(column)(basis))
         return (jac, aux[0]) if has_aux else jac
 
     return run
