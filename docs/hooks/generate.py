@@ -28,6 +28,7 @@ from mkdocs.structure.files import File
 
 import lambdagrad as lg
 from lambdagrad.cli import main as cli_main
+from lambdagrad.ir.types import DTYPES
 from lambdagrad.ops import all_op_defs
 from lambdagrad.ops.gradients import jvp_of
 from lambdagrad.ops.registry import REQUIRED, make_call
@@ -227,8 +228,10 @@ def ops_reference() -> str:
         "Generated from the operator records (`lambdagrad.ops.all_op_defs()`) when the site is "
         "built. Build a call with `lg.op.NAME(...)` (`lg.op.nn.dense`, ...) in Python, "
         "`NAME(...)` in the text format, or through the numpy names of `lambdagrad.numpy`. "
-        "Formulas marked *derived* are the gradient and forward rules applied to float32 "
-        "vectors `%x0`, `%x1`, ... with output gradient `%g` and tangents `%t0`, `%t1`, ...",
+        "What is marked *derived* was computed from the record: the type relation applied to "
+        "sample float32 inputs `%x0`, `%x1`, ... (vectors, else matrices, ...), and the "
+        "gradient and forward rules applied to them with output gradient `%g` and tangents "
+        "`%t0`, `%t1`, ...",
         "",
         "| op | inputs | attributes |",
         "| --- | --- | --- |",
@@ -260,7 +263,10 @@ def op_section(record) -> list[str]:
     lines += _paragraph(_doc(record.type_rel), "Type")
     signature, grads, tangent = derived_rules(record)
     if signature:
-        lines += ["", f"On float32 vectors (*derived*): `{signature}`"]
+        lines += ["", f"Example type (*derived*): `{signature}`"]
+    dtypes = accepted_dtypes(record)
+    if dtypes:
+        lines += ["", f"Dtypes (*derived*, all inputs alike): {', '.join(dtypes)}"]
     lines += _paragraph(_doc(record.gradient), "Gradient")
     if grads:
         per_input = [f"// the gradient of x{i}\n{g}" for i, g in enumerate(grads)]
@@ -304,19 +310,37 @@ def _attributes(record) -> list[str]:
     return ["", "| attribute | kind | default | choices |", "| --- | --- | --- | --- |", *rows]
 
 
+SAMPLE_SHAPES = ((3,), (3, 3), (2, 3, 3), (1, 2, 4, 4))  # vectors first, then what ops need
+
+
+def typed_call(record, shape, dtype="float32"):
+    """A type-checked call of the op on inputs of `shape` and `dtype`, or None."""
+    xs = [lg.var(f"x{i}", shape=shape, dtype=dtype) for i in range(record.num_inputs)]
+    try:
+        return lg.transform.infer_type(lg.Function(xs, make_call(record.op.name, xs))).body
+    except lg.Error:  # the op wants other inputs (integers, other ranks, tuples)
+        return None
+
+
 def derived_rules(record) -> tuple[str, list[str], str]:
-    """The op's type, gradient and forward rule on float32 vectors, as text; empty for ops
-    that do not take such inputs or need an attribute."""
+    """The op's type, gradient and forward rule on float32 inputs of the first sample shape
+    it takes, as text; empty for ops that need an attribute or other inputs."""
     if any(spec.default is REQUIRED for spec in record.attrs.values()):
         return "", [], ""
-    xs = [lg.var(f"x{i}", shape=(3,)) for i in range(record.num_inputs)]
-    try:
-        call = lg.transform.infer_type(lg.Function(xs, make_call(record.op.name, xs))).body
-    except lg.Error:  # the op wants other inputs (integers, matrices, tuples)
+    call = next(filter(None, (typed_call(record, s) for s in SAMPLE_SHAPES)), None)
+    if call is None:
         return "", [], ""
     out_grad = lg.var("g", call.checked_type)
-    tangents = [lg.var(f"t{i}", shape=(3,)) for i in range(record.num_inputs)]
+    tangents = [lg.var(f"t{i}", a.checked_type) for i, a in enumerate(call.args)]
     grads = [str(g) for g in record.gradient(call, out_grad)] if record.gradient else []
-    inputs = ", ".join(str(x.type_annotation) for x in xs)
+    inputs = ", ".join(str(a.checked_type) for a in call.args)
     signature = f"{record.op.name}({inputs}) -> {call.checked_type}"
     return signature, grads, str(jvp_of(record.op)(call, tangents))
+
+
+def accepted_dtypes(record) -> list[str]:
+    """The dtypes the op's type relation accepts when every input has that dtype."""
+    if any(spec.default is REQUIRED for spec in record.attrs.values()):
+        return []
+    shape = next((s for s in SAMPLE_SHAPES if typed_call(record, s) is not None), None)
+    return [d for d in DTYPES if shape and typed_call(record, shape, d) is not None]
