@@ -244,7 +244,7 @@ def test_deep_recursion_over_a_list_traces_on_a_deep_stack():
     xs = lg.make_list([np.float32(0.5)] * 400, mod)
     assert lg.create_executor("jax", mod).evaluate()(xs) == 200.0
     deeper = lg.make_list([np.float32(0.5)] * 2000, mod)
-    with pytest.raises(lg.EvaluationError, match="recurses too deeply .* on this thread"):
+    with pytest.raises(lg.EvaluationError, match="nest too deeply to be traced on this thread"):
         lg.to_jax(mod.get_global_var("main"), mod)(deeper)
 
 
@@ -269,3 +269,12 @@ def test_an_expression_that_is_not_a_function_is_computed_at_once():
     assert executor.kind == "jax"
     result = executor.evaluate(lg.parse_expr("(add(1f, 2f), 3)"))
     assert result == (3.0, 3) and all(isinstance(v, np.ndarray) for v in result)
+
+
+def test_to_jax_checks_tensor_arguments_and_types_python_numbers():
+    f = lg.to_jax(lg.parse_expr("fn (%x: Tensor[(2), float64], %s: float64) { multiply(%x, %s) }"))
+    assert f(np.ones(2), 2.0).dtype == np.float64
+    with pytest.raises(lg.EvaluationError, match=r"argument 0 \(%x\): expected .* float32\[3\]"):
+        f(np.ones(3, "float32"), 2.0)
+    with pytest.raises(lg.EvaluationError, match="takes 2 argument"):
+        f(np.ones(2))

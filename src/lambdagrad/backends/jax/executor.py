@@ -9,6 +9,7 @@ types leave the setting alone.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import jax
@@ -76,19 +77,46 @@ class JaxFunction:
         self._closure = Closure(func, {}, self._lowering, "fn")
 
     def __call__(self, *args):
-        with jax.enable_x64(True) if self.uses_x64 else _unchanged():
+        params = self.func.params
+        if len(args) != len(params):
+            raise EvaluationError(f"the program takes {len(params)} argument(s), got {len(args)}")
+        with jax.enable_x64(True) if self.uses_x64 else contextlib.nullcontext():
             try:
-                return self._lowering.apply(self._closure, [as_jax(a) for a in args])
+                pairs = enumerate(zip(args, params, strict=True))
+                values = [self._argument(i, arg, param) for i, (arg, param) in pairs]
+                return self._lowering.apply(self._closure, values)
             except RecursionError:
                 raise EvaluationError(
-                    "the program recurses too deeply to be traced on this thread; run it with "
-                    'lg.create_executor("jax", mod), which traces on a deep stack'
+                    "the program or its arguments nest too deeply to be traced on this "
+                    'thread; run it with lg.create_executor("jax", mod), which traces on a '
+                    "deep stack"
                 ) from None
 
+    @staticmethod
+    def _argument(index: int, arg, param):
+        value = as_jax(arg, param.checked_type)
+        check_tensor(value, param.checked_type, f"argument {index} (%{param.name_hint})")
+        return value
 
-def as_jax(value):
+
+def check_tensor(value, ty: Type | None, where: str) -> None:
+    """A tensor argument (an array or a tracer) must have its parameter's dtype and shape."""
+    if not isinstance(ty, TensorType) or not hasattr(value, "dtype"):
+        return
+    fits = len(value.shape) == len(ty.shape) and all(
+        d is None or d == n for n, d in zip(value.shape, ty.shape, strict=True)
+    )
+    if value.dtype != ty.dtype or not fits:
+        got = f"{value.dtype}{list(value.shape)}"
+        raise EvaluationError(f"{where}: expected {ty}, got an array of {got}")
+
+
+def as_jax(value, ty: Type | None = None):
     """`value` with its arrays (numpy, Python numbers) as JAX arrays, through tuples, lists
-    and ADT values; functions and refs as they are."""
+    and ADT values; functions and refs as they are. A Python number for a tensor of type
+    `ty` takes its dtype."""
+    if isinstance(value, bool | int | float) and isinstance(ty, TensorType):
+        return jnp.asarray(value, ty.dtype)
     if isinstance(value, tuple | list):
         return tuple(as_jax(v) for v in value)
     if isinstance(value, ConstructorValue):
@@ -96,14 +124,6 @@ def as_jax(value):
     if isinstance(value, RefValue) or callable(value):
         return value
     return jnp.asarray(value)
-
-
-class _unchanged:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def uses_wide_types(func: Function, mod: IRModule) -> bool:
@@ -178,7 +198,7 @@ class JaxRunner:
         return run_deep(self._run, values)
 
     def _run(self, values: list):
-        with jax.enable_x64(True) if self.function.uses_x64 else _unchanged():
+        with jax.enable_x64(True) if self.function.uses_x64 else contextlib.nullcontext():
             if self._jitted is not None:
                 try:
                     return to_numpy(self._jitted(*values))
