@@ -171,3 +171,16 @@ def test_bad_arguments():
 def test_a_wrapper_is_not_taken_for_the_function_it_wraps():
     with pytest.raises(JitError, match="wraps another function"):
         lg.jit(lg.grad(identity))(1.0)
+
+
+WEIGHTS = np.ones(3)
+
+
+@lg.jit
+def calls_an_array(x):
+    return WEIGHTS(x)
+
+
+def test_calling_a_python_value_that_is_no_function():
+    with pytest.raises(JitError, match="cannot call array"):
+        calls_an_array(1.0)

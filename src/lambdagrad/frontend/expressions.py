@@ -367,7 +367,7 @@ class ExpressionTranslator:
     def closure(self, node, env: dict, name: str) -> Static:
         """A nested def or lambda, capturing the current values (by value); translated
         when called (see `PendingClosure`)."""
-        _parameter_names(node, self.source)  # rejects what cannot be translated, now
+        parameter_names(node, self.source)  # rejects what cannot be translated, now
         site = Deferred()
         self.blocks[-1].append(site)
         return Static(PendingClosure(node, dict(env), name, site))
@@ -378,7 +378,7 @@ class ExpressionTranslator:
         if types in pending.specs:
             return pending.specs[types]
         node = pending.node
-        names = _parameter_names(node, self.source)
+        names = parameter_names(node, self.source)
         params = [Var(n, t) for n, t in zip(names, types or [None] * len(names), strict=True)]
         var = Var(pending.name)
         pending.specs[types] = (var, None)
@@ -524,8 +524,9 @@ class ExpressionTranslator:
         name = _array_function_name(obj)
         if name is not None:
             return self._array_call(name, args, kwargs, node)
-        if obj in BUILTIN_FUNCTIONS and not all(isinstance(a, Static) for a in args):
-            return self._array_call(BUILTIN_FUNCTIONS[obj], args, kwargs, node)
+        builtin = next((n for f, n in BUILTIN_FUNCTIONS.items() if f is obj), None)
+        if builtin is not None and not all(isinstance(a, Static) for a in args):
+            return self._array_call(builtin, args, kwargs, node)
         if obj is len and len(args) == 1 and isinstance(args[0], Static):
             return self._python(len, args[0].value, node)
         raise self.source.error(
@@ -621,7 +622,8 @@ def _closure_values(function) -> dict:
     return values
 
 
-def _parameter_names(node, source) -> list[str]:
+def parameter_names(node, source) -> list[str]:
+    """The parameters of a def or lambda node; only plain positional ones translate."""
     args = node.args
     if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs:
         raise source.error(node, "only plain positional parameters (no defaults, *args, **kw)")

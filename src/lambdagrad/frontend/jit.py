@@ -14,7 +14,7 @@ from ..ir import Call, Function, GlobalVar, IRModule, Var
 from ..runtime import create_executor
 from ..typing import infer_type
 from .errors import JitError, Source, relocate
-from .expressions import _parameter_names
+from .expressions import parameter_names
 from .program import LoweredModule, Program
 from .signature import argument_types, as_value
 from .translate import FunctionTranslator
@@ -92,7 +92,7 @@ class JitFunction(Jitted):
         """The IR function of this Python function at argument `types` (global `gvar`)."""
         source, node = self.syntax()
         program.add_source(source)
-        names = _parameter_names(node, source)
+        names = parameter_names(node, source)
         if len(names) != len(types):
             raise source.error(
                 node, f"{self.__name__} takes {len(names)} argument(s), got {len(types)}"
