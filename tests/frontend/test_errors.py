@@ -184,3 +184,20 @@ def calls_an_array(x):
 def test_calling_a_python_value_that_is_no_function():
     with pytest.raises(JitError, match="cannot call array"):
         calls_an_array(1.0)
+
+
+@lg.jit
+def bad_dtype(x):
+    return x.astype("no such dtype")
+
+
+@lg.jit
+def bad_slice(x):
+    return x[0.5:2]
+
+
+def test_bad_attributes_and_slices():
+    with pytest.raises(JitError, match="cast: .*no such dtype"):
+        bad_dtype(np.ones(2))
+    with pytest.raises(JitError, match="slices need int bounds"):
+        bad_slice(np.ones(3))

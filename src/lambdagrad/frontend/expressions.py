@@ -468,8 +468,15 @@ class ExpressionTranslator:
         span = self.span(node)
         if isinstance(index, Static) and isinstance(index.value, slice):
             part = index.value
-            if part.step not in (None, 1) or ty.shape[0] is None:
-                raise self.source.error(node, "slices need a known first dimension and step 1")
+            bounds = (part.start, part.stop)
+            if (
+                part.step not in (None, 1)
+                or ty.shape[0] is None
+                or not all(b is None or isinstance(b, int) for b in bounds)
+            ):
+                raise self.source.error(
+                    node, "slices need int bounds, step 1 and a known first dimension"
+                )
             begin, end, _ = part.indices(ty.shape[0])
             attrs = {"begin": [begin], "end": [end], "axes": [0]}
             return make_call("strided_slice", [base], attrs, span=span)
@@ -576,8 +583,8 @@ class ExpressionTranslator:
             exprs = [self.materialize(inputs[0], node)]
         try:
             return arrays.build(sig, exprs, {k: v.value for k, v in attrs.items()}, self.span(node))
-        except Error as err:
-            raise self.source.error(node, str(err)) from None
+        except (Error, TypeError, ValueError) as err:  # the op's checks, numpy's dtype names
+            raise self.source.error(node, f"{sig.op}: {err}") from None
 
     def _op_call(self, name: str, args, kwargs, node) -> Expr:
         for key, value in kwargs.items():
