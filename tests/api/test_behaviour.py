@@ -53,6 +53,11 @@ def test_vmap_of_unequal_batch_sizes():
     assert "different sizes" in message and "(3,)" in message and "(4,)" in message
 
 
+def test_vmap_keyword_arguments():
+    message = error_message(lambda: lg.vmap(lambda x, y: x * y)(np.ones(2), y=2.0))
+    assert "positionally" in message and "'y'" in message
+
+
 def test_python_control_flow_on_a_batched_value():
     message = error_message(lg.vmap(lambda x: x if x > 0 else -x), np.ones(3))
     assert "lnp.where" in message

@@ -298,7 +298,12 @@ def vmap(fun, in_axes=0, out_axes=0):
     fun = as_python_function(fun)
 
     @functools.wraps(fun)
-    def run(*args):
+    def run(*args, **kwargs):
+        if kwargs:
+            raise TransformError(
+                f"vmap maps positional arguments only; pass {sorted(kwargs)} positionally "
+                "(with in_axes None for those not mapped)"
+            )
         axes = _in_axes(in_axes, args)
         size = _batch_size(args, axes)
         trace = BatchTrace(size)
