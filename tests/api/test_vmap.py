@@ -28,6 +28,7 @@ FUNCTIONS = {
     "indexing": lambda x: x[1] * x[[0, 2]] + x[None, -1],
     "joining": lambda x: lnp.concatenate([x, B, lnp.split(x, 3)[1]]),
     "nn": lambda x: lnp.nn.log_softmax(x) + lnp.nn.softmax(lnp.expand_dims(x, 0), axis=1)[0],
+    "tile_repeat_flip_pad": lambda x: lnp.pad(lnp.tile(lnp.repeat(lnp.flip(x, 0), 2), 2), 1),
     "where": lambda x: lnp.where(x > 0, x, lnp.zeros_like(x)) + lnp.clip(x, -0.5, 0.5),
     "grad": lg.grad(lambda x: lnp.sum(lnp.sin(x @ W.T) ** 2)),
     "jacrev": lg.jacrev(lambda x: lnp.tanh(x @ W.T)),

@@ -287,6 +287,19 @@ def joining(extra: int):
     return rule
 
 
+def tile_rule(p, vals, batched, size):
+    """Reps padded to the argument's rank (numpy pads them on the left), 1 for the batch."""
+    rank = ndim(vals[0]) - 1
+    reps = (1,) * (rank - len(p.attrs.reps)) + tuple(p.attrs.reps)
+    return apply(prim("tile", reps=(1, *reps)), vals)
+
+
+def pad_rule(p, vals, batched, size):
+    """No padding along the batch axis."""
+    attrs = dict(p.attrs, pad_width=((0, 0), *p.attrs.pad_width))
+    return apply(prim(p.name, **attrs), vals)
+
+
 def bias_add_rule(p, vals, batched, size):
     if batched[1]:
         return per_element(p, vals, batched, size)
@@ -338,6 +351,10 @@ RULES = {
     "nn.log_softmax": shifted("axis"),
     "cumsum": shifted("axis"),
     "split": shifted("axis"),
+    "reverse": shifted("axis"),
+    "repeat": shifted("axis"),
+    "tile": tile_rule,
+    "nn.pad": pad_rule,
     "nn.bias_add": bias_add_rule,
     "reshape": reshape_rule,
     "reshape_like": reshape_like_rule,

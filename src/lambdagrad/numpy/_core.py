@@ -410,6 +410,16 @@ def flip(x, axis: int):
     return apply(prim("reverse", axis=axis), (asarray(x),))
 
 
+def pad(x, pad_width, mode: str = "constant", constant_values: float = 0.0):
+    """numpy's ``pad`` in modes constant, edge and reflect; `pad_width` an int, a pair, or
+    one pair per axis."""
+    x = asarray(x)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (len(x.shape), 2))
+    pairs = tuple((int(a), int(b)) for a, b in widths)
+    attrs = {"pad_width": pairs, "pad_value": float(constant_values), "pad_mode": mode}
+    return apply(prim("nn.pad", **attrs), (x,))
+
+
 def take(x, indices, axis: int | None = None):
     """Elements at integer `indices` along `axis` (of the flattened array if None); out of
     range indices raise, negative ones count from the end, as numpy's do."""
@@ -558,6 +568,7 @@ def _document() -> None:
         (split, np.split, (v, 3), {}),
         (tile, np.tile, (v, 2), {}),
         (flip, np.flip, (v, 0), {}),
+        (pad, np.pad, (x, 1), {"mode": "edge"}),
         (take, np.take, (v, np.array([2, 0])), {}),
         (matmul, np.matmul, (x, v), {}),
         (dot, np.dot, (v, v), {}),
