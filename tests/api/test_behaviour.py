@@ -175,3 +175,11 @@ def test_numpy_conversion_of_a_followed_value_is_an_error():
 def test_jvp_tangent_of_wrong_shape_or_structure():
     assert "shape (2,)" in error_message(lg.jvp, lnp.sin, (np.ones(3),), (np.ones(2),))
     assert "structure" in error_message(lg.jvp, lnp.sin, (np.ones(3),), ((np.ones(3),),))
+
+
+def test_vmap_in_axes_pytree_prefixes():
+    params = {"w": np.arange(3.0), "b": np.ones((2, 4))}
+    out = lg.vmap(lambda p: p["b"] * lnp.sum(p["w"]), in_axes=({"w": None, "b": 1},))(params)
+    np.testing.assert_allclose(out, np.full((4, 2), 3.0))
+    mismatch = lg.vmap(lambda p: p["w"], in_axes=({"w": 0},))
+    assert "does not match" in error_message(mismatch, params)

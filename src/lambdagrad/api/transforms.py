@@ -288,12 +288,16 @@ def hvp(fun, primals, tangents):
 def vmap(fun, in_axes=0, out_axes=0):
     """`fun` mapped over an axis of its arguments, run once on the whole batch.
 
-    `in_axes` is an int or None (not mapped), or a tuple/list of those, one per positional
-    argument (applying to the whole of that argument's pytree); `out_axes` an int.
+    `in_axes`, as in JAX: an int or None (not mapped) for every argument, or a tuple/list
+    with one entry per positional argument, each an int, None, or a pytree like (a prefix
+    of) that argument holding ints and Nones for its parts. `out_axes` is an int.
 
     >>> import lambdagrad as lg, lambdagrad.numpy as lnp
     >>> lg.vmap(lambda x, y: lnp.dot(x, y), in_axes=(0, None))(np.ones((3, 2)), np.ones(2))
     array([2., 2., 2.])
+    >>> lg.vmap(lambda p: p["w"] * p["x"], in_axes=({"w": None, "x": 0},))(
+    ...     {"w": 2.0, "x": np.arange(3.0)})
+    array([0., 2., 4.])
     """
     fun = as_python_function(fun)
 
@@ -304,54 +308,63 @@ def vmap(fun, in_axes=0, out_axes=0):
                 f"vmap maps positional arguments only; pass {sorted(kwargs)} positionally "
                 "(with in_axes None for those not mapped)"
             )
-        axes = _in_axes(in_axes, args)
-        size = _batch_size(args, axes)
-        trace = BatchTrace(size)
-        batched_args = [_batch_arg(arg, axis, trace) for arg, axis in zip(args, axes, strict=True)]
-        out_leaves, out_tree = tree_flatten(fun(*batched_args))
+        leaves, tree = tree_flatten(args)
+        axes = _leaf_axes(in_axes, args)
+        trace = BatchTrace(_batch_size(leaves, axes))
+        batched = [_batch_leaf(x, axis, trace) for x, axis in zip(leaves, axes, strict=True)]
+        out_leaves, out_tree = tree_flatten(fun(*tree_unflatten(tree, batched)))
         return tree_unflatten(out_tree, [_unbatch(x, trace, out_axes) for x in out_leaves])
 
     return run
 
 
-def _in_axes(in_axes, args) -> list:
+def _leaf_axes(in_axes, args: tuple) -> list:
+    """One axis (or None) per leaf of `args`, from `in_axes` (see `vmap`)."""
     if in_axes is None or isinstance(in_axes, int):
-        return [in_axes] * len(args)
-    axes = list(in_axes)
-    if len(axes) != len(args) or not all(a is None or isinstance(a, int) for a in axes):
+        return [in_axes] * len(tree_flatten(args)[0])
+    if not isinstance(in_axes, tuple | list) or len(in_axes) != len(args):
         raise TransformError(
-            f"vmap: in_axes={in_axes!r} must be an int, None, or one int/None per positional "
-            f"argument ({len(args)} given)"
+            f"vmap: in_axes={in_axes!r} must be an int, None, or a tuple with one entry per "
+            f"positional argument ({len(args)} given)"
         )
-    return axes
+    return [axis for spec, arg in zip(in_axes, args, strict=True) for axis in _axes(spec, arg)]
 
 
-def _batch_size(args, axes) -> int:
+def _axes(spec, arg) -> list:
+    """`spec` (an int, None, or a pytree prefix of `arg`) spread over `arg`'s leaves."""
+    if spec is None or isinstance(spec, int):
+        return [spec] * len(tree_flatten(arg)[0])
+    if isinstance(spec, dict) and isinstance(arg, dict) and sorted(spec) == sorted(arg):
+        return [a for key in sorted(arg) for a in _axes(spec[key], arg[key])]
+    if type(spec) is type(arg) and isinstance(arg, tuple | list) and len(spec) == len(arg):
+        return [a for s, x in zip(spec, arg, strict=True) for a in _axes(s, x)]
+    raise TransformError(
+        f"vmap: in_axes entry {spec!r} does not match the structure of its argument "
+        f"{tree_flatten(arg)[1]}"
+    )
+
+
+def _batch_size(leaves: list, axes: list) -> int:
     sizes = {}
-    for i, (arg, axis) in enumerate(zip(args, axes, strict=True)):
+    for k, (leaf, axis) in enumerate(zip(leaves, axes, strict=True)):
         if axis is None:
             continue
-        for leaf in tree_flatten(arg)[0]:
-            shape = tuple(np.shape(leaf))
-            if not -len(shape) <= axis < len(shape):
-                raise TransformError(
-                    f"vmap: in_axes {axis} is out of range for argument {i} of shape {shape}"
-                )
-            sizes[(i, shape)] = shape[axis]
+        shape = tuple(np.shape(leaf))
+        if not -len(shape) <= axis < len(shape):
+            raise TransformError(f"vmap: in_axes {axis} is out of range for shape {shape}")
+        sizes[(k, shape)] = shape[axis]
     if not sizes:
         raise TransformError("vmap needs at least one argument with a mapped axis (not None)")
     if len(set(sizes.values())) > 1:
-        found = ", ".join(f"argument {i} of shape {s} maps {n}" for (i, s), n in sizes.items())
+        found = ", ".join(f"shape {s} maps {n}" for (_, s), n in sizes.items())
         raise TransformError(f"vmap: the mapped axes have different sizes: {found}")
     return next(iter(sizes.values()))
 
 
-def _batch_arg(arg, axis, trace):
+def _batch_leaf(leaf, axis, trace):
     if axis is None:
-        return arg
-    leaves, tree = tree_flatten(arg)
-    moved = [BatchTracer(trace, lnp.moveaxis(lnp.asarray(x), axis, 0)) for x in leaves]
-    return tree_unflatten(tree, moved)
+        return leaf
+    return BatchTracer(trace, lnp.moveaxis(lnp.asarray(leaf), axis, 0))
 
 
 def _unbatch(leaf, trace, out_axis):
