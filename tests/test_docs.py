@@ -4,6 +4,7 @@ Python blocks of each page run in order (later blocks continue earlier ones, as 
 them); blocks marked ``relay`` are whole modules that must parse and type-check.
 """
 
+import doctest
 import importlib.util
 import linecache
 import re
@@ -25,8 +26,9 @@ def blocks(page: Path, language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
 
 
-def load_hooks():
-    spec = importlib.util.spec_from_file_location("docs_hooks", DOCS / "hooks" / "generate.py")
+def load_hook(name: str):
+    """docs/hooks/NAME.py as a module (docs/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"docs_{name}", DOCS / "hooks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -60,7 +62,14 @@ def test_every_page_is_in_the_navigation():
 
 @pytest.fixture(scope="module")
 def hooks():
-    return load_hooks()
+    return load_hook("generate")
+
+
+def test_docstring_examples_of_the_api_reference_become_code_blocks():
+    module = load_hook("doctest_blocks")
+    assert doctest.testmod(module).failed == 0
+    fenced = module.fence_doctests("Text.\n\n    >>> 1 + 1\n    2\n\nMore text.")
+    assert fenced == "Text.\n\n```pycon\n    >>> 1 + 1\n    2\n```\n\nMore text."
 
 
 def test_the_operator_reference_covers_every_op(hooks):
@@ -97,4 +106,6 @@ def test_the_site_builds_with_warnings_as_errors(tmp_path):
     assert (site / "pictures" / "square_tanh-raw.svg").read_text().startswith("<svg")
     ad = (site / "ad" / "index.html").read_text(encoding="utf-8")
     assert "ref_write" in ad and "gradient check passed" in ad  # programs the tool printed
-    assert "lambdagrad.api.transforms.grad" in (site / "api" / "index.html").read_text()
+    api = (site / "api" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"<pre[^>]*><code[^>]*>&gt;&gt;&gt; import lambdagrad", api)
+    assert '<img src="../pictures/square_tanh-raw.svg"' in ad
