@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import lambdagrad as lg
+import lambdagrad.numpy as lnp
 from lambdagrad.api.lowered import call_lowered, traced
 
 TEXT = """
@@ -72,3 +73,35 @@ def test_vmap_and_jacfwd_of_lg_jit():
 
 def test_plain_call_runs_compiled(f):
     assert float(call_lowered(f, (x, 2.0))) == pytest.approx(2 * np.sum(np.sin(x)))
+
+
+@lg.jit
+def total(xs, w):
+    s = w * 0.0
+    for x in xs:
+        s = s + lnp.tanh(x * w)
+    return lnp.sum(s)
+
+
+ITEMS = [np.array([0.1, 0.2]), np.array([0.3, -0.4]), np.array([1.0, 2.0])]
+W = np.array([0.5, 1.5])
+
+
+def test_gradients_reach_the_arrays_inside_adt_arguments():
+    items, w = lg.grad(lambda items, w: total(lg.List(items), w), argnums=(0, 1))(ITEMS, W)
+    for x, g in zip(ITEMS, items, strict=True):
+        np.testing.assert_allclose(g, W * (1 - np.tanh(x * W) ** 2), rtol=1e-12)
+    expected_w = sum(x * (1 - np.tanh(x * W) ** 2) for x in ITEMS)
+    np.testing.assert_allclose(w, expected_w, rtol=1e-12)
+
+
+def test_gradient_with_respect_to_a_list_is_a_list():
+    grads = lg.list_items(lg.grad(total)(lg.List(ITEMS), W))
+    np.testing.assert_allclose(grads[2], W * (1 - np.tanh(ITEMS[2] * W) ** 2), rtol=1e-12)
+
+
+def test_hessian_through_a_fold_over_a_list():
+    hessian = lg.hessian(lambda w: total(lg.List(ITEMS), w))(W)
+    t = [np.tanh(x * W) for x in ITEMS]
+    expected = np.diag(sum(-2 * ti * (1 - ti**2) * x**2 for ti, x in zip(t, ITEMS, strict=True)))
+    np.testing.assert_allclose(hessian, expected, rtol=1e-12, atol=1e-15)

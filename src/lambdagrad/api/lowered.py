@@ -16,10 +16,13 @@ import weakref
 
 import numpy as np
 
-from ..ir.expr import Call, Function, GlobalVar, TupleGetItem, Var
+from ..deep import run_deep
+from ..ir.expr import Call, Function, GlobalVar, Tuple, TupleGetItem, Var
 from ..ir.module import IRModule
+from ..ir.types import TensorType
 from ..runtime import create_executor
-from .core import Primitive, Tracer, TransformError, apply, aval
+from .core import Primitive, Tracer, TransformError, apply, avals
+from .pytree import TreeDef, tree_flatten, tree_unflatten
 
 
 def as_python_function(fun):
@@ -32,79 +35,84 @@ def as_python_function(fun):
 
 
 def traced(args: tuple) -> bool:
-    """Whether a transformation follows any of `args` (arrays in tuples and lists too).
-
-    A jitted function's ``__call__`` asks this, and hands such calls to `call_lowered`.
-    """
-    return any(isinstance(leaf, Tracer) for leaf in _leaves(args))
+    """Whether a transformation follows any of `args` (arrays in tuples, lists and ADT
+    values too). A jitted function's ``__call__`` asks this, and hands such calls to
+    `call_lowered`."""
+    return any(isinstance(leaf, Tracer) for leaf in tree_flatten(args)[0])
 
 
 def call_lowered(fun, args: tuple):
     """Call jitted `fun` on `args`; when a transformation follows any of them, its IR program
-    is applied as one primitive."""
-    if not traced(args):
+    is applied as one primitive, on the array leaves of the arguments."""
+    leaves, tree = tree_flatten(tuple(args))
+    if not any(isinstance(leaf, Tracer) for leaf in leaves):
         return fun(*args)
-    values = tuple(_as_value(a) for a in args)
-    return apply(_program_of(fun, values), values)
+    values = tuple(_as_value(leaf) for leaf in leaves)
+    return apply(_program_of(fun, tree, values), values)
 
 
-def _leaves(args):
-    for arg in args:
-        if isinstance(arg, tuple | list):
-            yield from _leaves(arg)
-        else:
-            yield arg
-
-
-def _as_value(arg):
-    """Python numbers as arrays (the types `lower` gives them), lists as tuples."""
-    if isinstance(arg, tuple | list):
-        return tuple(_as_value(a) for a in arg)
-    if isinstance(arg, bool | int | float):
-        return np.asarray(arg)
-    return arg
-
-
-def _placeholder(value):
-    """A concrete value of `value`'s type, for `lower` to specialize on."""
-    if type(value) is tuple:
-        return tuple(_placeholder(v) for v in value)
-    if isinstance(value, Tracer):
-        return np.zeros(value.shape, value.dtype)
-    return value
+def _as_value(leaf):
+    """Python numbers as arrays, of the types `lower` gives them."""
+    return np.asarray(leaf) if isinstance(leaf, bool | int | float) else leaf
 
 
 _programs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _program_of(fun, values: tuple) -> ProgramPrim:
-    key = tuple(aval(v) if _is_array_like(v) else type(v) for v in values)
+def _program_of(fun, tree: TreeDef, values: tuple) -> ProgramPrim:
+    """The primitive of `fun` at these arguments' structure and leaf types, made once."""
+    key = (tree, avals(values))
     per_signature = _programs.setdefault(fun, {})
     found = per_signature.get(key)
     if found is None:
-        mod = fun.lower(*(_placeholder(v) for v in values))
+        placeholders = [np.zeros(v.shape, v.dtype) for v in values]
+        mod = fun.lower(*tree_unflatten(tree, placeholders))
+        with_entry = run_deep(_flat_entry, mod, tree, placeholders)
         name = getattr(fun, "__name__", "jitted")
-        found = per_signature[key] = ProgramPrim(mod, name)
+        found = per_signature[key] = ProgramPrim(with_entry, name, FLAT_ENTRY)
     return found
 
 
-def _is_array_like(value) -> bool:
-    return type(value) is tuple or isinstance(value, Tracer | np.ndarray | np.generic)
+FLAT_ENTRY = "main_on_leaves"
+
+
+def _flat_entry(mod: IRModule, tree: TreeDef, leaves: list) -> IRModule:
+    """`mod` plus ``@main_on_leaves``, taking the arguments' array leaves (one parameter
+    each) and calling ``@main`` on the tuples and ADT values they make up."""
+    params = [Var(f"leaf{i}", TensorType(x.shape, x.dtype.name)) for i, x in enumerate(leaves)]
+    rebuilt = _rebuild(tree, iter(params))
+    new = mod.copy()
+    new[GlobalVar(FLAT_ENTRY)] = Function(params, Call(mod.get_global_var("main"), rebuilt.fields))
+    return new
+
+
+def _rebuild(tree: TreeDef, params):
+    if tree.kind == "leaf":
+        return next(params)
+    fields = [_rebuild(child, params) for child in tree.children]
+    if tree.kind == "adt":
+        return Call(tree.keys[0], fields)
+    if tree.kind in ("tuple", "list"):
+        return Tuple(fields)
+    raise TransformError(f"a jitted function takes no {tree.kind} argument (found {tree})")
 
 
 class ProgramPrim(Primitive):
-    """An IR module's ``@main`` as a primitive: compiled once, derivatives derived once."""
+    """An IR module's global `entry` as a primitive: compiled once, derivatives derived
+    once (as more globals of the same module)."""
 
-    def __init__(self, mod: IRModule, name: str):
+    def __init__(self, mod: IRModule, name: str, entry: str):
         self.mod = mod
         self.name = name
+        self.entry = entry
         self._run = None
         self._vjp: ProgramPrim | None = None
         self._jvp: ProgramPrim | None = None
 
     def run(self, args: tuple):
         if self._run is None:
-            self._run = create_executor("compiled", self.mod).evaluate()
+            entry = self.mod.get_global_var(self.entry)
+            self._run = create_executor("compiled", self.mod).evaluate(entry)
         return self._run(*args)
 
     def vjp_rule(self, avals, wanted):
@@ -136,14 +144,13 @@ class ProgramPrim(Primitive):
         return rule
 
     def _derived(self, transform, suffix: str) -> ProgramPrim:
-        """The program ``fn(args...) = transform(@main)(args...).1`` as a primitive."""
+        """The program ``fn(args...) = transform(@entry)(args...).1``, as a new global."""
         mod = self.mod.copy()
-        derived = transform(mod.get_global_var("main"), mod)
+        derived = transform(mod.get_global_var(self.entry), mod)
         params = [Var(p.name_hint, p.type_annotation) for p in derived.params]
-        main = Function(params, TupleGetItem(Call(derived, params), 1))
-        new = IRModule(dict(mod.functions), dict(mod.type_definitions))
-        new[GlobalVar("main")] = main
-        return ProgramPrim(new, f"{self.name}_{suffix}")
+        entry = f"{self.entry}_{suffix}"
+        mod[GlobalVar(entry)] = Function(params, TupleGetItem(Call(derived, params), 1))
+        return ProgramPrim(mod, f"{self.name}_{suffix}", entry)
 
 
 def _zeros(value):

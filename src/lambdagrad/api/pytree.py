@@ -1,4 +1,5 @@
-"""Pytrees as JAX has them: tuples, lists, dicts (keys sorted) and None around array leaves.
+"""Pytrees as JAX has them: tuples, lists, dicts (keys sorted) and None around array leaves,
+and ADT values (`ConstructorValue`s, such as ``lg.List([...])``) around their fields.
 
 >>> leaves, tree = tree_flatten({"b": (1.0, None), "a": [2.0]})
 >>> leaves
@@ -9,40 +10,47 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..deep import run_deep
+from ..runtime import ConstructorValue
 
 
-@dataclass(frozen=True)
 class TreeDef:
-    """The structure of a pytree: a node kind, its dict keys, and its children's structures.
+    """The structure of a pytree: a node kind (``leaf``, ``none``, ``tuple``, ``list``,
+    ``dict``, ``adt``), its dict keys (or its constructor, for ``adt``), and its children's
+    structures. Compared and hashed by `signature`, without recursion (a long list is a
+    deep ADT value)."""
 
-    A leaf is ``TreeDef("leaf")``.
-    """
+    __slots__ = ("kind", "keys", "children", "_signature")
 
-    kind: str
-    keys: tuple = ()
-    children: tuple[TreeDef, ...] = ()
+    def __init__(self, kind: str, keys: tuple = (), children: tuple = ()):
+        self.kind = kind
+        self.keys = keys
+        self.children = children
+        self._signature = None
 
-    @property
-    def num_leaves(self) -> int:
-        return sum(1 for _ in self._leaf_defs())
+    def signature(self) -> tuple:
+        """The structure as one flat tuple (kinds, keys and child counts, in pre-order)."""
+        if self._signature is None:
+            flat, stack = [], [self]
+            while stack:
+                node = stack.pop()
+                flat.append((node.kind, node.keys, len(node.children)))
+                stack.extend(reversed(node.children))
+            self._signature = tuple(flat)
+        return self._signature
 
-    def _leaf_defs(self):
-        stack = [self]
-        while stack:
-            node = stack.pop()
-            if node.kind == "leaf":
-                yield node
-            stack.extend(node.children)
+    def __eq__(self, other) -> bool:
+        return isinstance(other, TreeDef) and self.signature() == other.signature()
+
+    def __hash__(self) -> int:
+        return hash(self.signature())
 
     def __str__(self) -> str:
-        return _describe(self)
+        return _deep_if_needed(lambda: _describe(self))
 
 
 LEAF = TreeDef("leaf")
-_CONTAINERS = (tuple, list, dict)
+NONE = TreeDef("none")
 
 
 def tree_flatten(tree) -> tuple[list, TreeDef]:
@@ -57,14 +65,17 @@ def tree_flatten(tree) -> tuple[list, TreeDef]:
 
 
 def _flatten(tree, leaves: list) -> TreeDef:
+    kind = type(tree)
     if tree is None:
-        return TreeDef("none")
-    if type(tree) in _CONTAINERS:
-        if type(tree) is dict:
-            keys = tuple(sorted(tree))
-            children = tuple(_flatten(tree[k], leaves) for k in keys)
-            return TreeDef("dict", keys, children)
-        return TreeDef(type(tree).__name__, (), tuple(_flatten(t, leaves) for t in tree))
+        return NONE
+    if kind is tuple or kind is list:
+        return TreeDef(kind.__name__, (), tuple(_flatten(t, leaves) for t in tree))
+    if kind is dict:
+        keys = tuple(sorted(tree))
+        return TreeDef("dict", keys, tuple(_flatten(tree[k], leaves) for k in keys))
+    if kind is ConstructorValue:
+        fields = tuple(_flatten(f, leaves) for f in tree.fields)
+        return TreeDef("adt", (tree.constructor,), fields)
     leaves.append(tree)
     return LEAF
 
@@ -82,6 +93,8 @@ def _unflatten(treedef: TreeDef, leaves):
     children = [_unflatten(c, leaves) for c in treedef.children]
     if treedef.kind == "dict":
         return dict(zip(treedef.keys, children, strict=True))
+    if treedef.kind == "adt":
+        return ConstructorValue(treedef.keys[0], children)
     return tuple(children) if treedef.kind == "tuple" else children
 
 
@@ -107,9 +120,11 @@ def _describe(treedef: TreeDef) -> str:
         return "None"
     inner = [_describe(c) for c in treedef.children]
     if treedef.kind == "dict":
-        return (
-            "{" + ", ".join(f"{k!r}: {v}" for k, v in zip(treedef.keys, inner, strict=True)) + "}"
-        )
+        pairs = zip(treedef.keys, inner, strict=True)
+        return "{" + ", ".join(f"{k!r}: {v}" for k, v in pairs) + "}"
+    if treedef.kind == "adt":
+        name = treedef.keys[0].name_hint
+        return f"{name}({', '.join(inner)})" if inner else name
     if treedef.kind == "tuple":
         return "(" + ", ".join(inner) + ("," if len(inner) == 1 else "") + ")"
     return "[" + ", ".join(inner) + "]"
