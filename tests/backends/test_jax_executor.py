@@ -278,3 +278,16 @@ def test_to_jax_checks_tensor_arguments_and_types_python_numbers():
         f(np.ones(3, "float32"), 2.0)
     with pytest.raises(lg.EvaluationError, match="takes 2 argument"):
         f(np.ones(2))
+
+
+def test_nothing_the_caller_passes_in_is_changed():
+    mod = load("examples/list_rnn.rly")
+    text = str(mod)
+    xs = lg.make_list([normal(1, 4) for _ in range(3)], mod)
+    first = lg.list_items(xs)[0].copy()
+    args = [xs, normal(1, 8), normal(8, 4), normal(8, 8)]
+    lg.to_jax(mod.get_global_var("main"), mod)(*args)
+    lg.create_executor("jax", mod).evaluate()(*args)
+    assert str(mod) == text
+    assert isinstance(lg.list_items(xs)[0], np.ndarray)
+    np.testing.assert_array_equal(lg.list_items(xs)[0], first)
