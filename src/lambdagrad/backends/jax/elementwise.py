@@ -12,7 +12,8 @@ from jax import lax
 
 from .table import rule
 
-FLOAT_MAPS = {
+# The ops whose JAX function computes what their numpy implementation does, dtype and all.
+UNARY = {
     "exp": jnp.exp,
     "log": jnp.log,
     "log2": jnp.log2,
@@ -41,6 +42,7 @@ FLOAT_MAPS = {
     "ones_like": jnp.ones_like,
     "logical_not": jnp.logical_not,
 }
+# Likewise for two (broadcasting) arguments.
 BINARY = {
     "add": jnp.add,
     "subtract": jnp.subtract,
@@ -70,7 +72,7 @@ def _binary(fn):
     return lambda attrs, a, b: fn(a, b)
 
 
-for _name, _fn in FLOAT_MAPS.items():
+for _name, _fn in UNARY.items():
     rule(_name)(_unary(_fn))
 for _name, _fn in BINARY.items():
     rule(_name)(_binary(_fn))
