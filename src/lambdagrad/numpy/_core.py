@@ -80,11 +80,11 @@ def _binary(op: str, numpy_fn, doc: str, out_kind: str | None = None):
         return apply(p, (a, b))
 
     fn.__name__ = numpy_fn.__name__
-    fn.__doc__ = example(doc, numpy_fn, np.array([3.0, -7.0]), 2.0)
+    fn.__doc__ = _example(doc, numpy_fn, np.array([3.0, -7.0]), 2.0)
     return fn
 
 
-def example(doc: str, numpy_fn, *args, **kwargs) -> str:
+def _example(doc: str, numpy_fn, *args, **kwargs) -> str:
     """`doc` and a doctest calling the lnp function of `numpy_fn`'s name on `args` (arrays,
     numbers, sequences of arrays) and `kwargs`, expecting what numpy's own function prints."""
     with np.errstate(all="ignore"):
@@ -142,7 +142,7 @@ def _unary(op: str, numpy_fn, float_only: bool = True, sample=(0.5, 0.75)):
 
     fn.__name__ = numpy_fn.__name__
     doc = f"numpy's ``{numpy_fn.__name__}``, by the ``{op}`` op."
-    fn.__doc__ = example(doc, numpy_fn, np.array(sample))
+    fn.__doc__ = _example(doc, numpy_fn, np.array(sample))
     return fn
 
 
@@ -575,7 +575,7 @@ def _document() -> None:
         (inner, np.inner, (x, x), {}),
         (outer, np.outer, (v, v), {}),
     ]:
-        fn.__doc__ = example(fn.__doc__ or "", numpy_fn, *args, **kwargs)
+        fn.__doc__ = _example(fn.__doc__ or "", numpy_fn, *args, **kwargs)
 
 
 _document()
