@@ -15,7 +15,11 @@ class ADContext:
     `mod` receives the derived globals (``@f_grad`` for each global ``@f`` the program
     reaches) and the AD versions of ADTs whose constructors hold float tensors or functions
     directly (``Foo`` becomes ``Foo_ad``); `typed` is the type-annotated source program.
+    Forward mode's context is a subclass with its own suffixes and type mapping.
     """
+
+    adt_suffix = "_ad"
+    derived_suffix = "_grad"
 
     def __init__(self, mod: IRModule, typed: IRModule):
         self.mod = mod
@@ -33,7 +37,7 @@ class ADContext:
 
     def derived_global(self, gvar: GlobalVar) -> GlobalVar:
         """The AD version of global `gvar`, queued for transformation on first use."""
-        name = f"{gvar.name_hint}_grad"
+        name = f"{gvar.name_hint}{self.derived_suffix}"
         if name not in self.derived:
             self.derived[name] = GlobalVar(name)
             self.pending.append((gvar, self.derived[name]))
@@ -42,8 +46,12 @@ class ADContext:
     def ad_type(self, ty: Type) -> Type:
         known = self._ad_types.get(ty)  # asked for at every binding: a few types, many times
         if known is None:
-            known = self._ad_types[ty] = ad_type(ty, self.adt_names)
+            known = self._ad_types[ty] = self.map_type(ty)
         return known
+
+    def map_type(self, ty: Type) -> Type:
+        """The type of `ty`'s values in this mode's output (uncached: see `ad_type`)."""
+        return ad_type(ty, self.adt_names)
 
     def constructor(self, ctor: Constructor) -> Constructor:
         """The constructor to use in AD output for `ctor`."""
@@ -52,7 +60,7 @@ class ADContext:
     def _make_adt_versions(self) -> None:
         needing = self._adts_needing_versions()
         for header in needing:
-            self.adt_names[header] = GlobalTypeVar(f"{header.name_hint}_ad")
+            self.adt_names[header] = GlobalTypeVar(f"{header.name_hint}{self.adt_suffix}")
         for header in needing:
             self._add_version(self.typed.type_definitions[header])
 
@@ -76,7 +84,7 @@ class ADContext:
         ctors = []
         for ctor in data.constructors:
             inputs = [self.ad_type(t) for t in ctor.inputs]
-            new = Constructor(f"{ctor.name_hint}_ad", inputs, header, ctor.tag)
+            new = Constructor(f"{ctor.name_hint}{self.adt_suffix}", inputs, header, ctor.tag)
             self.constructors[(data.header, ctor.name_hint)] = new
             ctors.append(new)
         self.mod.add_type(TypeData(header, data.type_vars, ctors))

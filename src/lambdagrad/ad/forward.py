@@ -27,33 +27,24 @@ from ..ir.expr import (
     Expr,
     Function,
     GlobalVar,
-    If,
-    Let,
     Match,
-    Pattern,
     PatternConstructor,
     PatternTuple,
     PatternVar,
     PatternWildcard,
-    RefCreate,
-    RefRead,
-    RefWrite,
     Tuple,
     TupleGetItem,
     Var,
-    map_pattern,
 )
 from ..ir.module import IRModule
 from ..ir.op import Op
 from ..ir.types import (
     FuncType,
-    GlobalTypeVar,
     RefType,
     TensorType,
     TupleType,
     Type,
     TypeCall,
-    TypeData,
     TypeVar,
 )
 from ..ir.visitor import Block, free_vars, make_lets, post_order, replace_node
@@ -61,11 +52,11 @@ from ..ops.gradients import ZERO, call, jvp_of, zeros_like_value
 from ..ops.registry import op_def
 from ..transform.anf import computed_once
 from ..typing import infer_type
-from ..typing.unify import substitute, type_children
+from ..typing.unify import substitute
 from .adtypes import is_float_tensor
+from .context import ADContext
 from .structure import has_float_leaf
-
-CHECKPOINT = "annotation.checkpoint"
+from .transformer import CHECKPOINT, StructuralTransformer
 
 
 def jvp(expr, mod: IRModule | None = None, wrt: Sequence[int] | None = None) -> Function:
@@ -172,188 +163,42 @@ def dual_type(ty: Type, adt_names: dict) -> Type:
     return ty
 
 
-class ForwardContext:
-    """What one forward-mode run adds to the module: derived globals and dual ADTs.
+class ForwardContext(ADContext):
+    """What one forward-mode run adds to the module: derived globals (``@f_jvp``) and dual
+    versions of ADTs (``List_jvp``).
 
     `duals` maps a variable bound to a dual pair to the atoms of its value and tangent (None
     for a statically zero tangent), so ops use them without projecting the pair.
     """
 
+    adt_suffix = "_jvp"
+    derived_suffix = "_jvp"
+
     def __init__(self, mod: IRModule, typed: IRModule):
-        self.mod = mod
-        self.typed = typed
-        self.derived: dict[str, GlobalVar] = {}
-        self.pending: list[tuple[GlobalVar, GlobalVar]] = []
-        self.adt_names: dict[GlobalTypeVar, GlobalTypeVar] = {}
-        self.constructors: dict[tuple[GlobalTypeVar, str], Constructor] = {}
+        super().__init__(mod, typed)
         self.duals: dict[Var, tuple[Expr, Expr | None]] = {}
-        self._types: dict[Type, Type] = {}
-        self._make_adt_versions()
 
-    def dual_type(self, ty: Type) -> Type:
-        known = self._types.get(ty)
-        if known is None:
-            known = self._types[ty] = dual_type(ty, self.adt_names)
-        return known
-
-    def derived_global(self, gvar: GlobalVar) -> GlobalVar:
-        """The forward-mode version of global `gvar`, queued for transformation on first use."""
-        name = f"{gvar.name_hint}_jvp"
-        if name not in self.derived:
-            self.derived[name] = GlobalVar(name)
-            self.pending.append((gvar, self.derived[name]))
-        return self.derived[name]
-
-    def constructor(self, ctor: Constructor) -> Constructor:
-        return self.constructors.get((ctor.belong_to, ctor.name_hint), ctor)
-
-    def _make_adt_versions(self) -> None:
-        defs = self.typed.type_definitions
-        needing = _adts_holding_floats(defs)
-        for header in needing:
-            self.adt_names[header] = GlobalTypeVar(f"{header.name_hint}_jvp")
-        for header in needing:
-            self._add_version(defs[header])
-
-    def _add_version(self, data: TypeData) -> None:
-        header = self.adt_names[data.header]
-        ctors = []
-        for ctor in data.constructors:
-            inputs = [self.dual_type(t) for t in ctor.inputs]
-            new = Constructor(f"{ctor.name_hint}_jvp", inputs, header, ctor.tag)
-            self.constructors[(data.header, ctor.name_hint)] = new
-            ctors.append(new)
-        self.mod.add_type(TypeData(header, data.type_vars, ctors))
+    def map_type(self, ty: Type) -> Type:
+        return dual_type(ty, self.adt_names)
 
 
-def _adts_holding_floats(defs: dict) -> list[GlobalTypeVar]:
-    """ADTs with a constructor field whose values change under forward mode, to a fixpoint."""
-    needing: set[GlobalTypeVar] = set()
-    changed = True
-    while changed:
-        changed = False
-        for header, data in defs.items():
-            if header not in needing and any(
-                _changes(t, needing) for c in data.constructors for t in c.inputs
-            ):
-                needing.add(header)
-                changed = True
-    return [h for h in defs if h in needing]
-
-
-def _changes(ty: Type, needing: set) -> bool:
-    if is_float_tensor(ty) or isinstance(ty, FuncType):
-        return True
-    if isinstance(ty, TypeCall) and ty.func in needing:
-        return True
-    if isinstance(ty, TypeVar):
-        return False
-    return any(_changes(t, needing) for t in type_children(ty))
-
-
-class Transformer:
+class Transformer(StructuralTransformer):
     """Rewrites one function body (and the closures inside it) for forward mode."""
 
-    def __init__(self, ctx: ForwardContext, var_map: dict | None = None):
-        self.ctx = ctx
-        self.var_map: dict[Var, Expr] = var_map if var_map is not None else {}
-        self.memo: dict[int, Expr] = {}
-
-    def visit(self, expr: Expr) -> Expr:
-        found = self.memo.get(id(expr))
-        if found is None:
-            found = self.memo[id(expr)] = self._visit(expr)
-        return found
-
-    def _visit(self, expr: Expr) -> Expr:
-        match expr:
-            case Var():
-                return self._var(expr)
-            case Let():
-                return self._let(expr)
-            case Call():
-                return self._call(expr)
-            case Constant():
-                return (
-                    make_lets(*self.parts(expr)) if is_float_tensor(_constant_type(expr)) else expr
-                )
-            case GlobalVar():
-                return self.ctx.derived_global(expr)
-            case Function():
-                return self.function(expr)
-            case Constructor():
-                return self.ctx.constructor(expr)
-            case Op():
-                raise GradientError(
-                    f"operator {expr.name} used as a value cannot be differentiated"
-                )
-        return self._structural(expr)
-
-    def _var(self, var: Var) -> Expr:
-        try:
-            return self.var_map[var]
-        except KeyError:
-            raise GradientError(
-                f"free variable %{var.name_hint} in the differentiated program"
-            ) from None
-
-    def new_var(self, var: Var) -> Var:
-        """The forward-mode version of a binder, with its type rewritten."""
-        ty = self.ctx.dual_type(var.checked_type) if var.checked_type is not None else None
-        new = Var(var.name_hint, ty, checked_type=ty)
-        self.var_map[var] = new
-        return new
-
-    def _structural(self, expr: Expr) -> Expr:
-        """Nodes whose forward version has the same shape: tuples, if, match, refs."""
-        v = self.visit
-        match expr:
-            case Tuple(fields=fields):
-                return Tuple([v(f) for f in fields])
-            case TupleGetItem(tuple_value=value, index=index):
-                return TupleGetItem(v(value), index)
-            case If(cond=cond, true_branch=then, false_branch=other):
-                return If(v(cond), v(then), v(other))
-            case Match(data=data, clauses=clauses, complete=complete):
-                new = [Clause(self._pattern(c.lhs), v(c.rhs)) for c in clauses]
-                return Match(v(data), new, complete)
-            case RefCreate(value=value):
-                return RefCreate(v(value))
-            case RefRead(ref=ref):
-                return RefRead(v(ref))
-            case RefWrite(ref=ref, value=value):
-                return RefWrite(v(ref), v(value))
-        raise GradientError(f"cannot differentiate {type(expr).__name__} {expr}")
-
-    def _pattern(self, pattern: Pattern) -> Pattern:
-        return map_pattern(pattern, self.new_var, self.ctx.constructor)
-
-    def _let(self, expr: Let) -> Expr:
-        chain = []
-        while isinstance(expr, Let):
-            var = self.new_var(expr.var)  # before the value: a let-bound closure may recurse
-            bindings, value = self.parts(expr.value)
-            chain += bindings
-            if isinstance(value, Var):
-                self.var_map[expr.var] = value  # an alias: later uses take the value's var
-            else:
-                chain.append((var, value))
-            expr = expr.body
-        return make_lets(chain, self.visit(expr))
-
     def parts(self, expr: Expr) -> tuple[list, Expr]:
-        """The forward code of `expr` as bindings for the enclosing let-chain, and its value."""
-        if isinstance(expr, Call) and isinstance(expr.op, Op) and expr.op.name != CHECKPOINT:
-            return OpCall(self, expr).parts()
         if isinstance(expr, Constant) and is_float_tensor(_constant_type(expr)):
             block = DualBlock(self.ctx)
             return block.bindings, block.dual(expr, None, _constant_type(expr))
-        value = self.visit(expr)
-        bindings = []
-        while isinstance(value, Let):
-            bindings.append((value.var, value.value))
-            value = value.body
-        return bindings, value
+        return super().parts(expr)
+
+    def op_parts(self, call: Call) -> tuple[list, Expr]:
+        return OpCall(self, call).parts()
+
+    def _constant(self, const: Constant) -> Expr:
+        return make_lets(*self.parts(const)) if is_float_tensor(_constant_type(const)) else const
+
+    def _constructor_value(self, ctor: Constructor) -> Expr:
+        return self.ctx.constructor(ctor)
 
     def function(self, func: Function) -> Function:
         """A closure's forward version: the same parameters, with dual types."""
@@ -364,7 +209,7 @@ class Transformer:
                 block.split(param, original.checked_type, remember=True)
         body = block.close(Transformer(self.ctx, self.var_map).visit(func.body))
         ret = func.checked_type.ret_type if isinstance(func.checked_type, FuncType) else None
-        ret_type = self.ctx.dual_type(ret) if ret is not None else None
+        ret_type = self.ctx.ad_type(ret) if ret is not None else None
         return Function(params, body, ret_type, func.type_params)
 
     def _call(self, call: Call) -> Expr:
@@ -372,7 +217,7 @@ class Transformer:
         if isinstance(callee, Op):
             if callee.name == CHECKPOINT:  # keep the annotation for a later reverse pass
                 return Call(callee, [self.visit(a) for a in call.args], call.attrs)
-            return make_lets(*OpCall(self, call).parts())
+            return make_lets(*self.op_parts(call))
         args = [self.visit(a) for a in call.args]
         if isinstance(callee, Constructor):
             return Call(self.ctx.constructor(callee), args)
@@ -398,7 +243,7 @@ class DualBlock(Block):
     def dual(self, value: Expr, tangent: Expr | None, ty: TensorType, name: str = "x") -> Var:
         """Bind the pair of float tensor `value` and its tangent (None: statically zero)."""
         spelled = tangent if tangent is not None else call("zeros_like", value)
-        pair = self.emit(f"{name}_dual", Tuple([value, spelled]), self.ctx.dual_type(ty))
+        pair = self.emit(f"{name}_dual", Tuple([value, spelled]), self.ctx.ad_type(ty))
         self.ctx.duals[pair] = (value, tangent)
         return pair
 
@@ -420,13 +265,13 @@ class DualBlock(Block):
         if known is not None:
             return known
         if is_float_tensor(ty):
-            return self.split(self.bind("pair", dual, self.ctx.dual_type(ty)), ty)
+            return self.split(self.bind("pair", dual, self.ctx.ad_type(ty)), ty)
         if isinstance(ty, TupleType) and has_float_leaf(ty):
             return self._tuple_parts(dual, ty)
         return dual, None
 
     def _tuple_parts(self, dual: Expr, ty: TupleType) -> tuple[Expr, Expr | None]:
-        dual = self.bind("pair", dual, self.ctx.dual_type(ty))
+        dual = self.bind("pair", dual, self.ctx.ad_type(ty))
         fields = [self.parts_of(TupleGetItem(dual, i), f) for i, f in enumerate(ty.fields)]
         value = self.bind("value", Tuple([v for v, _ in fields]), ty)
         if all(t is None for _, t in fields):
@@ -524,7 +369,7 @@ class EntryBuilder:
         _check_supported(out_type, "the result")
         bindings, value = transformer.parts(func.body)  # one flat chain for the optimizer
         block.bindings += bindings
-        out = block.bind("result", value, self.ctx.dual_type(out_type))
+        out = block.bind("result", value, self.ctx.ad_type(out_type))
         result = Tuple([self.primal(out, out_type), self.tangent(out, out_type)])
         self._transform_pending_globals()
         tangents = [t for _, t in sorted(tangent_params, key=lambda p: p[0])]
@@ -575,7 +420,7 @@ class EntryBuilder:
         return call("zeros_like", dual)
 
     def _changes(self, ty: Type) -> bool:
-        return self.ctx.dual_type(ty) != ty
+        return self.ctx.ad_type(ty) != ty
 
     def _helper(self, kind: str, ty: TypeCall) -> GlobalVar:
         key = (kind, ty)
@@ -640,11 +485,11 @@ def _fields(prefix: str, types: list[Type]) -> list[Var]:
 def _walk_helper(entry: EntryBuilder, ty: TypeCall, dual_in: bool, build, ret: Type) -> Function:
     """``fn (%x) { match (%x) { Ctor(%f0, ...) => build(ctor, fields, types) ... } }``."""
     ctx = entry.ctx
-    x = Var("x", ctx.dual_type(ty) if dual_in else ty)
+    x = Var("x", ctx.ad_type(ty) if dual_in else ty)
     clauses = []
     for ctor in entry.constructors(ty):
         types = entry.field_types(ty, ctor)
-        fields = _fields("f", [ctx.dual_type(t) if dual_in else t for t in types])
+        fields = _fields("f", [ctx.ad_type(t) if dual_in else t for t in types])
         match_ctor = ctx.constructor(ctor) if dual_in else ctor
         pattern = PatternConstructor(match_ctor, [PatternVar(f) for f in fields])
         clauses.append(Clause(pattern, build(ctor, fields, types)))
@@ -657,7 +502,7 @@ def _build_lift(entry: EntryBuilder, ty: TypeCall) -> Function:
         duals = [entry.zip(block, f, None, t) for f, t in zip(fields, types, strict=True)]
         return block.close(Call(entry.ctx.constructor(ctor), duals))
 
-    return _walk_helper(entry, ty, False, build, entry.ctx.dual_type(ty))
+    return _walk_helper(entry, ty, False, build, entry.ctx.ad_type(ty))
 
 
 def _build_primal(entry: EntryBuilder, ty: TypeCall) -> Function:
@@ -696,7 +541,7 @@ def _build_zip(entry: EntryBuilder, ty: TypeCall) -> Function:
     if len(entry.constructors(ty)) > 1:
         lifted = Call(entry._helper("lift", ty), [x])
         clauses.append(Clause(PatternWildcard(), lifted))
-    return Function([x, dx], Match(Tuple([x, dx]), clauses), ctx.dual_type(ty))
+    return Function([x, dx], Match(Tuple([x, dx]), clauses), ctx.ad_type(ty))
 
 
 _HELPERS = {

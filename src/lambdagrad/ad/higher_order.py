@@ -14,23 +14,16 @@ from __future__ import annotations
 from ..errors import GradientError
 from ..ir.expr import (
     Call,
-    Clause,
     Constant,
     Constructor,
     Expr,
     Function,
     GlobalVar,
-    If,
-    Let,
-    Match,
-    Pattern,
     RefCreate,
     RefRead,
     RefWrite,
     Tuple,
-    TupleGetItem,
     Var,
-    map_pattern,
 )
 from ..ir.op import Op
 from ..ir.types import FuncType, RefType, TensorType, Type
@@ -40,8 +33,7 @@ from ..ops.gradients import call, gradient_of, is_non_differentiable
 from .adtypes import BACKPROP_TYPE, UNIT, is_float_tensor
 from .context import ADContext
 from .structure import accumulate, add_into, has_float_leaf, lift, primal, read_gradient
-
-CHECKPOINT = "annotation.checkpoint"
+from .transformer import CHECKPOINT, StructuralTransformer
 
 
 class Block(LetBlock):
@@ -65,109 +57,18 @@ def new_backprop() -> RefCreate:
     return RefCreate(Function((), Tuple(()), UNIT))
 
 
-class FunctionTransformer:
+class FunctionTransformer(StructuralTransformer):
     """Rewrites one function body (and the closures inside it) for higher-order AD."""
 
     def __init__(self, ctx: ADContext, backprop: Var, var_map: dict | None = None):
-        self.ctx = ctx
+        super().__init__(ctx, var_map)
         self.backprop = backprop
-        self.var_map: dict[Var, Expr] = var_map if var_map is not None else {}
-        self.memo: dict[int, Expr] = {}
 
-    def visit(self, expr: Expr) -> Expr:
-        found = self.memo.get(id(expr))
-        if found is None:
-            found = self.memo[id(expr)] = self._visit(expr)
-        return found
+    def op_parts(self, call: Call) -> tuple[list, Expr]:
+        return OpCallTransformer(self, call).parts()
 
-    def _visit(self, expr: Expr) -> Expr:
-        match expr:
-            case Var():
-                return self._var(expr)
-            case Let():
-                return self._let(expr)
-            case Call():
-                return self._call(expr)
-            case Constant():
-                return self._lift_constant(expr)
-            case GlobalVar():
-                return self.ctx.derived_global(expr)
-            case Function():
-                return self.function(expr)
-            case Constructor():
-                return self._constructor_value(expr)
-            case Op():
-                raise GradientError(
-                    f"operator {expr.name} used as a value cannot be differentiated"
-                )
-        return self._structural(expr)
-
-    def _var(self, var: Var) -> Expr:
-        try:
-            return self.var_map[var]
-        except KeyError:
-            raise GradientError(
-                f"free variable %{var.name_hint} in the differentiated program"
-            ) from None
-
-    def new_var(self, var: Var) -> Var:
-        """The AD version of a binder, with its type rewritten."""
-        ty = self.ctx.ad_type(var.checked_type) if var.checked_type is not None else None
-        new = Var(var.name_hint, ty, checked_type=ty)
-        self.var_map[var] = new
-        return new
-
-    def _structural(self, expr: Expr) -> Expr:
-        """Nodes whose AD version has the same shape: tuples, projections, if, match, refs."""
-        v = self.visit
-        match expr:
-            case Tuple(fields=fields):
-                return Tuple([v(f) for f in fields])
-            case TupleGetItem(tuple_value=value, index=index):
-                return TupleGetItem(v(value), index)
-            case If(cond=cond, true_branch=then, false_branch=other):
-                return If(v(cond), v(then), v(other))
-            case Match(data=data, clauses=clauses, complete=complete):
-                new = [Clause(self._pattern(c.lhs), v(c.rhs)) for c in clauses]
-                return Match(v(data), new, complete)
-            case RefCreate(value=value):
-                return RefCreate(v(value))
-            case RefRead(ref=ref):
-                return RefRead(v(ref))
-            case RefWrite(ref=ref, value=value):
-                return RefWrite(v(ref), v(value))
-        raise GradientError(f"cannot differentiate {type(expr).__name__} {expr}")
-
-    def _pattern(self, pattern: Pattern) -> Pattern:
-        return map_pattern(pattern, self.new_var, self.ctx.constructor)
-
-    def _let(self, expr: Let) -> Expr:
-        chain = []
-        while isinstance(expr, Let):
-            var = self.new_var(expr.var)  # before the value: a let-bound closure may recurse
-            bindings, value = self.parts(expr.value)
-            chain += bindings
-            if isinstance(value, Var):
-                self.var_map[expr.var] = value  # an alias: later uses take the value's var
-            else:
-                chain.append((var, value))
-            expr = expr.body
-        return make_lets(chain, self.visit(expr))
-
-    def parts(self, expr: Expr) -> tuple[list, Expr]:
-        """The AD code of `expr` as bindings for the enclosing let-chain, and its value.
-
-        An op call's AD code is a block of bindings: floated into the chain around it (the
-        binders are fresh), the output is one flat chain instead of a block per op call.
-        """
-        if isinstance(expr, Call) and isinstance(expr.op, Op) and expr.op.name != CHECKPOINT:
-            return OpCallTransformer(self, expr).parts()
-        value = self.visit(expr)
-        bindings = []
-        while isinstance(value, Let):
-            bindings.append((value.var, value.value))
-            value = value.body
-        return bindings, value
+    def _constant(self, const: Constant) -> Expr:
+        return self._lift_constant(const)
 
     def function(self, func: Function) -> Function:
         """A closure's AD version: parameters rewritten, plus the caller's backpropagator."""
@@ -197,7 +98,7 @@ class FunctionTransformer:
         if isinstance(callee, Op):
             if callee.name == CHECKPOINT:
                 return self._checkpoint(call)
-            return OpCallTransformer(self, call).build()
+            return make_lets(*self.op_parts(call))
         args = [self.visit(a) for a in call.args]
         if isinstance(callee, Constructor):
             return Call(self.ctx.constructor(callee), args)
@@ -259,9 +160,6 @@ class OpCallTransformer:
         self.op = call.op
         self.arg_types = [a.checked_type for a in call.args]
         self.block = Block()
-
-    def build(self) -> Expr:
-        return make_lets(*self.parts())
 
     def parts(self) -> tuple[list, Expr]:
         """The bindings of the call's AD code and the AD value they compute."""
