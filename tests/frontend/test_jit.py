@@ -454,3 +454,21 @@ def nested_loops(n, m):
 @pytest.mark.parametrize(("n", "m"), [(0, 3), (6, 9), (10, 4)])
 def test_nested_loops_and_while_true_with_break(n, m):
     assert [int(v) for v in nested_loops(n, m)] == list(nested_loops.fun(n, m))
+
+
+@lg.jit
+def loop_targets(pairs, n):
+    i, count = -1, 0
+    for i in range(n):
+        count = count + i
+    total = 0.0
+    first, second = 0.0, 0.0
+    for first, second in pairs:
+        total = total + first * second
+    return i, total, second, count
+
+
+def test_loop_targets_keep_their_last_value_and_may_be_tuples():
+    pairs = lg.List([(1.0, 2.0), (3.0, 4.0)])
+    assert [float(v) for v in loop_targets(pairs, 3)] == [2.0, 14.0, 4.0, 3.0]
+    assert float(loop_targets(pairs, 0)[0]) == -1.0

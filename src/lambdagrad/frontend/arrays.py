@@ -111,6 +111,30 @@ def _table() -> dict[str, Signature]:
 
 SIGNATURES = _table()
 MATMUL_NAMES = frozenset({"dot", "matmul"})
+
+# Ops whose tensor operands numpy promotes to one dtype, and those whose result is floating
+# point whatever the input (numpy computes them in float64 for integers and bools).
+PROMOTING_OPS = frozenset(
+    {sig.op for sig in SIGNATURES.values() if len(sig.inputs) == 2 and not sig.attrs}
+)
+FLOAT_OPS = frozenset(
+    {"exp", "log", "log2", "log10", "sqrt", "sigmoid", "tanh", "sin", "cos", "tan", "sinh"}
+    | {"cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "erf", "mean", "divide"}
+)
+
+
+def promoted_dtype(op: str, dtypes: list[str]) -> str:
+    """The dtype numpy computes `op` in for operands of `dtypes`.
+
+    >>> promoted_dtype("add", ["int64", "float32"]), promoted_dtype("tanh", ["int64"])
+    ('float64', 'float64')
+    """
+    target = np.result_type(*[np.dtype(d) for d in dtypes])
+    if op in FLOAT_OPS and target.kind != "f":
+        target = np.dtype("float64")
+    return target.name
+
+
 FUNCTION_NAMES = SIGNATURES.keys() | MATMUL_NAMES
 
 

@@ -200,7 +200,7 @@ class ExpressionTranslator:
     def materialize(self, value, node, hint: Type | None = None) -> Expr:
         """`value` as an IR expression (`hint`: the type a Python number should take)."""
         if not isinstance(value, Static):
-            return value
+            return self._fit(value, hint, node)
         if isinstance(value.value, PendingClosure):
             return self.closure_for(value.value, None)[0]
         found = constant_of(value.value, hint)
@@ -209,6 +209,14 @@ class ExpressionTranslator:
                 node, f"the Python value {_short(value.value)} cannot be used as a program value"
             )
         return found
+
+    def _fit(self, value: Expr, hint: Type | None, node) -> Expr:
+        """`value` cast to the dtype of `hint` when only the dtypes differ (a variable
+        whose paths promote to one dtype)."""
+        ty = self.type_of(value) if isinstance(hint, TensorType) else None
+        if not isinstance(ty, TensorType) or ty.shape != hint.shape or ty.dtype == hint.dtype:
+            return value
+        return make_call("cast", [value], {"dtype": hint.dtype}, span=self.span(node))
 
     def number_like(self, value, like: Expr | None, node) -> Expr:
         """A Python number next to `like` takes its dtype (weak typing, as in JAX)."""
@@ -250,13 +258,26 @@ class ExpressionTranslator:
         b = self.number_like(right, a, node)
         a, b = self._weak_cast(a, b), self._weak_cast(b, a)
         if isinstance(op, ast.MatMult):
-            return self._matmul(a, b, node)
+            return self._matmul(*self.promote("multiply", [a, b], node), node)
         name = BINARY_OPS.get(type(op))
         if name is None:
             raise self.source.error(
                 node, f"lg.jit cannot translate the operator {type(op).__name__}"
             )
-        return make_call(name, [a, b], span=self.span(node))
+        return make_call(name, self.promote(name, [a, b], node), span=self.span(node))
+
+    def promote(self, op: str, exprs: list[Expr], node) -> list[Expr]:
+        """numpy's dtype promotion where the operands' types are known: operands of another
+        dtype are cast (to float64 for ints and bools in float functions and division)."""
+        types = [self.type_of(e) for e in exprs]
+        if not all(isinstance(t, TensorType) for t in types):
+            return exprs
+        target = arrays.promoted_dtype(op, [t.dtype for t in types])
+        span = self.span(node)
+        return [
+            e if t.dtype == target else make_call("cast", [e], {"dtype": target}, span=span)
+            for e, t in zip(exprs, types, strict=True)
+        ]
 
     def _weak_cast(self, weak: Expr, other: Expr) -> Expr:
         """A variable holding a Python number meets another dtype: it takes that dtype.
@@ -359,7 +380,7 @@ class ExpressionTranslator:
         body, orelse = self.expr(node.body, env), self.expr(node.orelse, env)
         a = self.number_like(body, None if isinstance(orelse, Static) else orelse, node)
         b = self.number_like(orelse, a, node)
-        return If(cond, a, b, span=self.span(node))
+        return If(cond, *self.promote("where", [a, b], node), span=self.span(node))
 
     def _lambda(self, node, env):
         return self.closure(node, env, "lambda")
@@ -581,6 +602,10 @@ class ExpressionTranslator:
         exprs = [self.number_like(i, like, node) for i in inputs]
         if sig.inputs == ("arrays",):  # concatenate/stack take one tuple
             exprs = [self.materialize(inputs[0], node)]
+        elif sig.op == "where":  # the condition stays bool
+            exprs = exprs[:1] + self.promote(sig.op, exprs[1:], node)
+        elif sig.op in arrays.PROMOTING_OPS or sig.op in arrays.FLOAT_OPS:
+            exprs = self.promote(sig.op, exprs, node)
         try:
             return arrays.build(sig, exprs, {k: v.value for k, v in attrs.items()}, self.span(node))
         except (Error, TypeError, ValueError) as err:  # the op's checks, numpy's dtype names

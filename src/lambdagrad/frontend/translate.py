@@ -29,6 +29,7 @@ from ..ir import (
     PatternTuple,
     PatternVar,
     PatternWildcard,
+    TensorType,
     Tuple,
     TupleGetItem,
     TupleType,
@@ -39,6 +40,7 @@ from ..ir import (
 from ..ops import make_call
 from .adts import ConstructorHandle
 from .analysis import assigned_names, has_exit, returns_in
+from .arrays import promoted_dtype
 from .expressions import ExpressionTranslator, substitute_adt_fields
 from .values import Deferred, Static
 
@@ -72,10 +74,10 @@ class FunctionExit:
 
     def returned(self, tr, value, node) -> Expr:
         expr = tr.materialize(value, node, self.hints.get("result"))
-        ty = tr.type_of(expr)
-        self.seen["result"].append((isinstance(value, Static), ty))
-        if self.note is not None and ty is not None and not isinstance(value, Static):
-            self.note(ty)
+        entry = tr.seen_entry(value, expr)
+        self.seen["result"].append(entry)
+        if self.note is not None and entry[1] is not None and not entry[0]:
+            self.note(tr.type_of(expr))
         return expr
 
     def jumped(self, tr, env: dict, node) -> Expr:
@@ -109,7 +111,7 @@ class LoopExit:
         param = self.params[self.carried.index(name)]
         found = env[name]
         expr = tr.materialize(found, node, param.type_annotation)
-        self.seen[name].append((isinstance(found, Static), tr.type_of(expr)))
+        self.seen[name].append(tr.seen_entry(found, expr))
         return expr
 
 
@@ -118,11 +120,15 @@ class FunctionTranslator(ExpressionTranslator):
 
     # ---- blocks
 
-    def block(self, stmts: list[ast.stmt], env: dict, exit, end) -> Expr:
-        """The IR of `stmts` run in `env`; `end(env)` gives the value when they fall through."""
+    def block(self, stmts: list[ast.stmt], env: dict, exit, end, setup=None) -> Expr:
+        """The IR of `stmts` run in `env`; `end(env)` gives the value when they fall through.
+        `setup(env)` runs first, inside the block (a loop binding its target)."""
         self.blocks.append([])
         try:
-            tail = self._statements(list(stmts), dict(env), exit, end)
+            env = dict(env)
+            if setup is not None:
+                setup(env)
+            tail = self._statements(list(stmts), env, exit, end)
         finally:
             bindings = self.blocks.pop()
         for entry in reversed(bindings):
@@ -345,7 +351,7 @@ class FunctionTranslator(ExpressionTranslator):
                             stmt, f"variable {name} is not assigned on every path through here"
                         )
                     value = self.materialize(found, stmt, hints.get(name))
-                    seen[name].append((isinstance(found, Static), self.type_of(value)))
+                    seen[name].append(self.seen_entry(found, value))
                     values.append(value)
                 return self.pack(values)
 
@@ -357,20 +363,37 @@ class FunctionTranslator(ExpressionTranslator):
         weak = [n for n in names if all(is_static for is_static, _ in seen[n])]
         return assemble(bodies), weak
 
-    def type_hints(self, seen: dict, hints: dict, stmt, where: str) -> dict:
-        """Types Python numbers must take so that every path gives a variable one type.
+    def seen_entry(self, found, expr: Expr) -> tuple[bool, Type | None]:
+        """(whether a path's value is a Python number, its type before any cast)."""
+        if isinstance(found, Static):
+            return True, self.type_of(expr)
+        return False, self.type_of(found)
 
-        Raises when program values (not numbers) disagree."""
+    def type_hints(self, seen: dict, hints: dict, stmt, where: str) -> dict:
+        """Types that give a variable one type on every path: Python numbers take the
+        program values' type, and dtypes that differ promote as numpy does.
+
+        Raises when program values disagree otherwise."""
         found = {}
         for name, entries in seen.items():
             program_types = {t for is_static, t in entries if not is_static and t is not None}
             all_types = {t for _, t in entries if t is not None}
             if len(program_types) > 1:
-                shown = " and ".join(sorted(map(str, program_types)))
-                raise self.source.error(stmt, f"variable {name} has the types {shown} in {where}")
-            if len(all_types) > 1 and program_types and name not in hints:
-                found[name] = program_types.pop()
+                wanted = self._promoted(program_types, name, stmt, where)
+            elif len(all_types) > 1 and program_types:
+                wanted = next(iter(program_types))
+            else:
+                continue
+            if hints.get(name) != wanted:
+                found[name] = wanted
         return found
+
+    def _promoted(self, types: set, name: str, stmt, where: str) -> Type:
+        shapes = {t.shape if isinstance(t, TensorType) else None for t in types}
+        if len(shapes) != 1 or None in shapes:
+            shown = " and ".join(sorted(map(str, types)))
+            raise self.source.error(stmt, f"variable {name} has the types {shown} in {where}")
+        return TensorType(shapes.pop(), promoted_dtype("add", [t.dtype for t in types]))
 
     def unpack_into(self, result: Expr, names: list[str], env: dict, node) -> dict:
         if len(names) == 1:
@@ -462,9 +485,8 @@ class FunctionTranslator(ExpressionTranslator):
         compare = "less" if step.value > 0 else "greater"
 
         def body(loop: LoopExit, loop_env: dict) -> Expr:
-            self.assign(stmt.target, counter, loop_env)
             test = make_call(compare, [counter, stop], span=self.span(stmt))
-            inner = self.block(stmt.body, loop_env, loop, lambda e: loop.again(self, e, stmt))
+            inner = self._loop_body(stmt, counter, loop_env, loop)
             return If(test, inner, loop.leave(self, loop_env, stmt), span=self.span(stmt))
 
         def advance(loop_env):
@@ -482,8 +504,7 @@ class FunctionTranslator(ExpressionTranslator):
         xs = Var("xs", ty)
 
         def body(loop: LoopExit, loop_env: dict) -> Expr:
-            self.assign(stmt.target, element, loop_env)
-            inner = self.block(stmt.body, loop_env, loop, lambda e: loop.again(self, e, stmt))
+            inner = self._loop_body(stmt, element, loop_env, loop)
             clauses = [
                 Clause(
                     PatternConstructor(cons, [PatternVar(element), PatternVar(rest_var)]), inner
@@ -493,6 +514,18 @@ class FunctionTranslator(ExpressionTranslator):
             return Match(xs, clauses, span=self.span(stmt))
 
         return self.loop(stmt, env, [xs], [items], lambda e: [rest_var], body)
+
+    def _loop_body(self, stmt, element, loop_env: dict, loop: LoopExit) -> Expr:
+        """A for loop's body with its target bound to `element`; leaving the loop before
+        the body sees the target's value from the previous iteration."""
+
+        def bind_target(env):
+            self.assign(stmt.target, element, env)
+
+        def again(env):
+            return loop.again(self, env, stmt)
+
+        return self.block(stmt.body, loop_env, loop, again, setup=bind_target)
 
     def loop(self, stmt, env, own_params, own_args, advance, body) -> dict:
         """Emit a loop as a local recursive function and call it; returns the env after it.
@@ -504,8 +537,9 @@ class FunctionTranslator(ExpressionTranslator):
             raise self.source.error(
                 early, "return inside a loop is not supported: assign a variable and break"
             )
-        own = set(assigned_names([stmt.target])) if isinstance(stmt, ast.For) else set()
-        carried = [n for n in assigned_names(stmt.body) if n in env and n not in own]
+        # A for loop's target is carried too: after the loop it holds the last element.
+        targets = [stmt.target] if isinstance(stmt, ast.For) else []
+        carried = [n for n in assigned_names(targets + stmt.body) if n in env]
         if not carried:
             return env
         hints: dict[str, Type] = {}
@@ -561,6 +595,13 @@ class FunctionTranslator(ExpressionTranslator):
                 if isinstance(env[name], Static) and name not in hints:
                     found[name] = after
                     continue
+                if _dtype_only(before, after):
+                    wider = TensorType(
+                        before.shape, promoted_dtype("add", [before.dtype, after.dtype])
+                    )
+                    if wider != before:
+                        found[name] = wider
+                    continue
                 raise self.source.error(
                     stmt,
                     f"variable {name} is {before} before the loop and {after} after its body: "
@@ -612,3 +653,8 @@ def _loop_jumps(stmts: list[ast.stmt]) -> list[ast.stmt]:
         elif not isinstance(node, ast.For | ast.While | ast.FunctionDef | ast.Lambda):
             stack.extend(ast.iter_child_nodes(node))
     return found
+
+
+def _dtype_only(a: Type, b: Type) -> bool:
+    """Whether two tensor types differ in their dtype only."""
+    return isinstance(a, TensorType) and isinstance(b, TensorType) and a.shape == b.shape

@@ -76,8 +76,12 @@ def is_number(value) -> bool:
 
 def literal(value, like_type: Type | None, like: Expr | None, span=None) -> Expr:
     """The number `value` as a constant of `like`'s dtype (its type `like_type` when known;
-    otherwise ``cast_like``, resolved by the type checker)."""
+    otherwise ``cast_like``, resolved by the type checker), unless the number is of a wider
+    kind (a float next to ints or bools, an int next to bools): then it keeps its own
+    default dtype and the operation promotes, as numpy does."""
     if isinstance(like_type, TensorType):
+        if _wider_kind(value, like_type.dtype):
+            return Constant(np.array(value, dtype=_default_dtype(value)))
         return Constant(np.array(value, dtype=like_type.dtype))
     if like is None:
         return Constant(np.array(value, dtype=_default_dtype(value)))
@@ -102,6 +106,12 @@ def constant_of(value, hint: Type | None) -> Expr | None:
         fields = [constant_of(v, h) for v, h in zip(value, hints, strict=False)]
         return None if None in fields else Tuple(fields)
     return None
+
+
+def _wider_kind(value, dtype: str) -> bool:
+    kinds = "biuf"
+    mine = np.asarray(value).dtype.kind
+    return kinds.index(mine) > kinds.index(np.dtype(dtype).kind) if mine in kinds else False
 
 
 def _default_dtype(value) -> str:
