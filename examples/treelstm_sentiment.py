@@ -7,8 +7,10 @@ positive when its total is above zero. Deciding it needs the tree's structure, w
 a TreeLSTM (Tai et al. 2015, N-ary with N = 2) reads.
 
 The model is Python over `lambdagrad.numpy`: an `lg.adt` tree matched with Python's `match`,
-recursion, translated by `lg.jit` into one IR program for trees of every shape. Its gradient
-is derived once by `lg.transform.gradient`, optimized and compiled, and plain SGD trains it.
+recursion, translated by `lg.jit` into one IR program for trees of every shape. `lg.grad`
+differentiates it directly; for the training loop its gradient is derived once by
+`lg.transform.gradient`, optimized and compiled (the two agree, which the script checks
+first, and the compiled program is much faster per step), and plain SGD trains it.
 tqdm shows the loss and the examples per second; matplotlib draws the loss and accuracy
 curves to a PNG; the held-out accuracy is printed at the end.
 
@@ -126,14 +128,24 @@ def gradient_step(example, params):
     return lg.create_executor("compiled", mod).evaluate(lg.transform.optimize(grad, mod=mod))
 
 
+def largest_difference_from_lg_grad(step, example, params) -> float:
+    """How far the compiled gradient program is from `lg.value_and_grad` on `example`."""
+    phrase, label, _ = example
+    weights = tuple(range(2, 2 + len(params)))
+    value, grads = lg.value_and_grad(loss, argnums=weights)(phrase, label, *params)
+    step_value, step_grads = step(phrase, label, *params)
+    pairs = [(value, step_value), *zip(grads, step_grads, strict=True)]
+    return max(float(np.max(np.abs(a - b))) for a, b in pairs)
+
+
 def accuracy(examples, params) -> float:
     right = sum(int(np.argmax(logits(p, *params))) == label for p, _, label in examples)
     return right / len(examples)
 
 
-def train(train_set, test_set, params, epochs: int, learning_rate: float = 0.1):
-    """SGD, one example at a time; returns the trained params and per-epoch history."""
-    step = gradient_step(train_set[0], params)
+def train(step, train_set, test_set, params, epochs: int, learning_rate: float = 0.1):
+    """SGD with the compiled `step`, one example at a time; returns the trained params and
+    the per-epoch history."""
     history = {"loss": [], "train accuracy": [], "test accuracy": []}
     rng = np.random.default_rng(1)
     bar = tqdm(total=epochs * len(train_set), unit="ex", desc="training")
@@ -178,7 +190,10 @@ def main(argv=None) -> dict:
     train_set, test_set = dataset(rng, sizes[0]), dataset(rng, sizes[1])
     params = initial_params(rng)
     epochs = 2 if args.small else args.epochs
-    params, history = train(train_set, test_set, params, epochs)
+    step = gradient_step(train_set[0], params)
+    difference = largest_difference_from_lg_grad(step, train_set[0], params)
+    print(f"compiled gradient vs lg.value_and_grad: largest difference {difference:.2g}")
+    params, history = train(step, train_set, test_set, params, epochs)
     plot(history, args.out)
     print(f"held-out accuracy {history['test accuracy'][-1]:.1%} on {len(test_set)} phrases")
     print(f"wrote {args.out}")

@@ -1,6 +1,7 @@
 """The worked examples in examples/ run at their small size and write their pictures."""
 
 import importlib.util
+import re
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,8 @@ def test_the_treelstm_trains_with_a_progress_bar_and_draws_its_curves(treelstm, 
     captured = capsys.readouterr()
     assert "ex/s" in captured.err  # tqdm's rate, examples per second
     assert "held-out accuracy" in captured.out
+    difference = re.search(r"lg.value_and_grad: largest difference (\S+)", captured.out)
+    assert float(difference.group(1)) < 1e-5  # lg.grad and the compiled program agree
 
 
 def test_the_sentiment_labels_follow_negation(treelstm):
