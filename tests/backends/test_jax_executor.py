@@ -225,6 +225,7 @@ def test_jit_compiles_once_per_argument_signature():
     for n in (2, 2, 3):
         run(np.zeros(n, "float32"))
     assert run._jitted._cache_size() == 2
+    assert len(run._compiled) == 2  # later calls of these signatures skip the deep stack
 
 
 def test_to_jax_names_what_it_cannot_take():

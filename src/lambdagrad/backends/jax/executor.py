@@ -186,6 +186,9 @@ class JaxRunner:
         self.function = function
         self.params = function.func.params
         self._jitted = jax.jit(function) if jittable(function.func, function.mod) else None
+        types = [p.checked_type for p in self.params] + [function.func.checked_type.ret_type]
+        self._flat = all(map(is_flat, types))
+        self._compiled: set = set()  # signatures of flat arguments that jit has compiled
 
     def __call__(self, *args):
         if len(args) != len(self.params):
@@ -195,7 +198,13 @@ class JaxRunner:
             to_value(arg, param.checked_type, f"argument {i} (%{param.name_hint})")
             for i, (arg, param) in enumerate(zip(args, self.params, strict=True))
         ]
-        return run_deep(self._run, values)
+        key = signature(values) if self._flat else None
+        if key in self._compiled:  # only jit's cache runs: no tracing, no deep stack needed
+            return self._run(values)
+        result = run_deep(self._run, values)
+        if key is not None and self._jitted is not None:
+            self._compiled.add(key)
+        return result
 
     def _run(self, values: list):
         with jax.enable_x64(True) if self.function.uses_x64 else contextlib.nullcontext():
@@ -206,6 +215,20 @@ class JaxRunner:
                     warnings.warn(f"{err}; running op by op", RuntimeWarning, stacklevel=4)
                     self._jitted = None
             return to_numpy(self.function(*values))
+
+
+def is_flat(ty: Type | None) -> bool:
+    """Tensors and tuples of them: values with nothing deep in them."""
+    if isinstance(ty, TupleType):
+        return all(map(is_flat, ty.fields))
+    return isinstance(ty, TensorType)
+
+
+def signature(value) -> tuple:
+    """The shapes and dtypes of flat values, for which jit compiles once."""
+    if isinstance(value, tuple | list):
+        return tuple(map(signature, value))
+    return value.shape, value.dtype.str
 
 
 def jittable(func: Function, mod: IRModule) -> bool:
