@@ -65,7 +65,7 @@ def _differentiate(expr, mod, mode: str, with_cotangent: bool, wrt) -> Function:
     if mode not in MODES:
         raise GradientError(f"unknown AD mode {mode!r}; expected one of {', '.join(MODES)}")
     mod = mod if mod is not None else IRModule()
-    func = _function_of(expr, mod)
+    func = function_of(expr, mod)
     wrt = _checked_wrt(wrt, func)
     # First-order mode flattens A-normal form; higher-order mode takes nested expressions
     # and needs only graph form resolved (normalizing long programs cost a fifth of AD).
@@ -84,11 +84,12 @@ def _differentiate(expr, mod, mode: str, with_cotangent: bool, wrt) -> Function:
     return _higher_order(typed, mod, typed_mod, with_cotangent)
 
 
-def _function_of(expr, mod: IRModule) -> Function:
+def function_of(expr, mod: IRModule, transformation: str = "gradient") -> Function:
+    """The closed function that `expr` (a Function, a GlobalVar or a global's name) names."""
     if isinstance(expr, GlobalVar | str):
         return mod[expr]
     if not isinstance(expr, Function):
-        raise GradientError(f"gradient needs a function, got {type(expr).__name__}: {expr}")
+        raise GradientError(f"{transformation} needs a function, got {type(expr).__name__}: {expr}")
     free = free_vars(expr)
     if free:
         names = ", ".join(f"%{v.name_hint}" for v in free)

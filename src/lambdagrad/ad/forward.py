@@ -45,17 +45,17 @@ from ..ir.types import (
     TupleType,
     Type,
     TypeCall,
-    TypeVar,
 )
-from ..ir.visitor import Block, free_vars, make_lets, post_order, replace_node
+from ..ir.visitor import Block, make_lets, post_order, replace_node
 from ..ops.gradients import ZERO, call, jvp_of, zeros_like_value
 from ..ops.registry import op_def
 from ..transform.anf import computed_once
 from ..typing import infer_type
 from ..typing.unify import substitute
 from .adtypes import is_float_tensor
+from .api import function_of
 from .context import ADContext
-from .structure import has_float_leaf
+from .structure import check_supported, has_float_leaf
 from .transformer import CHECKPOINT, StructuralTransformer
 
 
@@ -80,25 +80,13 @@ def jvp(expr, mod: IRModule | None = None, wrt: Sequence[int] | None = None) -> 
 
 def _forward(expr, mod: IRModule | None, wrt) -> Function:
     mod = mod if mod is not None else IRModule()
-    func = _function_of(expr, mod)
+    func = function_of(expr, mod, "jvp")
     typed_mod = infer_type(computed_once(mod))
     typed = infer_type(computed_once(func), mod=typed_mod)
     active = _active_params(wrt, len(typed.params))
     _check_rules_exist(typed, typed_mod)
     ctx = ForwardContext(mod, typed_mod)
     return EntryBuilder(ctx).build(typed, active)
-
-
-def _function_of(expr, mod: IRModule) -> Function:
-    if isinstance(expr, GlobalVar | str):
-        return mod[expr]
-    if not isinstance(expr, Function):
-        raise GradientError(f"jvp needs a function, got {type(expr).__name__}: {expr}")
-    free = free_vars(expr)
-    if free:
-        names = ", ".join(f"%{v.name_hint}" for v in free)
-        raise GradientError(f"the function to differentiate has free variables: {names}")
-    return expr
 
 
 def _active_params(wrt, count: int) -> list[int]:
@@ -358,7 +346,7 @@ class EntryBuilder:
         tangent_params = []
         for i, param in enumerate(func.params):
             ty = param.checked_type
-            _check_supported(ty, f"parameter %{param.name_hint}")
+            check_supported(ty, f"parameter %{param.name_hint}", "tangent")
             if i in active:
                 tangent = Var(f"{param.name_hint}_dot", ty)
                 tangent_params.append((active.index(i), tangent))
@@ -366,7 +354,7 @@ class EntryBuilder:
             else:
                 transformer.var_map[param] = self.zip(block, param, None, ty)
         out_type = func.checked_type.ret_type
-        _check_supported(out_type, "the result")
+        check_supported(out_type, "the result", "tangent")
         bindings, value = transformer.parts(func.body)  # one flat chain for the optimizer
         block.bindings += bindings
         out = block.bind("result", value, self.ctx.ad_type(out_type))
@@ -455,27 +443,6 @@ def _fresh_name(mod: IRModule, base: str) -> str:
         n += 1
         name = f"{base}_{n}"
     return name
-
-
-def _check_supported(ty: Type, what: str) -> None:
-    bad = _unsupported(ty)
-    if bad is not None:
-        raise GradientError(f"cannot differentiate with respect to {what} of type {ty}: {bad}")
-
-
-def _unsupported(ty: Type) -> str | None:
-    if isinstance(ty, FuncType):
-        return "functions have no tangent"
-    if isinstance(ty, RefType):
-        return "references have no tangent"
-    if isinstance(ty, TypeVar):
-        return "the type must be concrete"
-    if isinstance(ty, TupleType | TypeCall):
-        children = ty.fields if isinstance(ty, TupleType) else ty.args
-        return next((r for r in map(_unsupported, children) if r is not None), None)
-    if isinstance(ty, TensorType):
-        return None
-    return f"unsupported type {ty}"
 
 
 def _fields(prefix: str, types: list[Type]) -> list[Var]:

@@ -118,9 +118,7 @@ class StructureCode:
 
     def check_supported(self, ty: Type, what: str) -> None:
         """Reject types whose values cannot be moved in or out of AD form."""
-        bad = _unsupported(ty)
-        if bad is not None:
-            raise GradientError(f"cannot differentiate with respect to {what} of type {ty}: {bad}")
+        check_supported(ty, what)
 
     def lift(self, e: Expr, ty: Type) -> Expr:
         if isinstance(ty, TypeCall) and self.changes(ty):
@@ -260,17 +258,26 @@ _HELPER_BUILDERS = {
 }
 
 
-def _unsupported(ty: Type) -> str | None:
+def check_supported(ty: Type, what: str, derivative: str = "gradient") -> None:
+    """Reject parameter and result types whose values cannot be moved in or out of AD form
+    (`derivative` names what they would lack: a gradient, or a tangent in forward mode)."""
+    bad = _unsupported(ty, derivative)
+    if bad is not None:
+        raise GradientError(f"cannot differentiate with respect to {what} of type {ty}: {bad}")
+
+
+def _unsupported(ty: Type, derivative: str) -> str | None:
     """Why values of `ty` cannot cross into AD form, or None."""
     if isinstance(ty, FuncType):
-        return "functions have no gradient"
+        return f"functions have no {derivative}"
     if isinstance(ty, RefType):
-        return "references have no gradient"
+        return f"references have no {derivative}"
     if isinstance(ty, TypeVar):
         return "the type must be concrete"
     if isinstance(ty, TupleType | TypeCall):
         children = ty.fields if isinstance(ty, TupleType) else ty.args
-        return next((r for r in map(_unsupported, children) if r is not None), None)
+        reasons = (_unsupported(child, derivative) for child in children)
+        return next((r for r in reasons if r is not None), None)
     if isinstance(ty, TensorType):
         return None
     return f"unsupported type {ty}"
