@@ -2,6 +2,7 @@
 lg.Error; never another exception."""
 
 import importlib.util
+import re
 import tempfile
 import textwrap
 from pathlib import Path
@@ -35,7 +36,8 @@ def expressions(draw, depth=2):
 
 @st.composite
 def statements(draw, depth=2):
-    kind = draw(st.sampled_from(["assign", "augment", "if", "for", "while", "break"]))
+    kinds = ["assign", "augment", "if", "for", "while", "break", "continue", "return", "def"]
+    kind = draw(st.sampled_from(kinds))
     target = draw(st.sampled_from(NAMES))
     if kind == "assign" or depth == 0:
         return [f"{target} = np.tanh({draw(expressions())})"]
@@ -49,7 +51,14 @@ def statements(draw, depth=2):
         return [f"for i in range({draw(st.integers(0, 3))}):", *body]
     if kind == "while":
         return ["k = 0", "while k < 3:", "    k += 1", *body]
-    return ["for i in range(4):", *body, "    if c > 0.5:", "        break"]
+    if kind == "break":
+        return ["for i in range(4):", *body, "    if c > 0.5:", "        break"]
+    if kind == "continue":
+        return ["for i in range(4):", "    if c > 0.5:", "        continue", *body]
+    if kind == "return":
+        return [f"if {draw(expressions())} > 0.5:", f"    return {draw(expressions())}"]
+    inner = re.sub(rf"\b{target}\b", "v", draw(expressions()))
+    return ["def g(v):", f"    return np.tanh({inner})", f"{target} = g({draw(atoms)})"]
 
 
 @st.composite
