@@ -149,12 +149,25 @@ def gradient_wrt(
     facts = Facts(typed)
     for _ in range(MAX_ROUNDS):
         facts.changed, facts.conflicts = False, []
-        Round(facts, mod.copy()).gradient(func, with_cotangent, wrt)  # a draft: discarded
+        draft = mod.copy()  # kept only when the round learned nothing new
+        result = Round(facts, draft).gradient(func, with_cotangent, wrt)
         if not facts.changed:
             if facts.conflicts:
                 raise GradientError(f"cannot differentiate with wrt: {facts.conflicts[0]}")
-            return Round(facts, mod).gradient(func, with_cotangent, wrt)
+            _publish(draft, mod)
+            return result
     raise GradientError(f"activity analysis did not settle in {MAX_ROUNDS} rounds")
+
+
+def _publish(draft: IRModule, mod: IRModule) -> None:
+    """Add to `mod` what the last round added to its copy `draft` (derived globals, AD
+    versions of ADTs, helpers)."""
+    for data in draft.type_definitions.values():
+        if mod.type_definitions.get(data.header) is not data:
+            mod.add_type(data)
+    for gvar, func in draft.functions.items():
+        if mod.functions.get(gvar) is not func:
+            mod[gvar] = func
 
 
 class Facts:
