@@ -49,7 +49,7 @@ def test_one_program_for_every_tree_shape():
     params = EXAMPLE["random_params"](rng)
     target = np.zeros((1, EXAMPLE["HIDDEN"]), "float32")
     small, big = (EXAMPLE["random_tree"](rng, n) for n in (1, 30))
-    assert EXAMPLE["loss"].lower(small, target, *params) is EXAMPLE["loss"].lower(
-        big, target, *params
+    assert str(EXAMPLE["loss"].lower(small, target, *params)) == str(
+        EXAMPLE["loss"].lower(big, target, *params)
     )
     assert "Match" in lg.analysis.features(EXAMPLE["loss"].lower(small, target, *params)["cell"])

@@ -57,9 +57,18 @@ class Jitted:
         return self._entry(args)(args)
 
     def lower(self, *args, **kwargs) -> IRModule:
-        """The IR module for these arguments' types; ``@main`` is the function."""
+        """The IR module for these arguments' types; ``@main`` is the function.
+
+        Each call gives a new module object (``gradient(..., mod=mod)`` adds globals to the
+        module it is given) over the same, cached, functions."""
         _positional_only(self, kwargs)
-        return self._entry(args).mod
+        mod = self._entry(args).mod
+        return LoweredModule(dict(mod.functions), dict(mod.type_definitions))
+
+    @property
+    def signatures(self) -> list[tuple]:
+        """The argument types this function has been translated and compiled for."""
+        return [types for types, _ in self._compiled]
 
     def _entry(self, args) -> Compiled:
         used: dict = {}
