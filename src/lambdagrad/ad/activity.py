@@ -65,14 +65,14 @@ from ..ir.visitor import ExprMutator, free_vars, make_lets
 from ..ops.gradients import is_non_differentiable
 from ..typing import infer_type
 from ..typing.unify import substitute, type_children
-from .adtypes import BACKPROP_TYPE, is_float_tensor
+from .adtypes import BACKPROP_TYPE
 from .context import ADContext
 from .higher_order import (
     CHECKPOINT,
     Block,
     OpCallTransformer,
-    bind_pair,
     checkpoint_code,
+    lifted_param,
     name_of,
     new_backprop,
 )
@@ -247,7 +247,7 @@ class _Instantiate(ExprMutator):
         # every binder is new: type inference keys binders by identity, and the global's own
         # binders keep their polymorphic types when it is typed in the same run
         ty = var.type_annotation
-        return Var(var.name_hint, ty and substitute(ty, self.binding))
+        return Var(var.name_hint, None if ty is None else substitute(ty, self.binding))
 
     def visit_call(self, call: Call) -> Expr:
         args = [self.visit(a) for a in call.args]
@@ -259,7 +259,7 @@ class _Instantiate(ExprMutator):
 
     def visit_function(self, func: Function) -> Expr:
         params = [self.visit(p) for p in func.params]
-        ret = func.ret_type and substitute(func.ret_type, self.binding)
+        ret = None if func.ret_type is None else substitute(func.ret_type, self.binding)
         return Function(params, self.visit(func.body), ret, func.type_params)
 
 
@@ -299,7 +299,7 @@ class Round:
             body.var_map[param], body.acts[param] = param, PLAIN
             if i in wrt:
                 self.code.check_supported(param.checked_type, f"parameter %{param.name_hint}")
-                body.var_map[param] = self._lifted(block, param)
+                body.var_map[param] = lifted_param(block, self.code, param)
                 body.acts[param] = self.norm(ACTIVE, param.checked_type)
         out_type = func.checked_type.ret_type
         self.code.check_supported(out_type, "the result")
@@ -317,14 +317,6 @@ class Round:
         params = [*func.params, cotangent] if cotangent is not None else list(func.params)
         ret = TupleType([out_type, TupleType([_type(func, i) for i in wrt])])
         return Function(params, result, ret)
-
-    def _lifted(self, block: Block, param: Var) -> Expr:
-        ty = param.checked_type
-        if not self.code.changes(ty):
-            return param
-        if is_float_tensor(ty):
-            return bind_pair(block, self.ctx, param, ty)
-        return block.bind(f"{param.name_hint}_ad", self.code.lift(param, ty), self.ctx.ad_type(ty))
 
     # -- activities and their representations ------------------------------------------
 

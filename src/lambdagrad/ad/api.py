@@ -12,9 +12,9 @@ from ..ir.visitor import free_vars, post_order
 from ..ops.gradients import gradient_of
 from ..transform.anf import computed_once, to_anf
 from ..typing import infer_type
-from .adtypes import BACKPROP_TYPE, is_float_tensor
+from .adtypes import BACKPROP_TYPE
 from .context import ADContext
-from .higher_order import Block, FunctionTransformer, bind_pair, new_backprop
+from .higher_order import Block, FunctionTransformer, lifted_param, new_backprop
 from .structure import StructureCode, has_float_leaf
 
 MODES = ("higher_order", "first_order")
@@ -170,7 +170,7 @@ def _higher_order(func: Function, mod: IRModule, typed_mod: IRModule, with_cotan
     transformer = FunctionTransformer(ctx, backprop)
     for param in func.params:
         code.check_supported(param.checked_type, f"parameter %{param.name_hint}")
-        transformer.var_map[param] = _lifted_param(block, code, param)
+        transformer.var_map[param] = lifted_param(block, code, param)
     out_type = func.checked_type.ret_type
     code.check_supported(out_type, "the result")
     out = block.bind("result", transformer.visit(func.body), ctx.ad_type(out_type))
@@ -182,15 +182,6 @@ def _higher_order(func: Function, mod: IRModule, typed_mod: IRModule, with_cotan
     _transform_pending_globals(ctx)
     params = [*func.params, cotangent] if cotangent is not None else list(func.params)
     return Function(params, body, _gradient_type(func))
-
-
-def _lifted_param(block: Block, code: StructureCode, param: Var) -> Expr:
-    ty = param.checked_type
-    if not code.changes(ty):
-        return param
-    if is_float_tensor(ty):
-        return bind_pair(block, code.ctx, param, ty)
-    return block.bind(f"{param.name_hint}_ad", code.lift(param, ty), code.ctx.ad_type(ty))
 
 
 def _gradient_type(func: Function):

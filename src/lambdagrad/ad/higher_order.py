@@ -32,7 +32,15 @@ from ..ir.visitor import make_lets, replace_node
 from ..ops.gradients import call, gradient_of, is_non_differentiable
 from .adtypes import BACKPROP_TYPE, UNIT, is_float_tensor
 from .context import ADContext
-from .structure import accumulate, add_into, has_float_leaf, lift, primal, read_gradient
+from .structure import (
+    StructureCode,
+    accumulate,
+    add_into,
+    has_float_leaf,
+    lift,
+    primal,
+    read_gradient,
+)
 from .transformer import CHECKPOINT, StructuralTransformer
 
 
@@ -142,6 +150,16 @@ def bind_pair(block: Block, ctx: ADContext, value: Var, ty: TensorType) -> Var:
     pair = block.bind(f"{value.name_hint}_ad", Tuple([value, ref]), ctx.ad_type(ty))
     ctx.pairs[pair] = (value, ref)
     return pair
+
+
+def lifted_param(block: Block, code: StructureCode, param: Var) -> Expr:
+    """Parameter `param` in AD form, bound in `block` (itself when AD leaves its type alone)."""
+    ty = param.checked_type
+    if not code.changes(ty):
+        return param
+    if is_float_tensor(ty):
+        return bind_pair(block, code.ctx, param, ty)
+    return block.bind(f"{param.name_hint}_ad", code.lift(param, ty), code.ctx.ad_type(ty))
 
 
 def push_backprop(block: Block, backprop: Var, tape: Block) -> None:
