@@ -295,6 +295,14 @@ def test_bad_wrt_is_a_gradient_error_naming_the_parameters(wrt, message, mode):
         lg.transform.gradient(f, mode=mode, wrt=wrt)
 
 
+def test_a_function_parameter_outside_wrt_called_on_active_values_is_an_error():
+    f = lg.parse_expr("fn (%f: fn (float32) -> float32, %x: float32) { %f(%x) }")
+    with pytest.raises(lg.GradientError, match="a parameter outside wrt"):
+        lg.transform.gradient(f, wrt=(1,))
+    with pytest.raises(lg.GradientError, match="parameter %f of type fn"):
+        lg.transform.gradient(f, wrt=(0,))
+
+
 def test_wrt_leaves_the_callers_function_and_module_alone():
     mod = lg.parse(TREES, prelude=True)
     before = {g.name_hint: str(mod[g]) for g in mod.functions}

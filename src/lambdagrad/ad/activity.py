@@ -373,7 +373,7 @@ class Round:
             )
         self.facts.conflict(
             f"a value of type {ty} is needed with a gradient where it was built without one "
-            "(a function or ref taken out of plain data)"
+            "(a function or ref from a parameter outside wrt)"
         )
         return e
 
@@ -569,8 +569,8 @@ class Transformer:
         if fn_act is PLAIN:
             if any(act is not PLAIN for _, act in args):
                 self.round.facts.conflict(
-                    "a function taken out of plain data is called with arguments that need "
-                    "gradients"
+                    "a function that is not differentiated (a parameter outside wrt, or "
+                    "taken out of one) is called with arguments that need gradients"
                 )
             return block.result(Call(function, [value for value, _ in args])), PLAIN
         values = self._coerced(block, args, arg_types, [ACTIVE] * len(args))
