@@ -48,6 +48,7 @@ from .values import (
     constant_of,
     is_number,
     literal,
+    wider_kind,
 )
 
 BINARY_OPS = {
@@ -288,6 +289,8 @@ class ExpressionTranslator:
             return weak
         a, b = self.type_of(weak), self.type_of(other)
         if not (isinstance(a, TensorType) and isinstance(b, TensorType) and a.dtype != b.dtype):
+            return weak
+        if wider_kind(a.dtype, b.dtype):  # a float next to ints: the ints promote instead
             return weak
         self.weak_wanted.setdefault(weak, TensorType(a.shape, b.dtype))
         return make_call("cast", [weak], {"dtype": b.dtype})

@@ -109,9 +109,14 @@ def constant_of(value, hint: Type | None) -> Expr | None:
 
 
 def _wider_kind(value, dtype: str) -> bool:
+    return wider_kind(np.asarray(value).dtype.name, dtype)
+
+
+def wider_kind(dtype: str, other: str) -> bool:
+    """Whether `dtype` is of a wider kind than `other` (bool < int < unsigned < float)."""
     kinds = "biuf"
-    mine = np.asarray(value).dtype.kind
-    return kinds.index(mine) > kinds.index(np.dtype(dtype).kind) if mine in kinds else False
+    mine, theirs = np.dtype(dtype).kind, np.dtype(other).kind
+    return mine in kinds and theirs in kinds and kinds.index(mine) > kinds.index(theirs)
 
 
 def _default_dtype(value) -> str:
