@@ -127,6 +127,26 @@ def @main(%xs: List[float32], %w: float32) -> float32 {
 }
 """
 
+GLOBAL_STEP = """
+def @step(%acc: Tensor[(3), float32], %x: Tensor[(3), float32]) -> Tensor[(3), float32] {
+  tanh(multiply(%acc, sin(%x)))
+}
+def @main(%xs: List[Tensor[(3), float32]], %w: Tensor[(3), float32]) -> float32 {
+  sum(@foldl(@step, %w, %xs))
+}
+"""
+
+GLOBAL_PASSING_ITSELF = """
+def @apply(%g: fn (nat, float32) -> float32, %n: nat, %x: float32) -> float32 { %g(%n, %x) }
+def @f(%n: nat, %x: float32) -> float32 {
+  match (%n) { zero => sin(%x), succ(%p) => multiply(%x, @apply(@f, %p, %x)) }
+}
+def @plus(%a: float32, %b: float32) -> float32 { add(%a, multiply(%a, %b)) }
+def @main(%x: float32, %w: float32) -> float32 {
+  multiply(@apply(@f, succ(succ(zero)), %x), @foldl(@plus, %w, Cons(%x, Nil)))
+}
+"""
+
 PROGRAMS = {
     "straight_line": (STRAIGHT_LINE, [(2, 3), (0, 2)]),
     "closures": (CLOSURES, [(0,), (1, 0)]),
@@ -139,6 +159,8 @@ PROGRAMS = {
     "mutual_recursion": (MUTUAL_RECURSION, [(1,)]),
     "closures_in_data": (CLOSURES_IN_DATA, [(0,), (1,)]),
     "refs_over_data": (REFS_OVER_DATA, [(1,)]),
+    "global_step": (GLOBAL_STEP, [(1,)]),
+    "global_passing_itself": (GLOBAL_PASSING_ITSELF, [(0,), (1,)]),
 }
 
 CASES = [(name, wrt) for name, (_, wrts) in PROGRAMS.items() for wrt in wrts]
@@ -239,7 +261,8 @@ def test_no_op_computes_the_gradient_of_data_or_labels(mode):
 
 
 @pytest.mark.parametrize(
-    ("name", "wrt"), [("folds", (1, 2)), ("trees", (1,)), ("refs_over_data", (1,))]
+    ("name", "wrt"),
+    [("folds", (1, 2)), ("trees", (1,)), ("refs_over_data", (1,)), ("global_step", (1,))],
 )
 def test_no_op_computes_the_gradient_of_a_folded_list_or_a_tree(name, wrt):
     """The data enter only through sin: its derivative, cos, would be data gradient work,

@@ -12,11 +12,12 @@ An activity mirrors the value's type:
   A ref is always ACTIVE (a write through an alias could make it so), unless nothing in it
   can carry a gradient.
 - A tuple of activities for a tuple whose fields differ.
-- A `Closure` for a function literal: its code is known, so instead of one all-active
-  version it gets one version per *pattern* of argument activities it is called with
-  (`@foldl` calls its step with a plain list element), and its value is the tuple of those
-  versions; each call picks its own. A closure stored in an ADT or a ref, merged with another
-  one by ``if``/``match``, or calling itself falls back to its all-active version.
+- A `Closure` for a function literal (or a monomorphic global passed as a value): its code
+  is known, so instead of one all-active version it gets one version per *pattern* of
+  argument activities it is called with (`@foldl` calls its step with a plain list element),
+  and its value is the tuple of those versions; each call picks its own. A closure stored in
+  an ADT or a ref, merged with another one by ``if``/``match``, calling itself, or nested in
+  closures more than three deep falls back to its all-active version.
 
 Globals are specialized by the activities of their arguments: ``@f_grad`` when all are
 active (the name plain higher-order AD uses), ``@f_grad_pa`` and so on otherwise (one letter
@@ -290,6 +291,7 @@ class Round:
         self.code = StructureCode(self.ctx)
         self.pending: list[tuple[GlobalVar, Function, tuple]] = []
         self.queued: set[tuple] = set()
+        self.versioning: set[str] = set()  # globals passed as values, being versioned
 
     def gradient(self, func: Function, with_cotangent: bool, wrt: tuple[int, ...]) -> Function:
         block = Block()
@@ -463,8 +465,7 @@ class Transformer:
             case Constant():
                 return expr, PLAIN
             case GlobalVar():
-                func = self.round.facts.typed[expr]
-                return self.round.specialization(expr, func, None), ACTIVE
+                return self._global_value(expr)
             case Function():
                 return self.closure(expr)
             case Constructor():
@@ -613,6 +614,19 @@ class Transformer:
 
     # -- closures ---------------------------------------------------------------------
 
+    def _global_value(self, gvar: GlobalVar) -> tuple[Expr, object]:
+        """A global passed as a value is a known closure too (it captures nothing), unless it
+        is polymorphic or it is already being versioned (it passes itself on)."""
+        func = self.round.facts.typed[gvar]
+        versioning = self.round.versioning
+        if func.type_params or gvar.name_hint in versioning:
+            return self.round.specialization(gvar, func, None), ACTIVE
+        versioning.add(gvar.name_hint)
+        try:
+            return self.closure(func)
+        finally:
+            versioning.discard(gvar.name_hint)
+
     def closure(self, literal: Function) -> tuple[Expr, object]:
         """A function literal: the tuple of its versions, one per pattern it is called with."""
         env = tuple(self.acts[v] for v in self.round.facts.free_vars(literal))
@@ -626,7 +640,11 @@ class Transformer:
         """The version of `literal` for argument activities `pattern` (None: all active)."""
         round_ = self.round
         backprop = Var("bp", BACKPROP_TYPE)
-        inner = Transformer(round_, backprop, self.var_map, self.acts)
+        if closure is not None and not closure.env:
+            # it captures nothing; it may be a global whose binders are also in scope here
+            inner = Transformer(round_, backprop)
+        else:
+            inner = Transformer(round_, backprop, self.var_map, self.acts)
         acts = pattern if pattern is not None else [ACTIVE] * len(literal.params)
         params = [inner.new_var(p, a) for p, a in zip(literal.params, acts, strict=True)]
         value, act = inner.visit(literal.body)
