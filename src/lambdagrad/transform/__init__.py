@@ -8,11 +8,12 @@ from .dce import dead_code_elimination
 from .fold_constant import fold_constant
 from .inline import inline
 from .partial_eval import partial_evaluate
-from .pipeline import PIPELINE, optimize
+from .pipeline import PIPELINE, Program, optimize, optimize_program
 from .simplify import simplify
 
 __all__ = [
     "PIPELINE",
+    "Program",
     "dead_code_elimination",
     "eliminate_common_subexpr",
     "fold_constant",
@@ -23,6 +24,7 @@ __all__ = [
     "jvp",
     "linearize",
     "optimize",
+    "optimize_program",
     "partial_evaluate",
     "simplify",
     "to_anf",
