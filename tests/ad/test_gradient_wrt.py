@@ -1,14 +1,23 @@
 """`gradient(..., wrt=...)`: the chosen parameters' gradients, equal to the full gradient's,
 and no work spent on the other parameters (counted in the optimized program)."""
 
+import importlib
+import sys
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import lambdagrad as lg
 from lambdagrad.runtime.random_values import random_value
 from lambdagrad.testing import check_grad
+
+# the random program generator the optimizer's tests use (tests/transform/program_gen.py)
+sys.path.insert(0, str(Path(__file__).parents[1] / "transform"))
+programs = importlib.import_module("program_gen").programs
 
 STRAIGHT_LINE = """
 def @main(%x: Tensor[(4, 5), float32], %labels: Tensor[(4, 3), float32],
@@ -331,3 +340,20 @@ def test_wrt_leaves_the_callers_function_and_module_alone():
     before = {g.name_hint: str(mod[g]) for g in mod.functions}
     lg.transform.gradient(mod.get_global_var("main"), mod=mod, wrt=(1,))
     assert all(str(mod[lg.GlobalVar(name)]) == text for name, text in before.items())
+
+
+@pytest.mark.slow
+@given(programs(differentiable=True), st.data())
+def test_random_programs_wrt_gradients_are_the_full_gradients_components(program, data):
+    """Random programs with closures, refs, if, match on lists, folds and recursion; a random
+    ordered choice of parameters."""
+    count = len(program.main.params)
+    chosen = data.draw(st.permutations(range(count)).map(tuple))
+    wrt = chosen[: data.draw(st.integers(1, count))] if count else ()
+    main = program.mod.get_global_var("main")
+    full = lg.transform.gradient(main, mod=program.mod)
+    part = lg.transform.gradient(main, mod=program.mod, wrt=wrt)
+    run = lg.create_executor(mod=program.mod)
+    value, grads = run.evaluate(full)(*program.args)
+    wrt_value, wrt_grads = run.evaluate(part)(*program.args)
+    _assert_same((wrt_value, wrt_grads), (value, tuple(grads[i] for i in wrt)))
