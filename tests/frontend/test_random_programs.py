@@ -1,5 +1,5 @@
-"""Random small Python programs: lg.jit either computes what Python computes, or raises an
-lg.Error; never another exception."""
+"""Random small Python programs: lg.jit either computes what Python computes (and the
+gradients JAX computes from the same source), or raises an lg.Error; never another exception."""
 
 import importlib.util
 import re
@@ -7,12 +7,17 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+import jax
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lambdagrad as lg
+
+from .helpers import value_and_grads
+
+jax.config.update("jax_enable_x64", True)
 
 NAMES = ["a", "b", "c"]
 
@@ -80,11 +85,16 @@ def load(source: str):
     return module.f
 
 
+def program(body) -> str:
+    lines = ["c = 0.25", "i = 0", *body, "return a + b + c"]
+    return "import numpy as np\n\n\ndef f(a, b):\n" + textwrap.indent("\n".join(lines), "    ")
+
+
 @pytest.mark.slow
+@settings(max_examples=50)  # each example writes, imports and compiles a module
 @given(blocks(), st.floats(-2, 2), st.floats(-2, 2))
 def test_random_programs_agree_with_python_or_raise_lg_errors(body, a, b):
-    lines = ["c = 0.25", "i = 0", *body, "return a + b + c"]
-    source = "import numpy as np\n\n\ndef f(a, b):\n" + textwrap.indent("\n".join(lines), "    ")
+    source = program(body)
     plain = load(source)
     expected = plain(a, b)
     try:
@@ -92,3 +102,20 @@ def test_random_programs_agree_with_python_or_raise_lg_errors(body, a, b):
     except lg.Error:
         return
     assert np.isclose(float(got), float(expected), rtol=1e-9, atol=1e-12), source
+
+
+@pytest.mark.slow
+@settings(max_examples=50)  # each example writes, imports and compiles a module
+@given(blocks(), st.floats(-2, 2), st.floats(-2, 2))
+def test_random_programs_have_jaxs_gradients(body, a, b):
+    source = program(body)
+    traced = load(source.replace("import numpy as np", "import jax.numpy as np"))
+    try:
+        expected = jax.grad(traced, argnums=(0, 1))(a, b)
+    except TypeError:  # JAX differentiates float results only (not `return 1`)
+        return
+    try:
+        _, grads = value_and_grads(lg.jit(load(source)), a, b)
+    except lg.Error:
+        return
+    np.testing.assert_allclose(np.array(grads, float), np.array(expected), rtol=1e-7, atol=1e-9)

@@ -532,10 +532,12 @@ class FunctionTranslator(ExpressionTranslator):
 
         The variables the body assigns that exist before the loop are its parameters (and
         its result). A Python number assigned before the loop takes the type the body gives
-        the variable (one retry)."""
-        for early in returns_in(stmt.body):
+        the variable, and dtypes the body widens widen the parameter (the loop is translated
+        again, at most twice)."""
+        early = returns_in(stmt.body)
+        if early:
             raise self.source.error(
-                early, "return inside a loop is not supported: assign a variable and break"
+                early[0], "return inside a loop is not supported: assign a variable and break"
             )
         # A for loop's target is carried too: after the loop it holds the last element.
         targets = [stmt.target] if isinstance(stmt, ast.For) else []
