@@ -29,3 +29,17 @@ def test_jvp_as_python(capsys):
     out = capsys.readouterr().out
     assert "def main_jvp(" in out
     compile(out, "main_jvp.py", "exec")
+
+
+def test_wrt_names_the_parameters(capsys):
+    assert main(["jvp", str(EXAMPLES / "mlp.rly"), "--wrt", "w1", "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "%w1_dot" in out and "%x_dot" not in out and "jvp check passed" in out
+    assert main(["grad", str(EXAMPLES / "mlp.rly"), "--wrt", "w1,b1"]) == 0
+    out = capsys.readouterr().out
+    assert "(Tensor[(32, 16), float32], Tensor[(32), float32])" in out  # dw1, db1 only
+
+
+def test_wrt_with_an_unknown_name_is_an_error(capsys):
+    assert main(["grad", str(EXAMPLES / "mlp.rly"), "--wrt", "nope"]) == 1
+    assert "--wrt 'nope': expected parameter names of @main" in capsys.readouterr().err

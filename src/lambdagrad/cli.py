@@ -101,6 +101,11 @@ def _add_derivative_options(sub: argparse.ArgumentParser) -> None:
     )
     sub.add_argument("--seed", type=int, default=0, help="seed of the random inputs of --check")
     sub.add_argument(
+        "--wrt",
+        metavar="NAME,...",
+        help="differentiate with respect to these parameters of @main only (default: all)",
+    )
+    sub.add_argument(
         "--no-optimize", action="store_true", help="print the raw AD output, not the optimized one"
     )
     sub.add_argument(
@@ -169,7 +174,7 @@ def _grad(mod: IRModule, own: IRModule, args) -> str:
         mod,
         args,
         "gradient",
-        lambda: gradient(main_fn, mod=mod, mode=args.mode),
+        lambda: gradient(main_fn, mod=mod, mode=args.mode, wrt=_wrt(mod, args.wrt)),
         lambda: check_grad(main_fn, mod=mod, mode=args.mode, seed=args.seed),
     )
 
@@ -181,9 +186,21 @@ def _jvp(mod: IRModule, own: IRModule, args) -> str:
         mod,
         args,
         "jvp",
-        lambda: jvp(main_fn, mod=mod),
+        lambda: jvp(main_fn, mod=mod, wrt=_wrt(mod, args.wrt)),
         lambda: check_jvp(main_fn, mod=mod, seed=args.seed),
     )
+
+
+def _wrt(mod: IRModule, names: str | None) -> tuple[int, ...] | None:
+    """The indices of the parameters of @main named in `--wrt` (None: all of them)."""
+    if names is None:
+        return None
+    params = [p.name_hint for p in mod["main"].params]
+    wanted = [n.strip().lstrip("%") for n in names.split(",") if n.strip()]
+    unknown = [n for n in wanted if n not in params]
+    if unknown or not wanted:
+        raise Error(f"--wrt {names!r}: expected parameter names of @main among {params}")
+    return tuple(params.index(n) for n in wanted)
 
 
 def _derivative(mod: IRModule, args, kind: str, build, check) -> str:
