@@ -477,3 +477,39 @@ def test_loop_targets_keep_their_last_value_and_may_be_tuples():
     pairs = lg.List([(1.0, 2.0), (3.0, 4.0)])
     assert [float(v) for v in loop_targets(pairs, 3)] == [2.0, 14.0, 4.0, 3.0]
     assert float(loop_targets(pairs, 0)[0]) == -1.0
+
+
+@lg.jit
+def first_above(xs, threshold):
+    for x in xs:
+        if np.sum(x) > threshold:
+            return x * x
+    return xs_fallback(threshold)
+
+
+@lg.jit
+def xs_fallback(threshold):
+    return np.zeros(2) + threshold
+
+
+@lg.jit
+def count_until(n, limit):
+    total = 0.0
+    for _ in range(n):
+        for _ in range(n):
+            total = total + 1.0
+            if total > limit:
+                return total * 10.0
+    return total
+
+
+def test_return_inside_loops():
+    xs = [np.array([0.1, 0.2]), np.array([1.0, 2.0]), np.array([5.0, 5.0])]
+    np.testing.assert_allclose(first_above(lg.List(xs), 1.0), [1.0, 4.0])
+    np.testing.assert_allclose(first_above(lg.List(xs), 100.0), [100.0, 100.0])
+    _, (dxs, _) = value_and_grads(
+        lg.jit(lambda xs, t: np.sum(first_above(xs, t))), lg.List(xs), 1.0
+    )
+    np.testing.assert_allclose(lg.list_items(dxs)[1], 2 * xs[1])
+    for limit in (4.0, 100.0):
+        assert count_until(3, limit) == count_until.fun(3, limit)

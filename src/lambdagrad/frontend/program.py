@@ -12,7 +12,7 @@ import numpy as np
 from ..errors import Error
 from ..ir import Call, Constant, Constructor, Function, GlobalVar, IRModule, Type
 from ..text.printer import print_module
-from .adts import List, definition_of, prelude_types
+from .adts import List, Option, definition_of, prelude_types
 from .errors import Source, UnknownTypeError
 from .signature import PYTHON_SCALARS
 from .values import Static
@@ -132,6 +132,10 @@ class Program:
     @staticmethod
     def list_constructors() -> tuple[Constructor, Constructor]:
         return List.Cons.constructor, List.Nil.constructor
+
+    @staticmethod
+    def option_constructors() -> tuple[Constructor, Constructor]:
+        return Option.Some.constructor, getattr(Option, "None").constructor
 
     def type_definitions(self) -> dict:
         return {**prelude_types(), **self.adts}

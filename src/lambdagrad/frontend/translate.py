@@ -72,7 +72,7 @@ class FunctionExit:
         self.note = note  # called with each known type returned
         self.seen: dict[str, list] = {"result": []}
 
-    def returned(self, tr, value, node) -> Expr:
+    def returned(self, tr, value, node, env: dict) -> Expr:
         expr = tr.materialize(value, node, self.hints.get("result"))
         entry = tr.seen_entry(value, expr)
         self.seen["result"].append(entry)
@@ -86,14 +86,21 @@ class FunctionExit:
 
 class LoopExit:
     """What they mean in a loop body: leave the loop, or call the loop function again.
-    (`loop` rejects ``return`` in loop bodies before translating them.)"""
 
-    def __init__(self, loop_var: Var, carried: list[str], params: list[Var], advance):
+    A loop whose body returns gives ``(Some(value), carried...)`` when it returns and
+    ``(None, carried...)`` when it ends; the code after it matches on that."""
+
+    def __init__(self, loop_var: Var, carried: list[str], params: list[Var], advance, option):
         self.loop_var = loop_var
         self.carried = carried
         self.params = params
         self.advance = advance  # env -> the loop's own arguments (counter, rest of list)
+        self.option = option  # the prelude's (Some, None) when the body returns, else None
         self.seen: dict[str, list[tuple[bool, Type | None]]] = {name: [] for name in carried}
+
+    def returned(self, tr, value, node, env: dict) -> Expr:
+        some = Call(self.option[0], [tr.materialize(value, node)], span=tr.span(node))
+        return Tuple([some, *(self.value(tr, env, name, node) for name in self.carried)])
 
     def jumped(self, tr, env: dict, node) -> Expr:
         if isinstance(node, ast.Break):
@@ -101,7 +108,10 @@ class LoopExit:
         return self.again(tr, env, node)
 
     def leave(self, tr, env: dict, node) -> Expr:
-        return tr.pack([self.value(tr, env, name, node) for name in self.carried])
+        values = [self.value(tr, env, name, node) for name in self.carried]
+        if self.option is None:
+            return tr.pack(values)
+        return Tuple([Call(self.option[1], (), span=tr.span(node)), *values])
 
     def again(self, tr, env: dict, node) -> Expr:
         values = [self.value(tr, env, name, node) for name in self.carried]
@@ -235,7 +245,7 @@ class FunctionTranslator(ExpressionTranslator):
 
     def _return(self, stmt, rest, env, exit, end):
         value = Tuple(()) if stmt.value is None else self.expr(stmt.value, env)
-        return exit.returned(self, value, stmt)
+        return exit.returned(self, value, stmt, env)
 
     def _jump(self, stmt, rest, env, exit, end):
         return exit.jumped(self, env, stmt)
@@ -422,18 +432,19 @@ class FunctionTranslator(ExpressionTranslator):
                 return inner
             return If(test, inner, loop.leave(self, loop_env, stmt), span=self.span(stmt))
 
-        return self.loop(stmt, env, [], [], lambda e: [], body)
+        return self.loop(stmt, env, [], [], lambda e: [], body, (rest, exit, end))
 
     def _for(self, stmt, rest, env, exit, end):
         self._no_else(stmt)
         iterator = stmt.iter
+        flow = (rest, exit, end)
         if isinstance(iterator, ast.Call) and self._is_range(iterator.func, env):
-            return self._for_range(stmt, env)
+            return self._for_range(stmt, env, flow)
         items = self.expr(iterator, env)
         elements = self._tuple_elements(items, iterator)
         if elements is not None:
             return self._unrolled(stmt, elements, rest, env, exit, end)
-        return self._for_list(stmt, items, env)
+        return self._for_list(stmt, items, env, flow)
 
     def _tuple_elements(self, items, node) -> list | None:
         """The elements of a tuple (Python's or the program's), or None for other values."""
@@ -468,7 +479,7 @@ class FunctionTranslator(ExpressionTranslator):
         found = self.expr(func, env) if isinstance(func, ast.Name) else None
         return isinstance(found, Static) and found.value is range
 
-    def _for_range(self, stmt, env):
+    def _for_range(self, stmt, env, flow):
         call = stmt.iter
         if call.keywords or not 1 <= len(call.args) <= 3:
             raise self.source.error(call, "range takes 1 to 3 positional arguments")
@@ -492,9 +503,9 @@ class FunctionTranslator(ExpressionTranslator):
         def advance(loop_env):
             return [make_call("add", [counter, self.number_like(step, counter, call)])]
 
-        return self.loop(stmt, env, [counter], [start], advance, body)
+        return self.loop(stmt, env, [counter], [start], advance, body, flow)
 
-    def _for_list(self, stmt, items, env):
+    def _for_list(self, stmt, items, env, flow):
         ty = self.type_of(items)
         if ty is not None and not (isinstance(ty, TypeCall) and ty.func.name_hint == "List"):
             raise self.source.error(stmt.iter, f"for loops over an lg.List or range, got {ty}")
@@ -513,7 +524,7 @@ class FunctionTranslator(ExpressionTranslator):
             ]
             return Match(xs, clauses, span=self.span(stmt))
 
-        return self.loop(stmt, env, [xs], [items], lambda e: [rest_var], body)
+        return self.loop(stmt, env, [xs], [items], lambda e: [rest_var], body, flow)
 
     def _loop_body(self, stmt, element, loop_env: dict, loop: LoopExit) -> Expr:
         """A for loop's body with its target bound to `element`; leaving the loop before
@@ -527,29 +538,25 @@ class FunctionTranslator(ExpressionTranslator):
 
         return self.block(stmt.body, loop_env, loop, again, setup=bind_target)
 
-    def loop(self, stmt, env, own_params, own_args, advance, body) -> dict:
+    def loop(self, stmt, env, own_params, own_args, advance, body, flow) -> dict | Expr:
         """Emit a loop as a local recursive function and call it; returns the env after it.
 
         The variables the body assigns that exist before the loop are its parameters (and
         its result). A Python number assigned before the loop takes the type the body gives
         the variable, and dtypes the body widens widen the parameter (the loop is translated
         again, at most twice)."""
-        early = returns_in(stmt.body)
-        if early:
-            raise self.source.error(
-                early[0], "return inside a loop is not supported: assign a variable and break"
-            )
+        option = self.program.option_constructors() if returns_in(stmt.body) else None
         # A for loop's target is carried too: after the loop it holds the last element.
         targets = [stmt.target] if isinstance(stmt, ast.For) else []
         carried = [n for n in assigned_names(targets + stmt.body) if n in env]
-        if not carried:
+        if not carried and option is None:
             return env
         hints: dict[str, Type] = {}
         for _ in range(3):
             self.blocks.append([])
             try:
                 loop, result = self._emit_loop(
-                    stmt, env, carried, hints, own_params, own_args, advance, body
+                    stmt, env, carried, hints, (own_params, own_args, advance, option), body
                 )
             finally:
                 bindings = self.blocks.pop()
@@ -560,9 +567,12 @@ class FunctionTranslator(ExpressionTranslator):
                 break
             hints.update(new_hints)
         self.blocks[-1].extend(bindings)
-        return self.unpack_into(result, carried, env, stmt)
+        if option is None:
+            return self.unpack_into(result, carried, env, stmt)
+        return self._after_returning_loop(stmt, loop, result, flow, env)
 
-    def _emit_loop(self, stmt, env, carried, hints, own_params, own_args, advance, body):
+    def _emit_loop(self, stmt, env, carried, hints, own, body):
+        own_params, own_args, advance, option = own
         initial = [self.materialize(env[n], stmt, hints.get(n)) for n in carried]
         params = [
             Var(n, self._known(self.type_of(v))) for n, v in zip(carried, initial, strict=True)
@@ -570,12 +580,12 @@ class FunctionTranslator(ExpressionTranslator):
         loop_var = Var("while_loop" if isinstance(stmt, ast.While) else "for_loop")
         all_params = [*own_params, *params]
         types = [p.type_annotation for p in all_params]
-        if all(t is not None for t in types):
+        if option is None and all(t is not None for t in types):
             result_type = (
                 types[len(own_params)] if len(params) == 1 else TupleType(types[len(own_params) :])
             )
             loop_var = Var(loop_var.name_hint, FuncType(types, result_type))
-        loop = LoopExit(loop_var, carried, params, advance)
+        loop = LoopExit(loop_var, carried, params, advance, option)
         self.weak_vars.update(
             p for n, p in zip(carried, params, strict=True) if isinstance(env[n], Static)
         )
@@ -584,6 +594,29 @@ class FunctionTranslator(ExpressionTranslator):
         self.blocks[-1].append((loop_var, function))
         result = self.emit(Call(loop_var, [*own_args, *initial], span=self.span(stmt)), "loop")
         return loop, result
+
+    def _after_returning_loop(self, stmt, loop: LoopExit, result: Expr, flow, env) -> Expr:
+        """``match`` on a returning loop's result: return its value, or go on after it."""
+        rest, exit, end = flow
+        some, none = loop.option
+        value = Var("returned")
+
+        def unpack(arm_env):
+            for i, (name, param) in enumerate(zip(loop.carried, loop.params, strict=True)):
+                item = TupleGetItem(result, i + 1, span=self.span(stmt))
+                arm_env[name] = self.emit(item, name, param.type_annotation)
+
+        def give_back(arm_env):
+            return exit.returned(self, value, stmt, arm_env)
+
+        clauses = [
+            Clause(
+                PatternConstructor(some, [PatternVar(value)]),
+                self.block([], env, exit, give_back, setup=unpack),
+            ),
+            Clause(PatternConstructor(none, []), self.block(rest, env, exit, end, setup=unpack)),
+        ]
+        return Match(TupleGetItem(result, 0), clauses, span=self.span(stmt))
 
     def _changed(self, loop: LoopExit, stmt, env: dict, hints: dict) -> dict:
         """Hints for numbers whose variable the body turns into another type; an error for
