@@ -26,6 +26,8 @@ import time
 import numpy as np
 from workloads import load  # bench/ is on the path when this script runs
 
+from lambdagrad.deep import run_deep
+
 WORKLOADS = ("mlp", "rnn_list", "treelstm", "scalar_loop", "newton")
 
 
@@ -43,17 +45,39 @@ def mean_time(thunk, repeats: int) -> float:
 
 
 def on_device(lowered):
-    """`lowered`'s gradient as ``jax.jit(lg.to_jax(...))`` on arguments already on the
-    device, as the jax.jit peer takes them (numpy out, as the peer gives)."""
+    """The thunk `lowered` (through the jax executor) with its gradient run instead as
+    ``jax.jit(lg.to_jax(...))`` on arguments put on the device beforehand, as the jax.jit
+    peer's are (numpy out, as the peer gives)."""
     import jax
 
-    runner, calls = lowered.pipeline.run, []
-    lowered.pipeline.run = lambda *args: calls.append(args) or runner(*args)
-    lowered()  # records the executor's arguments: one call per tree for treelstm
-    lowered.pipeline.run = runner
-    grad = jax.jit(runner.function)  # the executor's lg.to_jax function
-    placed = [jax.device_put(args) for args in calls]
-    return lambda: [np.asarray(g) for args in placed for g in grad(*args)[1]]
+    executor, placed = lowered.pipeline.run, {}
+
+    def record(*args):
+        placed[tuple(map(id, args))] = jax.device_put(args)
+        return executor(*args)
+
+    using(lowered, record)()  # the arguments of each call (one per tree for treelstm)
+    grad = jax.jit(executor.function)  # the executor's lg.to_jax function
+    for args in placed.values():  # trace where the stack is deep (scalar_loop: 1,000 steps)
+        run_deep(grad, *args)
+
+    def run(*args):
+        return jax.tree.map(np.asarray, grad(*placed[tuple(map(id, args))]))
+
+    return using(lowered, run)
+
+
+def using(lowered, run):
+    """`lowered` calling `run` in place of its executor."""
+
+    def call():
+        saved, lowered.pipeline.run = lowered.pipeline.run, run
+        try:
+            return lowered()
+        finally:
+            lowered.pipeline.run = saved
+
+    return call
 
 
 def measure(name: str, rounds: int, seed: int) -> dict:
