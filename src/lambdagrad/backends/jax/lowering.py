@@ -5,15 +5,17 @@ tracers under `jax.jit`) and every op runs its JAX rule. What is known while tra
 decided in Python: closures are Python objects, ADT values are pytrees whose constructors
 are known (so `match` picks its clause, and recursion over a list or a tree unrolls), refs
 are cells that live while tracing, and an `if` whose condition is concrete takes its branch.
-Ops whose arguments are all known while
-tracing are computed then (constant folding), so a trip count that the program fixes stays
-known. An `if` on a traced condition becomes `lax.cond`; when one of its branches calls the
-function it is in again in tail position (a loop whose trip count depends on data), that
-function becomes a `lax.while_loop`. Recursion that is not a loop under a traced condition
-cannot be traced (its depth depends on data): `NotJittable` says so.
+Ops whose arguments are all known while tracing are computed then (constant folding), so a
+trip count that the program fixes stays known. An `if` on a traced condition becomes
+`lax.cond`; when one of its branches calls the function it is in again in tail position (a
+loop whose trip count depends on data), that function becomes a `lax.while_loop`. Recursion
+that is not a loop under a traced condition cannot be traced (its depth depends on data):
+`NotJittable` says so.
 """
 
 from __future__ import annotations
+
+import copy
 
 import jax
 import jax.numpy as jnp
@@ -374,19 +376,16 @@ class Loop:
     from one pass to the next, since JAX carries arrays only.
     """
 
-    def __init__(self, closure: Closure, args: list, arrays=None, value=None):
+    def __init__(self, closure: Closure, args: list):
         self.closure = closure
         leaves, self.structure = jax.tree.flatten(args)
         self.kept = [None if is_array(x) else x for x in leaves]
         self.arrays = [jnp.asarray(x) for x in leaves if is_array(x)]
-        self.arrays = self.arrays if arrays is None else arrays
-        ret_type = closure.func.checked_type.ret_type
-        self.value = zeros_of(ret_type, closure) if value is None else value
+        self.value = zeros_of(closure.func.checked_type.ret_type, closure)
 
     def at(self, arrays, value) -> Loop:
         """The same loop with the carry's current arrays and value."""
-        loop = Loop.__new__(Loop)
-        loop.closure, loop.structure, loop.kept = self.closure, self.structure, self.kept
+        loop = copy.copy(self)
         loop.arrays, loop.value = arrays, value
         return loop
 
