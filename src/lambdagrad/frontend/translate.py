@@ -9,6 +9,7 @@ flow stays structured:
 - loops are local recursive functions whose parameters are the variables the body assigns;
   the recursive call (``continue`` and the end of the body) is in tail position, so the
   executors run it as a loop and the program has one loop body whatever the trip count.
+  ``return`` in a loop body makes the loop give an Option beside those variables.
 - ``match`` on an ADT value is an IR ``match``, merged like ``if``.
 """
 
@@ -539,7 +540,8 @@ class FunctionTranslator(ExpressionTranslator):
         return self.block(stmt.body, loop_env, loop, again, setup=bind_target)
 
     def loop(self, stmt, env, own_params, own_args, advance, body, flow) -> dict | Expr:
-        """Emit a loop as a local recursive function and call it; returns the env after it.
+        """Emit a loop as a local recursive function and call it; returns the env after it
+        (or, when the body returns, the rest of the block: a match on the loop's result).
 
         The variables the body assigns that exist before the loop are its parameters (and
         its result). A Python number assigned before the loop takes the type the body gives
