@@ -513,3 +513,17 @@ def test_return_inside_loops():
     np.testing.assert_allclose(lg.list_items(dxs)[1], 2 * xs[1])
     for limit in (4.0, 100.0):
         assert count_until(3, limit) == count_until.fun(3, limit)
+
+
+@lg.jit
+def pattern_names_after_match(option):
+    match option:
+        case lgf.Option.Some(value):
+            pass
+        case _:
+            value = 0.0
+    return value * 2.0
+
+
+def test_names_a_case_binds_are_defined_after_the_match():
+    assert pattern_names_after_match(lgf.Option.Some(1.5)) == 3.0

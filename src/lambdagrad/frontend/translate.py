@@ -338,12 +338,12 @@ class FunctionTranslator(ExpressionTranslator):
         return env
 
     def _merged(self, arms, env: dict) -> list[str]:
-        """Names the arms assign that are defined afterwards: before, or in every arm."""
-        assigned = [set(assigned_names(stmts)) for _, stmts in arms]
-        every = set.intersection(*assigned)
-        return [
-            n for n in assigned_names([s for _, b in arms for s in b]) if n in env or n in every
-        ]
+        """Names the arms bind (by assignment, or a case's pattern) that are defined
+        afterwards: before, or in every arm."""
+        bound = [[n for n in arm_env if n not in env] + assigned_names(s) for arm_env, s in arms]
+        every = set.intersection(*map(set, bound))
+        in_any = dict.fromkeys(n for names in bound for n in names)
+        return [n for n in in_any if n in env or n in every]
 
     def _merge(self, stmt, arms, names: list[str], exit, assemble) -> tuple[Expr, list[str]]:
         """The branching expression, each arm ending in the tuple of `names`, and the names
