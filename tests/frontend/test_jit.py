@@ -517,6 +517,7 @@ def test_return_inside_loops():
 
 @lg.jit
 def pattern_names_after_match(option):
+    value = -1.0
     match option:
         case lgf.Option.Some(value):
             pass

@@ -340,7 +340,7 @@ class FunctionTranslator(ExpressionTranslator):
     def _merged(self, arms, env: dict) -> list[str]:
         """Names the arms bind (by assignment, or a case's pattern) that are defined
         afterwards: before, or in every arm."""
-        bound = [[n for n in arm_env if n not in env] + assigned_names(s) for arm_env, s in arms]
+        bound = [[n for n in e if env.get(n) is not e[n]] + assigned_names(s) for e, s in arms]
         every = set.intersection(*map(set, bound))
         in_any = dict.fromkeys(n for names in bound for n in names)
         return [n for n in in_any if n in env or n in every]
