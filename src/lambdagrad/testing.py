@@ -121,11 +121,24 @@ def _random_tangents(values: list, rng) -> list:
 
 def _compare_tangent(run, run_forward, values, tangents, eps, atol, rtol) -> None:
     value, tangent = run_forward(*values, *tangents)
+    _assert_finite("tangent", tangent)
     plus = _float_leaves(run(*_combine(values, tangents, eps)))
     minus = _float_leaves(run(*_combine(values, tangents, -eps)))
     _assert_leaves_close("result", _float_leaves(value), _float_leaves(run(*values)), 1e-12, 1e-9)
     numeric = [(p - m) / (2 * eps) for p, m in zip(plus, minus, strict=True)]
     _assert_leaves_close("tangent", _float_leaves(tangent), numeric, atol, rtol)
+
+
+def _assert_finite(what: str, value) -> None:
+    """Fail naming the first inf or NaN element: no comparison with them can be trusted."""
+    for i, leaf in enumerate(_float_leaves(value)):
+        bad = np.argwhere(~np.isfinite(leaf))
+        if len(bad):
+            index = tuple(int(k) for k in bad[0])
+            raise AssertionError(
+                f"{what} leaf {i}, element {index} is {float(leaf[index])} (not finite); "
+                "a gradient check needs finite values"
+            )
 
 
 def _assert_leaves_close(what: str, actual: list, expected: list, atol: float, rtol: float):
@@ -187,6 +200,7 @@ class _Checker:
         executor = create_executor(self.executor, mod=self.mod)
         run = executor.evaluate(func)
         _, grads = executor.evaluate(grad_func)(*values)
+        _assert_finite("gradient", grads)
 
         def objective(*args) -> float:
             return _leaf_sum(run(*args))
@@ -198,7 +212,7 @@ class _Checker:
             numeric = (objective(*plus) - objective(*minus)) / (2 * self.eps)
             analytic = _dot(grads, direction)
             excess = abs(analytic - numeric) - (self.atol + self.rtol * abs(numeric))
-            if excess > 0 and (worst is None or excess > worst[0]):
+            if not excess <= 0 and (worst is None or not excess <= worst[0]):  # NaN fails too
                 worst = (excess, direction, analytic, numeric)
         if worst is not None:
             _, direction, analytic, numeric = worst

@@ -235,6 +235,9 @@ class Constructor(Expr):
     inputs: tuple[Type, ...]
     belong_to: GlobalTypeVar
     tag: int = 0
+    # The type parameters of the definition, in order (set by the TypeData that holds this
+    # constructor): what lets a value's fields be checked against ``List[float32]``.
+    type_vars: tuple = field(default=(), kw_only=True, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "inputs", tuple(self.inputs))

@@ -175,6 +175,9 @@ class TypeData(Type):
     def __post_init__(self):
         object.__setattr__(self, "type_vars", tuple(self.type_vars))
         object.__setattr__(self, "constructors", tuple(self.constructors))
+        for ctor in self.constructors:
+            if not ctor.type_vars:  # the first definition holding a constructor names its vars
+                object.__setattr__(ctor, "type_vars", self.type_vars)
 
     def __repr__(self) -> str:
         return f"TypeData({self.header.name_hint!r})"
