@@ -120,6 +120,19 @@ def test_a_loop_with_a_traced_trip_count_is_a_while_loop():
         assert_same_values(run(np.int32(n), x), expected(np.int32(n), x))
 
 
+def test_a_let_bound_loop_over_a_captured_bound_is_a_while_loop():
+    f = lg.parse_expr("""
+fn (%n: int32, %x: float32) {
+  let %loop = fn (%i: int32, %acc: float32) -> float32 {
+    if (less(%i, %n)) { %loop(add(%i, 1), multiply(%acc, 2f)) } else { %acc }
+  };
+  %loop(0, %x)
+}""")
+    lowered = jax.jit(lg.to_jax(f))
+    assert "while[" in str(jax.make_jaxpr(lg.to_jax(f))(np.int32(3), np.float32(1.5)))
+    assert [float(lowered(np.int32(n), np.float32(1.5))) for n in (0, 3)] == [1.5, 12.0]
+
+
 def test_the_gradient_of_a_loop_with_a_traced_trip_count_runs_op_by_op():
     """Its backpropagator accumulates into refs across passes, which jit cannot carry."""
     with pytest.warns(RuntimeWarning, match="ref_write.*running op by op"):
