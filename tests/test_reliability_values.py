@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 import lambdagrad as lg
+from lambdagrad.cli import main
+from lambdagrad.runtime.random_values import random_value
 from lambdagrad.testing import check_grad, check_jvp
 
 EXECUTORS = ["debug", "compiled"]
@@ -84,3 +86,59 @@ def test_ref_contents_are_checked(kind):
         run(lg.RefValue(np.float64(2)))
     ref = lg.RefValue(np.float32(2))
     assert run(ref) == 2 and run(ref) == 2
+
+
+def _depth(tree) -> int:
+    """Levels of a prelude Tree value (iterative)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in lg.list_items(node.fields[1]))
+    return deepest
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_random_lists_and_trees_exercise_recursion(seed):
+    mod = lg.parse("", prelude=True)
+    rng = np.random.default_rng(seed)
+    element = lg.TensorType((), "float32")
+    list_type = lg.TypeCall(mod.get_constructor("Cons").belong_to, [element])
+    items = lg.list_items(random_value(list_type, mod, rng))
+    assert len(items) >= 3
+    tree_type = mod.get_constructor("Rose").belong_to
+    assert _depth(random_value(lg.TypeCall(tree_type, [element]), mod, rng)) >= 2
+
+
+@pytest.mark.parametrize(
+    ("definition", "why"),
+    [("type Loop { More(Loop) }", "has no finite value"), ("type Empty { }", "no constructors")],
+)
+def test_random_values_of_an_adt_without_a_base_case_are_refused(tmp_path, capsys, definition, why):
+    name = definition.split()[1]
+    program = tmp_path / "bad.rly"
+    program.write_text(f"{definition}\ndef @main(%v: {name}) -> float32 {{ 1f }}\n")
+    assert main(["run", str(program)]) == 1
+    assert why in capsys.readouterr().err
+
+
+def test_run_shows_the_random_inputs_it_used(tmp_path, capsys):
+    program = tmp_path / "length.rly"
+    program.write_text("def @main(%xs: List[float32], %y: float32) -> int32 { @length(%xs) }\n")
+    assert main(["run", str(program), "--arg", "y=1.0"]) == 0
+    out, err = capsys.readouterr()
+    assert err.startswith("// %xs = Cons(") and "(random, --seed 0)" in err
+    assert "%y" not in err
+    assert int(out) == err.count("Cons(")
+
+
+def test_long_list_values_print_without_recursion():
+    mod = lg.parse("", prelude=True)
+    text = repr(lg.make_list(np.arange(5000, dtype="float32"), mod))
+    assert text.startswith("Cons(0., Cons(1.,") and text.endswith("Nil" + ")" * 5000)
+    assert repr(lg.RefValue((np.float32(1),))) == "ref((1.,))"
+
+
+def test_list_items_of_something_else_is_an_error():
+    with pytest.raises(lg.Error, match="List value, got int"):
+        lg.list_items(5)

@@ -31,6 +31,7 @@ from .ir.expr import GlobalVar
 from .ir.module import IRModule
 from .runtime import create_executor, to_python
 from .runtime.random_values import random_value
+from .runtime.values import value_text
 from .testing import check_grad, check_jvp
 from .text import format_source, parse
 from .transform.pipeline import optimize
@@ -160,10 +161,17 @@ def _run(mod: IRModule, own: IRModule, args) -> str:
     main_fn = infer_type(mod)["main"]
     given = _given_args(args.arg, [p.name_hint for p in main_fn.params])
     rng = np.random.default_rng(args.seed)
-    values = [
-        given[p.name_hint] if p.name_hint in given else random_value(p.checked_type, mod, rng)
-        for p in main_fn.params
-    ]
+    values = []
+    for param in main_fn.params:
+        if param.name_hint in given:
+            values.append(given[param.name_hint])
+            continue
+        values.append(random_value(param.checked_type, mod, rng))
+        # The inputs it made up go to stderr, so that stdout stays the result alone.
+        print(
+            f"// %{param.name_hint} = {_show(values[-1])}  (random, --seed {args.seed})",
+            file=sys.stderr,
+        )
     return _show(create_executor(mod=mod).evaluate()(*values))
 
 
@@ -282,11 +290,7 @@ def _given_args(pairs: list[str], names: list[str]) -> dict:
 
 
 def _show(value) -> str:
-    if isinstance(value, np.ndarray | np.generic):
-        return np.array2string(np.asarray(value), precision=6)
-    if isinstance(value, tuple):
-        return "(" + ", ".join(_show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
-    return repr(value)
+    return value_text(value, partial(np.array2string, precision=6))
 
 
 if __name__ == "__main__":

@@ -10,11 +10,18 @@ from ..ir.types import FuncType, RefType, TensorType, TupleType, Type, TypeCall
 from ..typing.unify import substitute
 from .values import ConstructorValue, RefValue
 
-MAX_DEPTH = 3
+# Constructors that hold their own type are chosen until MIN_DEPTH, so that a list has at least
+# three elements and a tree at least two levels (the recursion a check is meant to run), and
+# never from MAX_DEPTH on, so that values stay small.
+MIN_DEPTH = 3
+MAX_DEPTH = 6
+# Past this nesting an ADT whose every path is recursive (through other ADTs) has no value.
+GIVE_UP_DEPTH = 64
 
 
 def random_value(ty: Type, mod: IRModule, rng: np.random.Generator, depth: int = 0):
-    """A random value of type `ty`: normal floats, small ints, short lists and small trees.
+    """A random value of type `ty`: normal floats, small ints, lists of 3 to 6 elements, trees
+    of depth 2 or more.
 
     >>> import lambdagrad as lg
     >>> rng = np.random.default_rng(0)
@@ -43,24 +50,35 @@ def _random_tensor(ty: TensorType, rng: np.random.Generator) -> np.ndarray:
 
 
 def _random_adt(ty: TypeCall, mod: IRModule, rng: np.random.Generator, depth: int):
-    """A random ADT value; past MAX_DEPTH only constructors without recursive fields."""
+    """A random ADT value: recursive constructors first, then any, then only base cases."""
     data = mod.type_definitions.get(ty.func)
+    name = ty.func.name_hint
     if data is None:
-        raise EvaluationError(f"cannot make up a value of unknown type {ty.func.name_hint}")
-    binding = dict(zip(data.type_vars, ty.args, strict=True))
-    choices = list(data.constructors)
-    if depth >= MAX_DEPTH:
-        choices = [c for c in choices if not any(_mentions(t, ty.func) for t in c.inputs)] or [
-            min(data.constructors, key=lambda c: len(c.inputs))
-        ]
+        raise EvaluationError(f"cannot make up a value of unknown type {name}")
+    recursive = [c for c in data.constructors if any(_holds(t, ty.func) for t in c.inputs)]
+    base = [c for c in data.constructors if c not in recursive]
+    if not base or depth > GIVE_UP_DEPTH:
+        what = "has no constructors" if not data.constructors else "has no finite value"
+        raise EvaluationError(
+            f"cannot make up a value of type {name}: it {what} (every constructor holds "
+            f"another {name}); pass it explicitly"
+        )
+    choices = data.constructors
+    if depth < MIN_DEPTH and recursive:
+        choices = recursive
+    elif depth >= MAX_DEPTH:
+        choices = base
     ctor = choices[int(rng.integers(len(choices)))]
+    binding = dict(zip(data.type_vars, ty.args, strict=True))
     fields = [random_value(substitute(t, binding), mod, rng, depth + 1) for t in ctor.inputs]
     return ConstructorValue(ctor, fields)
 
 
-def _mentions(ty: Type, header) -> bool:
+def _holds(ty: Type, header) -> bool:
+    """Whether a field of type `ty` directly holds a value of the ADT `header` (a list of
+    them does not count: it can be empty)."""
     if isinstance(ty, TypeCall):
-        return ty.func == header or any(_mentions(a, header) for a in ty.args)
+        return ty.func == header
     if isinstance(ty, TupleType):
-        return any(_mentions(f, header) for f in ty.fields)
+        return any(_holds(f, header) for f in ty.fields)
     return False

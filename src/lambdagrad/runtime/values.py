@@ -28,9 +28,7 @@ class ConstructorValue:
         self.fields = tuple(fields)
 
     def __repr__(self) -> str:
-        if not self.fields:
-            return self.constructor.name_hint
-        return f"{self.constructor.name_hint}({', '.join(map(_short, self.fields))})"
+        return value_text(self)
 
 
 class RefValue:
@@ -42,13 +40,62 @@ class RefValue:
         self.value = value
 
     def __repr__(self) -> str:
-        return f"ref({_short(self.value)})"
+        return value_text(self)
 
 
-def _short(value) -> str:
-    if isinstance(value, np.ndarray):
-        return np.array2string(value, threshold=6, precision=4)
-    return repr(value)
+def value_text(value, show_array=None) -> str:
+    """`value` as text, ``Cons(1., Cons(2., Nil))``, built without recursion (a list of a
+    million elements prints); `show_array` formats arrays (default: short numpy text).
+
+    >>> import lambdagrad as lg
+    >>> mod = lg.parse("", prelude=True)
+    >>> value_text((lg.make_list([np.float32(1)], mod), RefValue(np.float32(2))))
+    '(Cons(1., Nil), ref(2.))'
+    """
+    show_array = show_array or _short_array
+    parts: list[str] = []
+    stack: list = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _Text):
+            parts.append(item.text)
+        elif isinstance(item, ConstructorValue) and item.fields:
+            stack.append(_Text(")"))
+            _push_fields(stack, item.fields)
+            stack.append(_Text(f"{item.constructor.name_hint}("))
+        elif isinstance(item, ConstructorValue):
+            parts.append(item.constructor.name_hint)
+        elif isinstance(item, RefValue):
+            stack.extend([_Text(")"), item.value, _Text("ref(")])
+        elif isinstance(item, tuple):
+            stack.append(_Text(",)" if len(item) == 1 else ")"))
+            _push_fields(stack, item)
+            stack.append(_Text("("))
+        elif isinstance(item, np.ndarray | np.generic):
+            parts.append(show_array(np.asarray(item)))
+        else:
+            parts.append(repr(item))
+    return "".join(parts)
+
+
+class _Text:
+    """Literal text among the values on value_text's stack."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+def _push_fields(stack: list, fields) -> None:
+    for i in reversed(range(len(fields))):
+        stack.append(fields[i])
+        if i:
+            stack.append(_Text(", "))
+
+
+def _short_array(array: np.ndarray) -> str:
+    return np.array2string(array, threshold=6, precision=4)
 
 
 def make_list(items, mod: IRModule) -> ConstructorValue:
@@ -68,6 +115,8 @@ def make_list(items, mod: IRModule) -> ConstructorValue:
 
 def list_items(value: ConstructorValue) -> list:
     """The elements of a prelude List value, as a Python list."""
+    if not isinstance(value, ConstructorValue):
+        raise EvaluationError(f"list_items expects a List value, got {type(value).__name__}")
     items = []
     while value.constructor.name_hint == "Cons":
         items.append(value.fields[0])
