@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -58,7 +60,7 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     >>> lg.value_and_grad(lambda x: lnp.sum(x * x))(np.array([1.0, 2.0]))
     (array(5.), array([2., 4.]))
     """
-    fun = as_python_function(fun)
+    original, fun = fun, as_python_function(fun)
 
     @functools.wraps(fun)
     def run(*args, **kwargs):
@@ -69,7 +71,20 @@ def value_and_grad(fun, argnums=0, has_aux=False):
         value = lin.out
         return ((value, lin.aux) if has_aux else value), _by_arg(lin, argnums, grads)
 
+    # what lg.jit needs to turn this into the IR gradient of `original`'s whole program
+    run.lg_derivative = Derivative(original, argnums, has_aux, with_value=True)
     return run
+
+
+@dataclass(frozen=True)
+class Derivative:
+    """What `grad` / `value_and_grad` made a function from: `lg.jit` of such a function is
+    the IR gradient of `fun`'s program instead of a translation of the wrapper."""
+
+    fun: Callable
+    argnums: int | Sequence[int]
+    has_aux: bool
+    with_value: bool
 
 
 def _check_scalar(lin: Linearization) -> None:
@@ -105,6 +120,7 @@ def grad(fun, argnums=0, has_aux=False):
         value, gradient = value_and_grad_fun(*args, **kwargs)
         return (gradient, value[1]) if has_aux else gradient
 
+    run.lg_derivative = Derivative(fun, argnums, has_aux, with_value=False)
     return run
 
 

@@ -7,11 +7,14 @@ import functools
 import inspect
 import textwrap
 
+from ..ad.api import gradient
 from ..api.core import Tracer
 from ..api.lowered import call_lowered
 from ..errors import Error
-from ..ir import Call, Function, GlobalVar, IRModule, Var
+from ..ir import Call, Function, GlobalVar, IRModule, Let, Tuple, TupleGetItem, Var
+from ..ir.visitor import ExprMutator
 from ..runtime import create_executor
+from ..transform.pipeline import optimize
 from ..typing import infer_type
 from .errors import JitError, Source, relocate
 from .expressions import parameter_names
@@ -147,6 +150,70 @@ class IRFunction(Jitted):
         return f"<lg.jit of @{self.entry}>"
 
 
+class GradientFunction(Jitted):
+    """`lg.jit` of ``lg.grad(f)`` or ``lg.value_and_grad(f)``: per signature, the IR gradient
+    of `f`'s whole program (``gradient(..., wrt=argnums)``), optimized and compiled."""
+
+    def __init__(self, derivative):
+        if derivative.has_aux:
+            raise JitError("lg.jit of a gradient with has_aux=True: jit the function instead")
+        super().__init__()
+        self.inner = jit(derivative.fun)
+        self.argnums = derivative.argnums
+        self.with_value = derivative.with_value
+        self.__name__ = f"grad_{getattr(self.inner, '__name__', 'f')}"
+
+    def _entry(self, args) -> Compiled:
+        # built from the function's own specialization for these arguments, not translated
+        used: dict = {}
+        key = (argument_types(args, used), tuple(used.values()))
+        entry = self._compiled.get(key)
+        if entry is None:
+            inner = self.inner._entry(args)
+            gradient_mod = self._gradient_module(inner.mod)
+            entry = self._compiled[key] = Compiled(gradient_mod, inner.sources)
+        return entry
+
+    def _gradient_module(self, mod: IRModule) -> IRModule:
+        """`mod` with its ``@main`` renamed ``@main_primal`` and a new ``@main`` returning the
+        gradient (with the value first for value_and_grad)."""
+        renamed = rename_global(mod, "main", "main_primal")
+        primal = renamed.get_global_var("main_primal")
+        single = isinstance(self.argnums, int)
+        wrt = (self.argnums,) if single else tuple(self.argnums)
+        derived = gradient(primal, mod=renamed, wrt=wrt)
+        params = [Var(p.name_hint, p.type_annotation) for p in renamed[primal].params]
+        both = Var("value_and_gradients")
+        grads = TupleGetItem(both, 1)
+        result = TupleGetItem(grads, 0) if single else grads
+        body = Tuple([TupleGetItem(both, 0), result]) if self.with_value else result
+        renamed[GlobalVar("main")] = Function(params, Let(both, Call(derived, params), body))
+        optimized = optimize(renamed)
+        return LoweredModule(dict(optimized.functions), dict(optimized.type_definitions))
+
+    def __repr__(self) -> str:
+        return f"<lg.jit of the gradient of {self.inner!r}>"
+
+
+def rename_global(mod: IRModule, old: str, new: str) -> IRModule:
+    """A copy of `mod` with global `old` called `new`, every call of it renamed too."""
+    renamer = _GlobalRenamer(old, new)
+    functions = {
+        GlobalVar(new if g.name_hint == old else g.name_hint): renamer.visit(f)
+        for g, f in mod.functions.items()
+    }
+    return IRModule(functions, dict(mod.type_definitions))
+
+
+class _GlobalRenamer(ExprMutator):
+    def __init__(self, old: str, new: str):
+        super().__init__()
+        self.old, self.new = old, new
+
+    def visit_global_var(self, gvar: GlobalVar) -> GlobalVar:
+        return GlobalVar(self.new) if gvar.name_hint == self.old else gvar
+
+
 def jit(fun, entry: str = "main"):
     """Compile a Python function (or an IR program's function `entry`) through the IR.
 
@@ -166,6 +233,9 @@ def jit(fun, entry: str = "main"):
         return IRFunction(fun, entry)
     if isinstance(fun, Jitted):
         return fun
+    derivative = getattr(fun, "lg_derivative", None)
+    if derivative is not None:
+        return GradientFunction(derivative)
     if not callable(fun):
         raise JitError(f"lg.jit takes a Python function or an IRModule, got {type(fun).__name__}")
     return JitFunction(fun)
