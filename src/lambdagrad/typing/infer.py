@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
+from ..errors import TypeInferenceError
 from ..ir.expr import (
     Call,
     Constant,
@@ -45,7 +46,7 @@ from ..ir.types import (
 )
 from ..ir.visitor import VISIT_METHODS
 from ..ops.registry import OpTypeError, op_def
-from .messages import name_of, type_error
+from .messages import fill, located, name_of, type_error
 from .patterns import missing_case
 from .unify import Mismatch, Unifier, incompletes
 
@@ -83,7 +84,7 @@ class Inferencer:
         try:
             self.u.unify(actual, expected)
         except Mismatch as err:
-            text = message.format(actual=self.u.resolve(actual), expected=self.u.resolve(expected))
+            text = fill(message, self.u.resolve(actual), self.u.resolve(expected))
             reason = f" ({err})" if str(err) else ""
             raise type_error(text + reason, node) from None
 
@@ -124,7 +125,13 @@ class Inferencer:
         found = self.types.get(id(expr))
         if found is not None and not isinstance(expr, _INSTANTIATED):
             return found
-        ty = getattr(self, VISIT_METHODS[type(expr)])(expr)
+        try:
+            ty = getattr(self, VISIT_METHODS[type(expr)])(expr)
+        except TypeInferenceError as error:
+            placed = located(error, expr)
+            if placed is error:
+                raise
+            raise placed from None
         self.types[id(expr)] = ty
         return ty
 
