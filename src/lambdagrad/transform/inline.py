@@ -43,14 +43,20 @@ def inline(target, max_size: int = MAX_SIZE, mod: IRModule | None = None):
 
 def _small_globals(mod: IRModule, max_size: int) -> dict[GlobalVar, Function]:
     """The non-recursive, monomorphic globals of `mod` with bodies of at most `max_size`."""
-    calls = {g: _callees(f) for g, f in mod.functions.items()}
+    recursive = recursive_globals(mod)
     return {
         g: f
         for g, f in mod.functions.items()
         if not f.type_params
         and node_size(f.body, max_size) <= max_size
-        and g not in _reachable(g, calls)
+        and g.name_hint not in recursive
     }
+
+
+def recursive_globals(mod: IRModule) -> set[str]:
+    """The names of the globals of `mod` that can reach themselves through calls."""
+    calls = {g: _callees(f) for g, f in mod.functions.items()}
+    return {g.name_hint for g in mod.functions if g in _reachable(g, calls)}
 
 
 def _callees(func: Function) -> set[GlobalVar]:

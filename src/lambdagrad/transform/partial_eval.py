@@ -11,8 +11,9 @@ It is written in continuation-passing style. At a dynamic ``if`` or ``match`` th
 computation (the continuation) is specialized into every branch, each with its own copy of the
 store, so a dynamic condition does not stop refs from being removed after it; a budget bounds
 that duplication, past which the store is joined conservatively (refs are materialized and
-their contents forgotten). Recursion is unrolled a bounded number of times (fuel), so the pass
-always terminates.
+their contents forgotten). Recursive globals are unfolded only on fully static arguments
+(within a budget), and a recursive closure once per call on partly dynamic ones, so recursion
+over static data folds to its value and the pass always terminates.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from ..ops.registry import make_call, op_def
 from ..typing.unify import type_children
 from .anf import to_anf
 from .effects import ATOMS, check_target, node_size
+from .inline import recursive_globals
 
 FOLD_LIMIT = 1_000  # largest constant (in elements) that folding may create
 # Inlined calls per run: at least this many, or one per node of the function evaluated if it
@@ -65,6 +67,10 @@ FOLD_LIMIT = 1_000  # largest constant (in elements) that folding may create
 # evaluation always terminates and its work stays proportional to the program's size.
 UNFOLD_BUDGET = 100_000
 FORK_BUDGET = 16  # how many times a continuation may be specialized into branches
+# Recursive calls on fully static arguments unfolded per run: they compute a static value, as
+# Relay's partial evaluator folds map, double or a triangle number over static data; the
+# budget stops a recursion that never ends (such a call stays a call).
+RECURSION_BUDGET = 1_000
 NOT_FOLDED = ("annotation.checkpoint",)
 
 
@@ -187,13 +193,15 @@ def partial_evaluate(target, mod: IRModule | None = None):
     if isinstance(target, IRModule):
         normal, sizes = _evaluable_module(target)
         out = target.copy()
+        recursive = recursive_globals(normal)
         for gvar, func in normal.functions.items():
-            evaluator = PartialEvaluator(normal, sizes[gvar.name_hint])
+            evaluator = PartialEvaluator(normal, sizes[gvar.name_hint], recursive)
             out[gvar] = run_deep(without_gc, evaluator.top_level, func)
         return out
     normal_mod = _evaluable_module(mod)[0] if mod is not None else IRModule()
     func, size = _evaluable(target)
-    return run_deep(without_gc, PartialEvaluator(normal_mod, size).top_level, func)
+    evaluator = PartialEvaluator(normal_mod, size, recursive_globals(normal_mod))
+    return run_deep(without_gc, evaluator.top_level, func)
 
 
 def _evaluable_module(mod: IRModule) -> tuple[IRModule, dict[str, int]]:
@@ -251,14 +259,17 @@ _ATOM_TYPES = frozenset(ATOMS)
 class PartialEvaluator:
     """Evaluates one function; see the module docstring."""
 
-    def __init__(self, mod: IRModule, size: int = 0):
+    def __init__(self, mod: IRModule, size: int = 0, recursive: frozenset = frozenset()):
         self.mod = {gvar.name_hint: f for gvar, f in mod.functions.items()}  # in A-normal form
+        self.recursive = recursive  # names of the globals in call cycles
         self.path = Path()
         self.block = Block()
         self.forks_left = FORK_BUDGET
         self.unfolds_left = max(UNFOLD_BUDGET, size)
         self.next_cell = 0
         self.captures: dict[int, list[Var]] = {}
+        self.closure_bodies = 0  # how many residual closure bodies are being evaluated
+        self.recursions_left = RECURSION_BUDGET
 
     # ---- entry points
     def top_level(self, func: Function) -> Function:
@@ -443,7 +454,7 @@ class PartialEvaluator:
         callee = self.value(expr.op, env)
         args = [self.value(a, env) for a in expr.args]
         func = self.known_function(callee)
-        if func is not None and self.may_unfold(callee):
+        if func is not None and self.may_unfold(callee, args):
             return self.unfold(func, callee, args, k)
         return k(self.dynamic_call(expr, callee, args))
 
@@ -454,13 +465,43 @@ class PartialEvaluator:
             return self.mod[callee.gvar.name_hint]
         return None
 
-    def may_unfold(self, callee: PValue) -> bool:
-        """Inline a function value unless it is already being inlined here (recursion).
+    def may_unfold(self, callee: PValue, args: list) -> bool:
+        """Inline a function value unless it is already being inlined here (recursion) on
+        arguments not all static.
 
         Closures are told apart by value, not by their literal: the backpropagator chain
         calls many closures made from one literal, one inside the other, without recursing.
         """
-        return self.unfolds_left > 0 and not self.path.active.get(_identity(callee))
+        if self.unfolds_left <= 0:
+            return False
+        if self.path.active.get(_identity(callee)) or self.recursive_global(callee):
+            return self.static_recursion(args)
+        return not (self.closure_bodies and self.emitted(callee))
+
+    def recursive_global(self, callee: PValue) -> bool:
+        """A recursive global is not peeled on partly dynamic arguments: unfolding one step
+        would copy its body (its gradient's many backpropagator closures) into the caller
+        and gain nothing, as the remaining steps run through the call anyway."""
+        return isinstance(callee, SGlobal) and callee.gvar.name_hint in self.recursive
+
+    def static_recursion(self, args: list) -> bool:
+        """Whether to unfold a recursive call once more: on fully static arguments, within
+        the budget."""
+        if self.recursions_left <= 0 or not all(map(_static, args)):
+            return False
+        self.recursions_left -= 1
+        return True
+
+    def emitted(self, callee: PValue) -> bool:
+        """Whether `callee` is a closure already emitted as residual code on this path.
+
+        Inside a residual closure's body such a closure is called, not inlined: the
+        backpropagator chain written to an escaped ref emits each closure, and inlining the
+        ones before it into each would copy the whole chain into every closure (code
+        quadratic in the program). Refs are unknown in a residual body, so inlining there
+        would remove none.
+        """
+        return isinstance(callee, SClosure) and id(callee) in self.path.residual
 
     def unfold(self, func: Function, callee: PValue, args: list, k: Continuation) -> Expr:
         """Inline a known function: evaluate its body with the caller's continuation."""
@@ -623,10 +664,12 @@ class PartialEvaluator:
         saved = self.path
         self.path = saved.fork()
         self.path.enter(_identity(value))  # its recursive calls stay calls
+        self.closure_bodies += 1
         try:
             body = self.scope(lambda: self.eval(func.body, env, self.residual_result))
         finally:
             self.path = saved
+            self.closure_bodies -= 1
         self.block.bindings.append((name, Function(params, body, _concrete(func.ret_type))))
         return name
 
@@ -680,6 +723,19 @@ def _concrete(ty):
             return None
         stack.extend(type_children(t))
     return ty
+
+
+def _static(value: PValue) -> bool:
+    """Whether `value` is known entirely: constants, functions, and tuples and constructor
+    values of such (the store's refs and symbolic zeros are not)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, STuple | SCtor):
+            stack.extend(item.fields)
+        elif not isinstance(item, SConst | SGlobal | SClosure):
+            return False
+    return True
 
 
 def _identity(callee: PValue):
