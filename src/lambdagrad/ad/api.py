@@ -66,7 +66,7 @@ def _differentiate(expr, mod, mode: str, with_cotangent: bool, wrt) -> Function:
         raise GradientError(f"unknown AD mode {mode!r}; expected one of {', '.join(MODES)}")
     mod = mod if mod is not None else IRModule()
     func = function_of(expr, mod)
-    wrt = _checked_wrt(wrt, func)
+    wrt = checked_wrt(wrt, func)
     # First-order mode flattens A-normal form; higher-order mode takes nested expressions
     # and needs only graph form resolved (normalizing long programs cost a fifth of AD).
     normal = to_anf if mode == "first_order" else computed_once
@@ -97,7 +97,7 @@ def function_of(expr, mod: IRModule, transformation: str = "gradient") -> Functi
     return expr
 
 
-def _checked_wrt(wrt, func: Function) -> tuple[int, ...] | None:
+def checked_wrt(wrt, func: Function) -> tuple[int, ...] | None:
     """`wrt` as a tuple of parameter indices, or a GradientError saying what is wrong."""
     if wrt is None:
         return None

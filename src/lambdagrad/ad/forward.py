@@ -53,7 +53,7 @@ from ..transform.anf import computed_once
 from ..typing import infer_type
 from ..typing.unify import substitute
 from .adtypes import is_float_tensor
-from .api import function_of
+from .api import checked_wrt, function_of
 from .context import ADContext
 from .structure import check_supported, has_float_leaf
 from .transformer import CHECKPOINT, StructuralTransformer
@@ -83,26 +83,11 @@ def _forward(expr, mod: IRModule | None, wrt) -> Function:
     func = function_of(expr, mod, "jvp")
     typed_mod = infer_type(computed_once(mod))
     typed = infer_type(computed_once(func), mod=typed_mod)
-    active = _active_params(wrt, len(typed.params))
+    chosen = checked_wrt(wrt, typed)
+    active = list(range(len(typed.params))) if chosen is None else list(chosen)
     _check_rules_exist(typed, typed_mod)
     ctx = ForwardContext(mod, typed_mod)
     return EntryBuilder(ctx).build(typed, active)
-
-
-def _active_params(wrt, count: int) -> list[int]:
-    if wrt is None:
-        return list(range(count))
-    if not isinstance(wrt, Sequence) or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in wrt
-    ):
-        raise GradientError(f"wrt must be a tuple of parameter indices, got {wrt!r}")
-    for i in wrt:
-        if not -count <= i < count:
-            raise GradientError(f"wrt names parameter {i}, but the function has {count}")
-    active = [i % count for i in wrt]
-    if len(set(active)) != len(active):
-        raise GradientError(f"wrt names a parameter twice: {tuple(wrt)}")
-    return active
 
 
 def _check_rules_exist(func: Function, mod: IRModule) -> None:
