@@ -24,3 +24,78 @@ def test_type_errors_quoting_braces_of_the_program_are_formatted(callee):
 def test_an_op_used_as_a_value_is_located_at_its_binding():
     message = type_error("def @main(%x: float32) {\n  let %f = add;\n  %f(%x, %x)\n}")
     assert "operator add can only be called" in message and "at line 2, column 3" in message
+
+
+X = lg.var("x", shape=(2,))
+PAIR = lg.Tuple([X, X])
+PRELUDE = lg.parse("", prelude=True)
+
+MISUSE = {
+    "infer_type(None)": lambda: lg.transform.infer_type(None),
+    "infer_type(x, mod=5)": lambda: lg.transform.infer_type(X, mod=5),
+    "create_executor('debug', 5)": lambda: lg.create_executor("debug", 5),
+    "list_items(5)": lambda: lg.list_items(5),
+    "make_list(5, mod)": lambda: lg.make_list(5, PRELUDE),
+    "make_list([1], None)": lambda: lg.make_list([1], None),
+    "const('abc')": lambda: lg.const("abc"),
+    "const(None)": lambda: lg.const(None),
+    "IRModule.from_expr(5)": lambda: lg.IRModule.from_expr(5),
+    "var(None)": lambda: lg.var(None),
+    "var('x', shape=5)": lambda: lg.var("x", shape=5),
+    "var('x', shape=('a',))": lambda: lg.var("x", shape=("a",)),
+    "TupleGetItem(t, '0')": lambda: lg.TupleGetItem(PAIR, "0"),
+    "Function(x, x)": lambda: lg.Function(X, X),
+    "Function([5], x)": lambda: lg.Function([5], X),
+    "Call(5, [x])": lambda: lg.Call(5, [X]),
+    "Tuple(5)": lambda: lg.Tuple(5),
+    "Let(5, x, x)": lambda: lg.Let(5, X, X),
+    "If(5, x, x)": lambda: lg.If(5, X, X),
+    "RefCreate(5)": lambda: lg.RefCreate(5),
+    "Match(x, 5)": lambda: lg.Match(X, 5),
+    "mod[5]": lambda: PRELUDE[5],
+    "IRModule({5: f})": lambda: lg.IRModule({5: lg.Function([X], X)}),
+    "mod.add_type(5)": lambda: PRELUDE.copy().add_type(5),
+    "count_ops(5)": lambda: lg.analysis.count_ops(5),
+    "check_grad(5)": lambda: lg.testing.check_grad(5),
+    "check_grad('main')": lambda: lg.testing.check_grad("main"),
+    "evaluate(5)": lambda: lg.create_executor().evaluate(5),
+}
+
+
+@pytest.mark.parametrize("call", MISUSE.values(), ids=MISUSE.keys())
+def test_python_api_misuse_is_an_lg_error(call):
+    with pytest.raises(lg.Error):
+        call()
+
+
+def test_misuse_messages_name_the_construct_and_the_value():
+    with pytest.raises(lg.Error, match="TupleGetItem: the index must be an int, got str '0'"):
+        lg.TupleGetItem(PAIR, "0")
+    with pytest.raises(lg.Error, match="constant must be a number .* 'abc'"):
+        lg.const("abc")
+    with pytest.raises(lg.Error, match="create_executor: mod must be an IRModule, got int"):
+        lg.create_executor("debug", 5)
+
+
+@pytest.mark.parametrize("kind", ["debug", "compiled"])
+def test_an_executor_sees_globals_added_after_it_was_made(kind):
+    mod = lg.parse("def @main(%xs: List[float32]) -> float32 { @sum_float32(%xs) }", prelude=True)
+    run = lg.create_executor(kind, mod=mod).evaluate(
+        lg.transform.gradient(mod.get_global_var("main"), mod=mod)
+    )
+    value, (grad,) = run(lg.make_list([1.0, 2.0], mod))
+    assert value == 3 and [float(g) for g in lg.list_items(grad)] == [1.0, 1.0]
+
+
+def test_gradient_reuses_the_helpers_an_earlier_call_added():
+    text = "def @main(%xs: List[float32], %t: Tree[float32]) -> float32 { @sum_float32(%xs) }"
+    mod = lg.parse(text, prelude=True)
+    main = mod.get_global_var("main")
+    lg.transform.gradient(main, mod=mod)
+    first = set(mod.functions)
+    assert {"ad_lift_Tree", "ad_lift_List_1"} <= {g.name_hint for g in first}
+    again = lg.transform.gradient(main, mod=mod)
+    assert set(mod.functions) == first
+    tree = lg.ConstructorValue(mod.get_constructor("Rose"), [1.0, lg.make_list([], mod)])
+    value, grads = lg.create_executor(mod=mod).evaluate(again)(lg.make_list([2.0], mod), tree)
+    assert value == 2 and lg.list_items(grads[0]) == [1.0]

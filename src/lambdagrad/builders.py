@@ -26,7 +26,7 @@ def var(name: str, type_annotation: Type | str | None = None, shape=None, dtype=
     if shape is not None:
         if type_annotation is not None:
             raise Error(f"var {name!r}: give either type_annotation or shape, not both")
-        type_annotation = TensorType(tuple(shape), dtype)
+        type_annotation = TensorType(shape, dtype)
     return Var(name, type_annotation)
 
 

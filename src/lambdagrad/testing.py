@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import Error
 from .ir.expr import (
     Call,
     Clause,
@@ -58,7 +59,7 @@ def check_grad(
     """
     from .ad import gradient
 
-    original = func if not isinstance(func, GlobalVar | str) else mod[func]
+    original = _function(func, mod)
     mod, promote = _promote_module(mod if mod is not None else IRModule())
     func = promote.visit(original)
     typed = infer_type(func, mod=mod)
@@ -96,7 +97,7 @@ def check_jvp(
     """
     from .ad.forward import jvp
 
-    original = func if not isinstance(func, GlobalVar | str) else mod[func]
+    original = _function(func, mod)
     mod, promote = _promote_module(mod if mod is not None else IRModule())
     typed = infer_type(promote.visit(original), mod=mod)
     rng = np.random.default_rng(seed)
@@ -111,6 +112,17 @@ def check_jvp(
         if level + 1 < order:
             typed = infer_type(forward, mod=mod)
             values = [*values, *_random_tangents(values, rng)]
+
+
+def _function(func, mod: IRModule | None) -> Function:
+    """The function to check: `func` itself, or the global of `mod` it names."""
+    if isinstance(func, GlobalVar | str):
+        if mod is None:
+            raise Error(f"{func!r} names a global function: pass its module as mod=")
+        return mod[func]
+    if not isinstance(func, Function):
+        raise Error(f"expected a Function, a GlobalVar or a global's name, got {func!r:.60}")
+    return func
 
 
 def _random_tangents(values: list, rng) -> list:

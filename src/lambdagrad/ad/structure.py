@@ -6,6 +6,7 @@ recursive helper global per concrete type, generated on first use and added to t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from ..errors import GradientError
@@ -29,7 +30,7 @@ from ..ir.expr import (
 )
 from ..ir.op import Op
 from ..ir.types import FuncType, RefType, TensorType, TupleType, Type, TypeCall, TypeVar
-from ..ir.visitor import make_lets
+from ..ir.visitor import make_lets, pre_order
 from ..ops.gradients import call
 from ..typing.unify import substitute
 from .adtypes import UNIT, is_float_tensor
@@ -111,6 +112,7 @@ class StructureCode:
     def __init__(self, ctx: ADContext):
         self.ctx = ctx
         self.helpers: dict[tuple[str, Type], GlobalVar] = {}
+        self.added: list[Function] = []  # the helpers this transformation added to the module
 
     def changes(self, ty: Type) -> bool:
         """Whether AD represents values of `ty` differently (they hold float tensors)."""
@@ -163,10 +165,22 @@ class StructureCode:
     def _helper(self, kind: str, ty: TypeCall) -> GlobalVar:
         key = (kind, ty)
         if key not in self.helpers:
-            name = self._fresh_name(f"ad_{kind}_{ty.func.name_hint}")
-            self.helpers[key] = gvar = GlobalVar(name)
-            self.ctx.mod[gvar] = _HELPER_BUILDERS[kind](self, ty)
+            base = f"ad_{kind}_{ty.func.name_hint}"
+            earlier = [g for g in self.ctx.mod.functions if _is_version_of(g.name_hint, base)]
+            # Registered before it is built: a recursive type's helper calls itself.
+            self.helpers[key] = gvar = GlobalVar(self._fresh_name(base))
+            func = self.ctx.mod[gvar] = _HELPER_BUILDERS[kind](self, ty)
+            same = _identical_global(self.ctx.mod, func, earlier)
+            if same is not None and not self._called_by_added(gvar):
+                del self.ctx.mod.functions[gvar]  # an earlier gradient() left the same helper
+                self.helpers[key] = same
+            else:
+                self.added.append(func)
         return self.helpers[key]
+
+    def _called_by_added(self, gvar: GlobalVar) -> bool:
+        """Whether a helper kept by this transformation calls `gvar` (it must stay then)."""
+        return any(node == gvar for f in self.added for node in pre_order(f))
 
     def _fresh_name(self, base: str) -> str:
         name, n = base, 0
@@ -188,6 +202,28 @@ class StructureCode:
             pattern = PatternConstructor(match_ctor, [PatternVar(f) for f in fields])
             out.append(Clause(pattern, build(ctor, list(zip(fields, field_types, strict=True)))))
         return out
+
+
+def _is_version_of(name: str, base: str) -> bool:
+    """Whether `name` is `base` or a fresh version of it, ``base_<n>``."""
+    return name == base or (name.startswith(base + "_") and name[len(base) + 1 :].isdigit())
+
+
+def _identical_global(mod, func: Function, candidates: list) -> GlobalVar | None:
+    """The candidate whose function prints as `func` does, up to the versions of the helpers
+    they call (``@ad_lift_List_2`` and ``@ad_lift_List`` read the same)."""
+    text = _without_versions(str(func))
+    for candidate in candidates:
+        if _without_versions(str(mod[candidate])) == text:
+            return candidate
+    return None
+
+
+def _without_versions(text: str) -> str:
+    return _HELPER_VERSION.sub(r"\1", text)
+
+
+_HELPER_VERSION = re.compile(r"(@ad_[a-z_]+?_\w+?)(?:_\d+)?(?!\w)")
 
 
 def _build_lift(code: StructureCode, ty: TypeCall) -> Function:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..errors import Error
 from .attrs import EMPTY_ATTRS, Attrs
 from .types import GlobalTypeVar, Type, TypeVar
 
@@ -71,6 +72,20 @@ class Expr:
         return Call(self, tuple(to_expr(a) for a in args))
 
 
+def _require(node: str, field_name: str, value, kind: type | tuple, what: str) -> None:
+    """Refuse a field of the wrong kind when the node is built, not deep inside a pass."""
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+        got = f"{type(value).__name__} {value!r:.60}"
+        raise Error(f"{node}: {field_name} must be {what}, got {got}")
+
+
+def _exprs(node: str, field_name: str, values) -> tuple:
+    """`values` as a tuple of expressions (Python numbers and arrays become constants)."""
+    if isinstance(values, Expr) or not hasattr(values, "__iter__"):
+        raise Error(f"{node}: {field_name} must be a list of expressions, got {values!r:.60}")
+    return tuple(map(to_expr, values))
+
+
 def to_expr(value) -> Expr:
     """Wrap Python numbers and numpy arrays as constants; pass expressions through."""
     if isinstance(value, Expr):
@@ -91,12 +106,20 @@ class Var(Expr):
     name_hint: str
     type_annotation: Type | None = None
 
+    def __post_init__(self):
+        _require("Var", "the name", self.name_hint, str, "a str")
+        if self.type_annotation is not None:
+            _require("Var", "the type annotation", self.type_annotation, Type, "a Type")
+
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class GlobalVar(Expr):
     """The name of a global function in a module; compares and hashes by name."""
 
     name_hint: str
+
+    def __post_init__(self):
+        _require("GlobalVar", "the name", self.name_hint, str, "a str")
 
     def __eq__(self, other) -> bool:
         return isinstance(other, GlobalVar) and other.name_hint == self.name_hint
@@ -127,6 +150,8 @@ def _frozen_array(value) -> np.ndarray:
         narrow = {"float64": "float32", "int64": "int32"}.get(array.dtype.name)
         if narrow:
             array = array.astype(narrow)
+    if array.dtype.kind not in "biuf":  # only what TensorType's dtypes can describe
+        raise Error(f"a constant must be a number or an array of numbers, got {value!r:.60}")
     array.setflags(write=False)
     return array
 
@@ -140,7 +165,7 @@ class Tuple(Expr):
     def __post_init__(self):
         fields = self.fields
         if type(fields) is not tuple or not all(isinstance(f, Expr) for f in fields):
-            object.__setattr__(self, "fields", tuple(map(to_expr, fields)))
+            object.__setattr__(self, "fields", _exprs("Tuple", "the fields", fields))
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -149,6 +174,10 @@ class TupleGetItem(Expr):
 
     tuple_value: Expr
     index: int
+
+    def __post_init__(self):
+        _require("TupleGetItem", "the tuple", self.tuple_value, Expr, "an expression")
+        _require("TupleGetItem", "the index", self.index, int, "an int")
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -162,7 +191,12 @@ class Function(Expr):
 
     def __post_init__(self):
         if type(self.params) is not tuple:
+            if isinstance(self.params, Expr) or not hasattr(self.params, "__iter__"):
+                raise Error(f"Function: params must be a list of Vars, got {self.params!r:.60}")
             object.__setattr__(self, "params", tuple(self.params))
+        for param in self.params:
+            _require("Function", "each parameter", param, Var, "a Var")
+        _require("Function", "the body", self.body, Expr, "an expression")
         if type(self.type_params) is not tuple:
             object.__setattr__(self, "type_params", tuple(self.type_params))
 
@@ -178,9 +212,10 @@ class Call(Expr):
 
     def __post_init__(self):
         # Calls are the most created node: skip the conversions when nothing needs them.
+        _require("Call", "the callee", self.op, Expr, "an expression")
         args = self.args
         if type(args) is not tuple or not all(isinstance(a, Expr) for a in args):
-            object.__setattr__(self, "args", tuple(map(to_expr, args)))
+            object.__setattr__(self, "args", _exprs("Call", "the arguments", args))
         if not isinstance(self.attrs, Attrs):
             object.__setattr__(self, "attrs", Attrs(self.attrs))
         if type(self.type_args) is not tuple:
@@ -195,6 +230,11 @@ class Let(Expr):
     value: Expr
     body: Expr
 
+    def __post_init__(self):
+        _require("Let", "the variable", self.var, Var, "a Var")
+        _require("Let", "the value", self.value, Expr, "an expression")
+        _require("Let", "the body", self.body, Expr, "an expression")
+
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class If(Expr):
@@ -204,12 +244,19 @@ class If(Expr):
     true_branch: Expr
     false_branch: Expr
 
+    def __post_init__(self):
+        for name in ("cond", "true_branch", "false_branch"):
+            _require("If", name, getattr(self, name), Expr, "an expression")
+
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class RefCreate(Expr):
     """``ref(value)``: a new mutable cell."""
 
     value: Expr
+
+    def __post_init__(self):
+        _require("RefCreate", "the value", self.value, Expr, "an expression")
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -218,6 +265,9 @@ class RefRead(Expr):
 
     ref: Expr
 
+    def __post_init__(self):
+        _require("RefRead", "the reference", self.ref, Expr, "an expression")
+
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class RefWrite(Expr):
@@ -225,6 +275,10 @@ class RefWrite(Expr):
 
     ref: Expr
     value: Expr
+
+    def __post_init__(self):
+        _require("RefWrite", "the reference", self.ref, Expr, "an expression")
+        _require("RefWrite", "the value", self.value, Expr, "an expression")
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -303,7 +357,11 @@ class Match(Expr):
     complete: bool = True
 
     def __post_init__(self):
+        _require("Match", "the matched value", self.data, Expr, "an expression")
+        _require("Match", "the clauses", self.clauses, (list, tuple), "a list of Clauses")
         object.__setattr__(self, "clauses", tuple(self.clauses))
+        for clause in self.clauses:
+            _require("Match", "each clause", clause, Clause, "a Clause")
 
 
 def map_pattern(pattern: Pattern, var_fn, ctor_fn=None) -> Pattern:

@@ -29,6 +29,8 @@ class IRModule:
     @staticmethod
     def from_expr(expr: Expr, functions=None, type_definitions=None) -> IRModule:
         """A module whose ``main`` is `expr` (wrapped in a function when it is not one)."""
+        if not isinstance(expr, Expr):
+            raise Error(f"IRModule.from_expr: expected an expression, got {type(expr).__name__}")
         mod = IRModule(functions, type_definitions)
         if not isinstance(expr, Function):
             from .visitor import free_vars
@@ -38,14 +40,14 @@ class IRModule:
         return mod
 
     def __getitem__(self, key: str | GlobalVar) -> Function:
-        gvar = self.get_global_var(key) if isinstance(key, str) else key
+        gvar = self.get_global_var(key) if isinstance(key, str) else _global_var(key)
         try:
             return self.functions[gvar]
         except KeyError:
             raise Error(f"no global function @{gvar.name_hint} in the module") from None
 
     def __setitem__(self, key: str | GlobalVar, func: Function) -> None:
-        gvar = GlobalVar(key) if isinstance(key, str) else key
+        gvar = GlobalVar(key) if isinstance(key, str) else _global_var(key)
         if not isinstance(func, Function):
             raise Error(f"global @{gvar.name_hint} must be a function, got {type(func).__name__}")
         self.functions.pop(gvar, None)  # keep the key object the caller gave
@@ -57,6 +59,8 @@ class IRModule:
 
     def add_type(self, data: TypeData) -> None:
         """Add (or replace) an ADT definition."""
+        if not isinstance(data, TypeData):
+            raise Error(f"add_type: expected a TypeData, got {type(data).__name__}")
         self.type_definitions.pop(data.header, None)
         self.type_definitions[data.header] = data
 
@@ -108,3 +112,9 @@ class IRModule:
     def __repr__(self) -> str:
         names = ", ".join(g.name_hint for g in self.functions)
         return f"<IRModule functions=[{names}]>"
+
+
+def _global_var(key) -> GlobalVar:
+    if not isinstance(key, GlobalVar):
+        raise Error(f"a global is named by a str or a GlobalVar, got {type(key).__name__} {key!r}")
+    return key

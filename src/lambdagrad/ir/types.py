@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     from .expr import Constructor
 
@@ -54,10 +56,12 @@ class TensorType(Type):
     dtype: str = "float32"
 
     def __post_init__(self):
+        from ..errors import TypeInferenceError
+
+        if not isinstance(self.shape, tuple | list):
+            raise TypeInferenceError(f"a tensor shape is a tuple of ints, got {self.shape!r:.60}")
         object.__setattr__(self, "shape", tuple(_dim(d) for d in self.shape))
         if self.dtype not in DTYPES:
-            from ..errors import TypeInferenceError
-
             raise TypeInferenceError(f"unknown dtype {self.dtype!r}; expected one of {DTYPES}")
 
     @property
@@ -72,6 +76,10 @@ def _dim(d) -> int | None:
     """Normalise a dimension: numpy ints become ints, ``?``/-1/None become None."""
     if d is None or d == "?":
         return None
+    if not isinstance(d, int | np.integer) or isinstance(d, bool):
+        from ..errors import TypeInferenceError
+
+        raise TypeInferenceError(f"a tensor dimension is an int or None, got {d!r:.60}")
     d = int(d)
     return None if d < 0 else d
 

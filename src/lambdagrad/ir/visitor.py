@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from operator import is_
 
+from ..errors import Error
 from .expr import (
     Call,
     Clause,
@@ -40,7 +41,7 @@ def children(expr: Expr) -> tuple[Expr, ...]:
     try:
         return _CHILDREN[type(expr)](expr)
     except KeyError:
-        raise TypeError(f"not an expression: {expr!r}") from None
+        raise Error(f"not an expression: {type(expr).__name__} {expr!r:.60}") from None
 
 
 def _no_children(expr: Expr) -> tuple[Expr, ...]:

@@ -31,6 +31,8 @@ def create_executor(kind: str = "debug", mod: IRModule | None = None) -> Executo
     """
     if kind not in KINDS:
         raise Error(f"unknown executor kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if mod is not None and not isinstance(mod, IRModule):
+        raise Error(f"create_executor: mod must be an IRModule, got {type(mod).__name__}")
     if kind == "jax":
         from ..backends import jax_backend
 
@@ -43,6 +45,7 @@ class Executor:
 
     def __init__(self, mod: IRModule | None = None, kind: str = "debug"):
         self.mod = mod.copy() if mod is not None else IRModule()
+        self._caller_mod = mod  # read only for globals added after creation
         self.kind = kind
         self._typed_mod: IRModule | None = None  # the private copy never changes: infer once
         self._program: CompiledProgram | None = None
@@ -53,6 +56,7 @@ class Executor:
         Functions become Python callables taking numpy arrays (or Python numbers where a
         scalar is declared); other expressions are evaluated at once.
         """
+        self._take_new_globals()
         # A-normal form first: a node shared by several parents (graph form) is computed
         # once, as Relay's graph bindings mean and as the optimizer assumes.
         if self._typed_mod is None:
@@ -68,6 +72,23 @@ class Executor:
             expr = self._typed(expr)
         interpreter = Interpreter(typed_mod)
         return run_deep(interpreter.eval, expr, {})
+
+    def _take_new_globals(self) -> None:
+        """Copy in globals and types added to the caller's module since this executor was
+        made (``gradient(f, mod=mod)`` adds its helpers there); the ones it has stay as they
+        are. Typing and compiling start over only when something was added."""
+        source = self._caller_mod
+        if source is None:
+            return
+        functions = {g: f for g, f in source.functions.items() if g not in self.mod.functions}
+        types = {
+            h: d for h, d in source.type_definitions.items() if h not in self.mod.type_definitions
+        }
+        if not functions and not types:
+            return
+        mod = self.mod.copy()
+        mod.update(IRModule(functions, types))
+        self.mod, self._typed_mod, self._program = mod, None, None
 
     def _typed(self, expr: Expr) -> Expr:
         return infer_type(computed_once(expr), mod=self._typed_mod)

@@ -106,6 +106,10 @@ def make_list(items, mod: IRModule) -> ConstructorValue:
     >>> lg.list_items(lg.make_list([1, 2, 3], mod))
     [1, 2, 3]
     """
+    if not isinstance(mod, IRModule):
+        raise EvaluationError(f"make_list needs the module of the prelude, got {mod!r:.60}")
+    if not hasattr(items, "__iter__"):
+        raise EvaluationError(f"make_list expects an iterable of items, got {items!r:.60}")
     cons, nil = mod.get_constructor("Cons"), mod.get_constructor("Nil")
     value = ConstructorValue(nil)
     for item in reversed(list(items)):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from ..deep import run_deep, without_gc
+from ..errors import TypeInferenceError
 from ..ir.expr import (
     Call,
     Clause,
@@ -48,6 +49,12 @@ def infer_type(target, mod: IRModule | None = None):
     >>> typed.checked_type.ret_type
     TensorType((2,), 'float32')
     """
+    if not isinstance(target, IRModule | Expr):
+        raise TypeInferenceError(
+            f"infer_type: expected an IRModule or an expression, got {type(target).__name__}"
+        )
+    if mod is not None and not isinstance(mod, IRModule):
+        raise TypeInferenceError(f"infer_type: mod must be an IRModule, got {type(mod).__name__}")
     return run_deep(_infer, target, mod)
 
 
