@@ -99,3 +99,22 @@ def test_gradient_reuses_the_helpers_an_earlier_call_added():
     tree = lg.ConstructorValue(mod.get_constructor("Rose"), [1.0, lg.make_list([], mod)])
     value, grads = lg.create_executor(mod=mod).evaluate(again)(lg.make_list([2.0], mod), tree)
     assert value == 2 and lg.list_items(grads[0]) == [1.0]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "fn () { zeros(shape=(100000, 100000, 100)) }",
+        'fn () { ones(shape=(100000, 100000, 100), dtype="int64") }',
+        "fn (%x: Tensor[(1000, 1000), float32]) { tile(%x, reps=(100000, 1000)) }",
+        "fn (%x: Tensor[(10), int32]) { one_hot(%x, depth=100000000000) }",
+        "fn (%x: Tensor[(10), float32]) { repeat(%x, repeats=10000000000000, axis=0) }",
+        "fn (%x: Tensor[(10), float32]) { nn.pad(%x, pad_width=((0, 10000000000000),)) }",
+    ],
+)
+def test_a_huge_result_shape_is_refused_before_allocating(source):
+    op = source.split("{ ")[1].split("(")[0]
+    with pytest.raises(
+        lg.TypeInferenceError, match=rf"{op}: the result .* would take [\d,]+ bytes"
+    ):
+        lg.create_executor().evaluate(lg.parse_expr(source))

@@ -7,8 +7,11 @@ they are blocked by and are retried when one of those gets bound (a worklist).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict, deque
 from dataclasses import dataclass
+
+import numpy as np
 
 from ..errors import TypeInferenceError
 from ..ir.expr import (
@@ -51,6 +54,9 @@ from .patterns import missing_case
 from .unify import Mismatch, Unifier, incompletes
 
 BOOL_SCALAR = TensorType((), "bool")
+# The largest tensor an op may produce (16 GiB): a bigger static shape is a mistake (a wrong
+# attribute) that would end in MemoryError, or in swapping, when run.
+MAX_TENSOR_BYTES = 2**34
 UNIT = TupleType(())
 
 
@@ -297,11 +303,20 @@ class Inferencer:
     def relate(self, call: Call, relation, arg_types: list[Type]) -> Type:
         """Run the op's type relation, turning its complaint into a located error."""
         try:
-            return relation(arg_types, call.attrs)
+            out = relation(arg_types, call.attrs)
         except OpTypeError as err:
             types = ", ".join(str(t) for t in arg_types)
             message = f"{call.op.name}: {err}\n  argument types: ({types})"
             raise type_error(message, call) from None
+        for tensor in _tensors_of(out):
+            size = _bytes(tensor)
+            if size > MAX_TENSOR_BYTES:  # refused here, before anything tries to allocate it
+                message = (
+                    f"{call.op.name}: the result {tensor} would take {size:,} bytes, more than "
+                    f"the {MAX_TENSOR_BYTES:,} a tensor may have"
+                )
+                raise type_error(message, call)
+        return out
 
     def unknown_argument(self, call: Call, args: list[Type]):
         index = next(i for i, a in enumerate(args) if incompletes(self.u.resolve(a)))
@@ -406,3 +421,15 @@ def _fresh_name(taken: set[str]) -> str:
             taken.add(name)
             return name
         index += 1
+
+
+def _tensors_of(ty: Type) -> list[TensorType]:
+    """The tensor types of an op's result: itself, or a tuple's fields (one level deep)."""
+    if isinstance(ty, TupleType):
+        return [f for f in ty.fields if isinstance(f, TensorType)]
+    return [ty] if isinstance(ty, TensorType) else []
+
+
+def _bytes(ty: TensorType) -> int:
+    """The size of a tensor of type `ty`, counting unknown dimensions as 1."""
+    return math.prod(d or 1 for d in ty.shape) * np.dtype(ty.dtype).itemsize
