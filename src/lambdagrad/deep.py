@@ -9,8 +9,11 @@ enough for a raised recursion limit, so they neither hit RecursionError nor cras
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import threading
+
+from .errors import EvaluationError
 
 STACK_BYTES = 1 << 30
 RECURSION_LIMIT = 1_000_000
@@ -32,12 +35,20 @@ def run_deep(fn, *args, **kwargs):
         _state.deep = True
         try:
             outcome["value"] = fn(*args, **kwargs)
+        except RecursionError:  # one line instead of a traceback of a million frames
+            outcome["error"] = EvaluationError(
+                f"recursion deeper than {RECURSION_LIMIT:,} calls (a runaway recursion, or a "
+                "program nested deeper than lambdagrad supports)"
+            )
         except BaseException as exc:  # re-raised on the caller's thread below
             outcome["error"] = exc
 
     _run_on_big_stack(work)
     if "error" in outcome:
-        raise outcome["error"].with_traceback(outcome["error"].__traceback__)
+        error = outcome["error"]
+        if isinstance(error, EvaluationError) and error.__traceback__ is None:
+            raise error from None
+        raise error.with_traceback(error.__traceback__)
     return outcome["value"]
 
 
@@ -142,3 +153,17 @@ def without_gc(fn, *args, **kwargs):
     finally:
         if collecting:
             gc.enable()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has only the thread that forked: the worker and any lock another
+    thread held are gone, so start from scratch (else the child's first run_deep hangs)."""
+    global _the_worker, _lock, _stack_size_lock, _active
+    _the_worker = None
+    _lock, _stack_size_lock = threading.Lock(), threading.Lock()
+    if _active:
+        sys.setrecursionlimit(_run_on_big_stack.saved_limit)
+    _active = 0
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
