@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from ..deep import run_deep, without_gc
 from ..errors import Error
-from ..ir.expr import Function, GlobalVar
+from ..ir.expr import Expr, Function, GlobalVar
 from ..ir.module import IRModule
 from ..ir.visitor import post_order
 from .anf import from_anf
@@ -51,10 +51,10 @@ def optimize(target, level: int = 2, mod: IRModule | None = None):
 
     Level 0 returns the input unchanged, level 1 runs the cheap local passes, level 2 adds
     partial evaluation. `mod` supplies the globals and ADTs a function refers to; it is read,
-    never changed. The globals the function calls (such as the ``@f_grad`` globals that
-    `gradient` adds for a recursive ``@f``) are optimized too, but they live in a module:
-    `optimize_program` returns the function together with a new module holding them, which
-    is what an executor should run.
+    never changed, and only the globals the function reaches are read. Those globals (such as
+    the ``@f_grad`` globals that `gradient` adds for a recursive ``@f``) live in a module, so
+    they are not part of the result: `optimize_program` optimizes them too and returns them
+    in a new module with the function, which is what an executor should run.
 
     >>> import lambdagrad as lg
     >>> f = lg.parse_expr("fn (%x: Tensor[(3), float32]) { multiply(%x, %x) }")
@@ -65,8 +65,8 @@ def optimize(target, level: int = 2, mod: IRModule | None = None):
     """
     _check_level(level)
     check_target("optimize", target, mod)
-    if isinstance(target, Function) and mod is not None and level > 0:
-        return optimize_program(target, mod, level).func
+    if isinstance(target, Expr) and mod is not None:
+        mod = _reached_module(target, mod)  # the passes read (and normalize) only these
     # One pause of the collector for the whole pipeline: between passes it would scan each
     # pass's output (and now and then the whole heap), a third of the time on long programs.
     return run_deep(without_gc, _run_pipeline, target, level, mod)
@@ -122,15 +122,20 @@ def optimize_program(func: Function, mod: IRModule, level: int = 2) -> Program:
     check_target("optimize_program", func, mod)
     if not isinstance(func, Function) or mod is None:
         raise Error("optimize_program: expected a function and the module it refers to")
-    reached = reached_globals(func, mod)
+    sub = _reached_module(func, mod)
     entry = _unused_global(mod)
-    sub = IRModule({g: mod[g] for g in reached}, mod.type_definitions)
     sub[entry] = func
     optimized = optimize(sub, level)
     out = mod.copy()
-    for gvar in reached:
-        out[gvar] = optimized[gvar]
+    for gvar in sub.functions:
+        if gvar != entry:
+            out[gvar] = optimized[gvar]
     return Program(optimized[entry], out)
+
+
+def _reached_module(expr: Expr, mod: IRModule) -> IRModule:
+    """The globals of `mod` that `expr` reaches, with all of `mod`'s type definitions."""
+    return IRModule({g: mod[g] for g in reached_globals(expr, mod)}, mod.type_definitions)
 
 
 def reached_globals(expr, mod: IRModule) -> list[GlobalVar]:
