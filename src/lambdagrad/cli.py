@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import ast
+import os
 import sys
 from functools import partial
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -44,15 +46,37 @@ def main(argv: list[str] | None = None) -> int:
     try:
         text = _read(args.file)
         mod, own = _load(text, prelude=not args.no_prelude)
+        args.text = text
         print(args.command(mod, own, args))
+        sys.stdout.flush()
     except Error as err:
         print(f"{args.file}: error: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"{args.file}: interrupted", file=sys.stderr)
+        return 130  # 128 + SIGINT, as shells report it
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, and keep Python's exit-time flush
+        # of stdout from failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE
     return 0
+
+
+def _seed(text: str) -> int:
+    """A --seed value: a non-negative int (numpy's generators take no others)."""
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if seed < 0:
+        raise argparse.ArgumentTypeError(f"{seed} is negative; a seed is 0 or more")
+    return seed
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lambdagrad", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"lambdagrad {_version()}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     for name, command, summary in (
         ("check", _check, "type-check FILE and print each global's type"),
@@ -100,7 +124,7 @@ def _add_derivative_options(sub: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also compare the derivative with finite differences on seeded random inputs",
     )
-    sub.add_argument("--seed", type=int, default=0, help="seed of the random inputs of --check")
+    sub.add_argument("--seed", type=_seed, default=0, help="seed of the random inputs of --check")
     sub.add_argument(
         "--wrt",
         metavar="NAME,...",
@@ -117,13 +141,14 @@ def _add_derivative_options(sub: argparse.ArgumentParser) -> None:
 
 
 def _add_input_options(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    sub.add_argument("--seed", type=_seed, default=0, help="seed of the random inputs")
     sub.add_argument(
         "--arg",
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="a parameter of @main as a Python literal, e.g. --arg x=[1.0,2.0]",
+        help="a parameter of @main as a Python literal (--arg x=[1.0,2.0]) or a value in the "
+        "text format (--arg 'xs=Cons(1f, Cons(2f, Nil))')",
     )
 
 
@@ -159,7 +184,8 @@ def _fmt(mod: IRModule, own: IRModule, args) -> str:
 
 def _run(mod: IRModule, own: IRModule, args) -> str:
     main_fn = infer_type(mod)["main"]
-    given = _given_args(args.arg, [p.name_hint for p in main_fn.params])
+    names = [p.name_hint for p in main_fn.params]
+    given = _given_args(args.arg, names, args.text, not args.no_prelude)
     rng = np.random.default_rng(args.seed)
     values = []
     for param in main_fn.params:
@@ -275,18 +301,48 @@ def _optimized(derived: IRModule, mod: IRModule) -> IRModule:
     return IRModule({g: optimized[g] for g in derived.functions})
 
 
-def _given_args(pairs: list[str], names: list[str]) -> dict:
+def _given_args(pairs: list[str], names: list[str], text: str, prelude: bool) -> dict:
     given = {}
     for pair in pairs:
         name, sep, literal = pair.partition("=")
         name = name.lstrip("%")
         if not sep or name not in names:
             raise Error(f"--arg {pair!r}: expected NAME=VALUE with NAME one of {names}")
-        try:
-            given[name] = ast.literal_eval(literal)
-        except (ValueError, SyntaxError):
-            raise Error(f"--arg {pair!r}: {literal!r} is not a Python literal") from None
+        given[name] = _argument_value(pair, literal, text, prelude)
     return given
+
+
+def _argument_value(pair: str, literal: str, text: str, prelude: bool):
+    """A Python literal, or else an expression in the text format (``Cons(1f, Nil)``),
+    evaluated in the program's module so that its types and constructors are known."""
+    if len(literal) > MAX_ARG_CHARS:
+        raise Error(f"--arg {pair[:40]!r}...: longer than {MAX_ARG_CHARS:,} characters")
+    try:
+        return ast.literal_eval(literal)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        pass  # not Python: try the text format
+    try:
+        mod = parse(f"{text}\ndef @{ARG_GLOBAL}() {{\n{literal}\n}}\n", prelude=prelude)
+        return create_executor(mod=mod).evaluate(mod.get_global_var(ARG_GLOBAL))()
+    except Error as err:
+        first = str(err).splitlines()[0]
+        raise Error(
+            f"--arg {pair!r}: {literal!r} is neither a Python literal nor a value in the "
+            f"text format ({first})"
+        ) from None
+
+
+# Arguments are values typed by hand, not data files; a bound keeps a pathological one
+# (50,000 minus signs) from exhausting the parsers.
+MAX_ARG_CHARS = 10_000
+ARG_GLOBAL = "lambdagrad_cli_argument"
+
+
+def _version() -> str:
+    try:
+        return metadata.version("lambdagrad")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _show(value) -> str:
