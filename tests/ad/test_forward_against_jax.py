@@ -66,7 +66,7 @@ def test_every_op_agrees_with_jax_jvp(case):
     rng = np.random.default_rng(0)
     func, inputs = in_float64(case).function(rng)
     tangents = [random_tangent(x, rng) for x in inputs]
-    floats = [i for i, x in enumerate(inputs) if np.asarray(x).dtype.kind == "f"]
+    floats = tuple(i for i, x in enumerate(inputs) if np.asarray(x).dtype.kind == "f")
     forward = lg.transform.jvp(func, wrt=floats)
     value, tangent = lg.create_executor().evaluate(forward)(*inputs, *(tangents[i] for i in floats))
     jax_value, jax_tangent = jax.jvp(jax_function(func), tuple(inputs), tuple(tangents))
@@ -158,7 +158,7 @@ def problem(name):
 @pytest.mark.parametrize("name", ["rosenbrock", "tree_lstm"])
 def test_forward_over_reverse_hvp_agrees_with_jax(name):
     mod, inputs, directions, loss = problem(name)
-    floats = list(range(len(directions)))
+    floats = tuple(range(len(directions)))
     grad = lg.transform.gradient(mod.get_global_var("main"), mod=mod)
     hvp = lg.transform.jvp(grad, mod=mod, wrt=floats)
     (_, grads), (_, hv) = lg.create_executor("compiled", mod=mod).evaluate(hvp)(
@@ -173,7 +173,7 @@ def test_forward_over_reverse_hvp_agrees_with_jax(name):
 @pytest.mark.parametrize("name", ["rosenbrock", "tree_lstm"])
 def test_reverse_over_forward_hvp_agrees_with_jax(name):
     mod, inputs, directions, loss = problem(name)
-    floats = list(range(len(directions)))
+    floats = tuple(range(len(directions)))
     forward = lg.transform.jvp(mod.get_global_var("main"), mod=mod, wrt=floats)
     params = [lg.var(p.name_hint, p.type_annotation) for p in mod["main"].params]
     tangents = [lg.var(f"v{i}", params[i].type_annotation) for i in floats]
