@@ -118,3 +118,11 @@ def test_a_huge_result_shape_is_refused_before_allocating(source):
         lg.TypeInferenceError, match=rf"{op}: the result .* would take [\d,]+ bytes"
     ):
         lg.create_executor().evaluate(lg.parse_expr(source))
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\x0c", "\x1c", "\x85"])
+def test_the_caret_excerpt_shows_the_line_the_parser_counted(separator):
+    with pytest.raises(lg.ParseError) as info:
+        lg.parse_expr(f"fn (%x: float32) {separator}{{ %x }}\n  add(%x,")
+    assert (info.value.line, info.value.column) == (2, 3)
+    assert str(info.value).endswith("at line 2, column 3:\n      add(%x,\n      ^")

@@ -45,7 +45,10 @@ def _located(message: str, text: str, line: int, column: int) -> str:
     """Append `line:column` and a caret excerpt of the offending line to `message`."""
     if line <= 0:
         return message
-    lines = text.splitlines() or [""]
+    # Lines as the parser counts them: only "\n" ends one (str.splitlines also splits on
+    # form feeds, U+2028 and others, which would show the wrong line).
+    lines = text.replace("\r\n", "\n").split("\n")
     source = lines[line - 1] if line <= len(lines) else ""
+    source = "".join(c if c.isprintable() else " " for c in source)  # keep the caret aligned
     caret = " " * max(column - 1, 0) + "^"
     return f"{message}\n  at line {line}, column {column}:\n    {source}\n    {caret}"
