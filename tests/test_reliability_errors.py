@@ -126,3 +126,14 @@ def test_the_caret_excerpt_shows_the_line_the_parser_counted(separator):
         lg.parse_expr(f"fn (%x: float32) {separator}{{ %x }}\n  add(%x,")
     assert (info.value.line, info.value.column) == (2, 3)
     assert str(info.value).endswith("at line 2, column 3:\n      add(%x,\n      ^")
+
+
+@pytest.mark.parametrize(
+    "name", ["T { K } def @evil() -> float32 { 1f } type T2", "a b", "é", "1T"]
+)
+def test_adt_and_constructor_names_the_text_format_cannot_spell_are_refused(name):
+    with pytest.raises(lg.Error, match="cannot name an ADT"):
+        lg.GlobalTypeVar(name)
+    header = lg.GlobalTypeVar("T")
+    with pytest.raises(lg.Error, match="cannot name a constructor"):
+        lg.Constructor(name, [], header)

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import Error
 from .attrs import EMPTY_ATTRS, Attrs
-from .types import GlobalTypeVar, Type, TypeVar
+from .types import GlobalTypeVar, Type, TypeVar, check_name
 
 Span = tuple[int, int]
 
@@ -294,6 +294,7 @@ class Constructor(Expr):
     type_vars: tuple = field(default=(), kw_only=True, repr=False)
 
     def __post_init__(self):
+        check_name("a constructor", self.name_hint)
         object.__setattr__(self, "inputs", tuple(self.inputs))
 
     @property

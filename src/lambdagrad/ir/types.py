@@ -7,6 +7,7 @@ compare structurally; type variables and unification variables compare by identi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -153,8 +154,31 @@ class GlobalTypeVar(Type):
 
     name_hint: str
 
+    def __post_init__(self):
+        check_name("an ADT", self.name_hint)
+
     def __repr__(self) -> str:
         return f"GlobalTypeVar({self.name_hint!r})"
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def check_name(what: str, name) -> None:
+    """Refuse a name the text format cannot spell: printed, it would not parse back to the
+    same name (or would parse as more program, ``"T { K } def @evil() ..."``).
+
+    >>> check_name("an ADT", "a b")
+    Traceback (most recent call last):
+    ...
+    lambdagrad.errors.Error: 'a b' cannot name an ADT: use letters, digits and _ (not first a digit)
+    """
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        from ..errors import Error
+
+        raise Error(
+            f"{name!r:.60} cannot name {what}: use letters, digits and _ (not first a digit)"
+        )
 
 
 @dataclass(frozen=True, slots=True, repr=False)
