@@ -144,11 +144,12 @@ HOSTILE = "x'); __import__('lambdagrad').__setattr__('HACKED', 1) #\n\"\"\"\\"
 
 
 def hostile_module():
-    """A program whose every name, and a string attribute, is HOSTILE text."""
-    header = lg.GlobalTypeVar(HOSTILE + "T")
+    """A program whose every name but its ADT's (refused when built: see below), and a string
+    attribute, is HOSTILE text."""
+    header = lg.GlobalTypeVar("T")
     float32 = lg.TensorType((), "float32")
-    pair = lg.Constructor(HOSTILE + "C", [float32, lg.TypeCall(header, [])], header, 0)
-    end = lg.Constructor(HOSTILE + "N", [], header, 1)
+    pair = lg.Constructor("C", [float32, lg.TypeCall(header, [])], header, 0)
+    end = lg.Constructor("N", [], header, 1)
     mod = lg.IRModule()
     mod.add_type(lg.TypeData(header, [], [pair, end]))
     name = "test." + HOSTILE
@@ -172,6 +173,11 @@ def hostile_module():
     )
     mod["main"] = lg.Function([x], lg.Match(data, [clause], complete=False))
     return mod
+
+
+def test_hostile_adt_names_are_refused_when_built():
+    with pytest.raises(lg.Error, match="cannot name an ADT"):
+        lg.GlobalTypeVar(HOSTILE + "T")
 
 
 def test_hostile_names_and_attributes_never_reach_the_source():

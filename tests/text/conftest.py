@@ -13,9 +13,10 @@ def _first(x, **attrs):
     return x
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(autouse=True)
 def attr_ops():
-    """``test.reduce(x, axis=None, keepdims=False)`` and ``test.opts(x, ...)``."""
+    """``test.reduce(x, axis=None, keepdims=False)`` and ``test.opts(x, ...)``, registered for
+    each test (the root conftest removes them after it, so other tests see the library only)."""
     register_op(
         "test.reduce",
         1,
