@@ -28,6 +28,40 @@ def test_argnums_out_of_range():
     assert "argnums=2" in message and "0 to 1" in message
 
 
+@pytest.mark.parametrize("argnums", [0.5, None, "0", True, (0, 1.0)])
+def test_argnums_of_the_wrong_kind(argnums):
+    message = error_message(lg.grad(lambda x: x * 2.0, argnums=argnums), 1.0)
+    assert "argnums must be an int or a tuple of ints" in message and repr(argnums) in message
+
+
+def test_argnums_naming_an_argument_twice():
+    # (0, 0) or (0, -2) would record the argument twice and give the first copy no gradient
+    for argnums in [(0, 0), (0, -2)]:
+        message = error_message(lg.grad(lambda x, y: x * y, argnums=argnums), 1.0, 2.0)
+        assert "twice" in message and repr(argnums) in message
+
+
+def test_argnums_of_a_call_without_arguments():
+    assert "no positional argument" in error_message(lg.grad(lambda: 1.0))
+    assert "no positional argument" in error_message(lg.linear_operator, lambda: 1.0)
+
+
+def test_linear_operator_argnums():
+    assert "must be an int" in error_message(lambda: lg.linear_operator(lnp.sin, 1.0, argnums=(0,)))
+    assert "0 to 0" in error_message(lambda: lg.linear_operator(lnp.sin, 1.0, argnums=1))
+
+
+def test_has_aux_function_that_returns_no_pair():
+    for transform in (lg.grad, lg.jacrev, lg.jacfwd):
+        for result in (lambda x: x[0], lambda x: (x[0], x, x)):
+            message = error_message(transform(result, has_aux=True), np.ones(2))
+            assert "has_aux=True" in message and "pair (output, aux)" in message
+
+
+def test_errors_name_the_transformation_the_user_called():
+    assert "jacfwd" in error_message(lg.jacfwd(lambda x: "out"), 1.0)
+
+
 def test_result_that_is_not_a_pytree_of_arrays():
     message = error_message(lg.grad(lambda x: "loss"), 1.0)
     assert "str" in message and "arrays" in message
@@ -46,6 +80,26 @@ def test_shape_errors_on_plain_numpy_arrays_too():
 def test_vjp_cotangent_of_wrong_shape():
     _, back = lg.vjp(lambda x: x * 2.0, np.ones(3))
     assert "shape (2,)" in error_message(back, np.ones(2))
+
+
+def test_tangents_and_cotangents_that_are_not_numbers():
+    _, back = lg.vjp(lambda x: x * 2.0, np.ones(3))
+    assert "cotangent leaf 0" in error_message(back, np.array(["a", "b", "c"]))
+    assert "tangent leaf 0 is 'a'" in error_message(lg.jvp, lnp.sin, (1.0,), ("a",))
+
+
+def test_vmap_out_axes():
+    assert "out_axes must be an int" in error_message(lg.vmap, lnp.sin, 0, (0,))
+    message = error_message(lg.vmap(lnp.sin, out_axes=2), np.ones((3, 2)))
+    assert "out_axes=2" in message and "(3, 2)" in message
+    np.testing.assert_allclose(
+        lg.vmap(lnp.sin, out_axes=-1)(np.ones((3, 2))), np.sin(np.ones((2, 3)))
+    )
+
+
+def test_vmap_of_a_function_returning_a_non_array():
+    message = error_message(lg.vmap(lambda x: "out"), np.ones(3))
+    assert "vmap" in message and "str" in message
 
 
 def test_vmap_of_unequal_batch_sizes():

@@ -74,16 +74,17 @@ class Linearization:
         leaves, tree = tree_flatten(cotangent)
         return check_like(leaves, tree, self.out_leaves, self.out_tree, "cotangent", "output")
 
-    def check_tangents(self, tangent) -> list:
-        leaves, tree = tree_flatten(tangent)
-        return check_like(leaves, tree, self.in_leaves, self.in_tree, "tangent", "primal")
-
 
 def check_like(leaves, tree, like_leaves, like_tree, what: str, of: str) -> list:
     """`leaves` must have the structure and shapes of the `of` values they go with."""
     if tree != like_tree:
         raise TransformError(f"the {what} has structure {tree} but the {of} has {like_tree}")
     for k, (leaf, like) in enumerate(zip(leaves, like_leaves, strict=True)):
+        if not isinstance(leaf, Tracer) and np.asarray(leaf).dtype.kind not in "biuf":
+            raise TransformError(
+                f"{what} leaf {k} is {leaf!r:.60}, of type {type(leaf).__name__}: {what}s are "
+                "arrays and numbers"
+            )
         if tuple(np.shape(leaf)) != tuple(like.shape):
             raise TransformError(
                 f"{what} leaf {k} has shape {tuple(np.shape(leaf))} but the {of} leaf has "

@@ -10,7 +10,7 @@ from .batching import BatchTracer
 from .core import TransformError
 from .linearize import Linearization, cut, size_of
 from .lowered import as_python_function
-from .transforms import vmap
+from .transforms import checked_argnums, is_int, vmap
 
 
 def linear_operator(fun, *primals, argnums: int = 0) -> LinearOperator:
@@ -25,11 +25,10 @@ def linear_operator(fun, *primals, argnums: int = 0) -> LinearOperator:
     >>> J.matvec(np.array([1.0, 1.0])), J.rmatvec(np.array([1.0, 0.0]))
     (array([2., 4.]), array([2., 0.]))
     """
-    if not isinstance(argnums, int) or not 0 <= argnums < len(primals):
-        raise TransformError(
-            f"linear_operator: argnums={argnums!r} must be an int from 0 to {len(primals) - 1}"
-        )
-    lin = Linearization(as_python_function(fun), primals, (argnums,), what="linear_operator")
+    if not is_int(argnums):
+        raise TransformError(f"linear_operator: argnums must be an int, got {argnums!r}")
+    nums = checked_argnums(argnums, primals, "linear_operator")
+    lin = Linearization(as_python_function(fun), primals, nums, what="linear_operator")
     ins, outs = lin.in_leaves, lin.out_leaves
     if not outs:
         raise TransformError("linear_operator needs a function with an array result")

@@ -27,27 +27,39 @@ from .linearize import (
     cut,
     differentiable,
     size_of,
+    split_aux,
     substitute,
 )
 from .lowered import as_python_function
 from .pytree import tree_flatten, tree_map, tree_unflatten
 
 
-def _argnums(argnums, args: tuple, what: str) -> tuple[int, ...]:
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    for i in nums:
-        if not isinstance(i, int) or not -len(args) <= i < len(args):
-            raise TransformError(
-                f"{what}: argnums={argnums!r} is out of range for a call with {len(args)} "
-                f"positional argument(s); use 0 to {len(args) - 1}"
-            )
-    return tuple(i % len(args) for i in nums)
+def checked_argnums(argnums, args: tuple, what: str) -> tuple[int, ...]:
+    """`argnums` (an int or a sequence of them) as distinct indices into `args`."""
+    nums = (argnums,) if is_int(argnums) else argnums
+    if not isinstance(nums, tuple | list) or not all(is_int(i) for i in nums):
+        raise TransformError(f"{what}: argnums must be an int or a tuple of ints, got {argnums!r}")
+    if not args:
+        raise TransformError(f"{what}: the call has no positional argument to differentiate")
+    if not all(-len(args) <= i < len(args) for i in nums):
+        raise TransformError(
+            f"{what}: argnums={argnums!r} is out of range for a call with {len(args)} "
+            f"positional argument(s); use 0 to {len(args) - 1}"
+        )
+    indices = tuple(i % len(args) for i in nums)
+    if len(set(indices)) < len(indices):  # each argument's leaves are recorded once
+        raise TransformError(f"{what}: argnums={argnums!r} names an argument twice")
+    return indices
+
+
+def is_int(value) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
 def _by_arg(lin: Linearization, argnums, leaves: list):
     """Per-input-leaf values in the structure of the differentiated arguments."""
     grouped = tree_unflatten(lin.in_tree, leaves)
-    return grouped[0] if isinstance(argnums, int) else grouped
+    return grouped[0] if is_int(argnums) else grouped
 
 
 def value_and_grad(fun, argnums=0, has_aux=False):
@@ -64,7 +76,7 @@ def value_and_grad(fun, argnums=0, has_aux=False):
 
     @functools.wraps(fun)
     def run(*args, **kwargs):
-        nums = _argnums(argnums, args, "grad")
+        nums = checked_argnums(argnums, args, "grad")
         lin = Linearization(fun, args, nums, kwargs, has_aux, "grad")
         _check_scalar(lin)
         grads = lin.pull([np.ones((), lin.out_leaves[0].dtype)])
@@ -154,15 +166,15 @@ def jvp(fun, primals, tangents):
     leaves = [differentiable(x, "jvp") for x in leaves]
     tangent_leaves, tangent_tree = tree_flatten(tuple(tangents))
     check_like(tangent_leaves, tangent_tree, leaves, tree, "tangent", "primal")
-    return _jvp_leaves(lambda *xs: fun(*tree_unflatten(tree, xs)), leaves, tangent_leaves)
+    return _jvp_leaves(lambda *xs: fun(*tree_unflatten(tree, xs)), leaves, tangent_leaves, "jvp")
 
 
-def _jvp_leaves(fun, leaves: list, tangents: list):
+def _jvp_leaves(fun, leaves: list, tangents: list, what: str):
     """`fun`'s result and its tangent (pytrees) for tangents at its argument leaves."""
     trace = JVPTrace()
     inputs = [JVPTracer(trace, x, as_like(t, x)) for x, t in zip(leaves, tangents, strict=True)]
     out_leaves, out_tree = tree_flatten(fun(*inputs))
-    pairs = [_primal_tangent(check_leaf(leaf, "jvp"), trace) for leaf in out_leaves]
+    pairs = [_primal_tangent(check_leaf(leaf, what), trace) for leaf in out_leaves]
     primal = tree_unflatten(out_tree, [p for p, _ in pairs])
     return primal, tree_unflatten(out_tree, [t for _, t in pairs])
 
@@ -184,7 +196,8 @@ def jacrev(fun, argnums=0, has_aux=False):
     fun = as_python_function(fun)
 
     def run(*args, **kwargs):
-        lin = Linearization(fun, args, _argnums(argnums, args, "jacrev"), kwargs, has_aux, "jacrev")
+        nums = checked_argnums(argnums, args, "jacrev")
+        lin = Linearization(fun, args, nums, kwargs, has_aux, "jacrev")
         rows = [_rows(lin, k, argnums) for k in range(len(lin.out_leaves))]
         return _with_aux(tree_unflatten(lin.out_tree, rows), lin, has_aux)
 
@@ -219,7 +232,7 @@ def jacfwd(fun, argnums=0, has_aux=False):
     fun = as_python_function(fun)
 
     def run(*args, **kwargs):
-        nums = _argnums(argnums, args, "jacfwd")
+        nums = checked_argnums(argnums, args, "jacfwd")
         leaves, in_tree = tree_flatten(tuple(args[i] for i in nums))
         leaves = [differentiable(x, "jacfwd") for x in leaves]
         aux = []
@@ -228,9 +241,9 @@ def jacfwd(fun, argnums=0, has_aux=False):
             return fun(*substitute(args, nums, in_tree, xs), **kwargs)
 
         def column(basis_row):
-            primal, tangent = _jvp_leaves(at, leaves, cut(basis_row, leaves))
+            primal, tangent = _jvp_leaves(at, leaves, cut(basis_row, leaves), "jacfwd")
             if has_aux:
-                aux.append(primal[1])
+                aux.append(split_aux(primal, has_aux, "jacfwd")[1])
                 return tangent[0]
             return tangent
 
@@ -252,7 +265,7 @@ def _by_input(column, leaves, in_tree, argnums):
         parts.append(_to_back(part, out_shape, tuple(x.shape)))
         start += size_of(x)
     grouped = tree_unflatten(in_tree, parts)
-    return grouped[0] if isinstance(argnums, int) else grouped
+    return grouped[0] if is_int(argnums) else grouped
 
 
 def _to_back(column, out_shape, in_shape):
@@ -316,6 +329,8 @@ def vmap(fun, in_axes=0, out_axes=0):
     array([0., 2., 4.])
     """
     fun = as_python_function(fun)
+    if not is_int(out_axes):
+        raise TransformError(f"vmap: out_axes must be an int, got {out_axes!r}")
 
     @functools.wraps(fun)
     def run(*args, **kwargs):
@@ -329,7 +344,8 @@ def vmap(fun, in_axes=0, out_axes=0):
         trace = BatchTrace(_batch_size(leaves, axes))
         batched = [_batch_leaf(x, axis, trace) for x, axis in zip(leaves, axes, strict=True)]
         out_leaves, out_tree = tree_flatten(fun(*tree_unflatten(tree, batched)))
-        return tree_unflatten(out_tree, [_unbatch(x, trace, out_axes) for x in out_leaves])
+        unbatched = [_unbatch(check_leaf(x, "vmap"), trace, out_axes) for x in out_leaves]
+        return tree_unflatten(out_tree, unbatched)
 
     return run
 
@@ -388,4 +404,10 @@ def _unbatch(leaf, trace, out_axis):
         value = leaf.value
     else:
         value = broadcast_batch(lnp.asarray(leaf), trace.size)
+    rank = len(value.shape)
+    if not -rank <= out_axis < rank:
+        raise TransformError(
+            f"vmap: out_axes={out_axis} is out of range for a result of shape "
+            f"{tuple(value.shape)} (the mapped axis included)"
+        )
     return value if out_axis == 0 else lnp.moveaxis(value, 0, out_axis)
