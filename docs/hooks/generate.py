@@ -21,6 +21,7 @@ import io
 import logging
 import re
 import shlex
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,7 @@ from lambdagrad.ir.types import DTYPES
 from lambdagrad.ops import all_op_defs
 from lambdagrad.ops.gradients import jvp_of
 from lambdagrad.ops.registry import REQUIRED, make_call
+from lambdagrad.runtime.values import value_text
 
 LOG = logging.getLogger("mkdocs.hooks.lambdagrad")
 ROOT = Path(__file__).resolve().parents[2]  # the repository: commands run from here
@@ -201,20 +203,8 @@ def evaluate(expr: str) -> str:
 
 
 def show(value) -> str:
-    """A value as a reader would write it: lists in brackets, ADTs as constructor calls."""
-    if isinstance(value, lg.ConstructorValue):
-        if value.constructor.name_hint in ("Cons", "Nil"):
-            return "[" + ", ".join(show(v) for v in lg.list_items(value)) + "]"
-        fields = ", ".join(show(v) for v in value.fields)
-        return value.constructor.name_hint + (f"({fields})" if value.fields else "")
-    if isinstance(value, tuple):
-        return "(" + ", ".join(show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
-    if isinstance(value, np.ndarray | np.generic):
-        array = np.asarray(value)
-        if array.ndim == 0:
-            return str(array.item())
-        return np.array2string(array, precision=4, separator=", ")
-    return "<closure>" if callable(value) else repr(value)
+    """A value in the text format, as `lambdagrad run` prints it (arrays to 4 digits)."""
+    return value_text(value, partial(np.array2string, precision=4, separator=", "))
 
 
 # ---- the operator reference
