@@ -49,6 +49,28 @@ def test_jitted_code_calls_an_ir_program():
     assert "norm2" in calls_ir.lower(x)
 
 
+COUNTDOWN = lg.jit(
+    lg.parse(
+        "def @main(%x: float64) -> float64 {"
+        "  if (less(%x, 0f64)) { %x } else { @main(subtract(%x, 1f64)) } }"
+    )
+)
+
+
+@lg.jit
+def main(x):  # its global is @main too: the IR program's recursion must not reach it
+    return COUNTDOWN(x) + 100.0
+
+
+def test_globals_of_an_ir_program_keep_to_themselves_in_jitted_code():
+    assert COUNTDOWN(3.0) == -1.0
+    assert main(3.0) == 99.0
+    lowered = main.lower(3.0)
+    callee = lowered["main"].body.args[0].op
+    assert callee != lowered.get_global_var("main")
+    assert lowered[callee].body.false_branch.op == callee  # it calls itself
+
+
 def test_adt_values_from_python():
     pair = ADT.from_module(lg.parse("type Pair { MkPair(float32, float32) }"), "Pair")
     value = pair.MkPair(1.0, 2.0)

@@ -12,13 +12,12 @@ from ..api.core import Tracer
 from ..api.lowered import call_lowered
 from ..errors import Error
 from ..ir import Call, Function, GlobalVar, IRModule, Let, Tuple, TupleGetItem, Var
-from ..ir.visitor import ExprMutator
 from ..runtime import create_executor
 from ..transform.pipeline import optimize
 from ..typing import infer_type
 from .errors import JitError, Source, relocate
 from .expressions import parameter_names
-from .program import LoweredModule, Program
+from .program import LoweredModule, Program, rename_globals
 from .signature import argument_types, as_value
 from .translate import FunctionTranslator
 
@@ -143,8 +142,7 @@ class IRFunction(Jitted):
         return Compiled(mod, [])
 
     def specialize(self, program: Program, types: tuple, gvar: GlobalVar) -> Function:
-        program.include(self.mod)
-        return self.mod[self.entry]
+        return program.include(self.mod, gvar)
 
     def __repr__(self) -> str:
         return f"<lg.jit of @{self.entry}>"
@@ -177,7 +175,7 @@ class GradientFunction(Jitted):
     def _gradient_module(self, mod: IRModule) -> IRModule:
         """`mod` with its ``@main`` renamed ``@main_primal`` and a new ``@main`` returning the
         gradient (with the value first for value_and_grad)."""
-        renamed = rename_global(mod, "main", "main_primal")
+        renamed = rename_globals(mod, {GlobalVar("main"): GlobalVar("main_primal")})
         primal = renamed.get_global_var("main_primal")
         single = isinstance(self.argnums, int)
         wrt = (self.argnums,) if single else tuple(self.argnums)
@@ -193,25 +191,6 @@ class GradientFunction(Jitted):
 
     def __repr__(self) -> str:
         return f"<lg.jit of the gradient of {self.inner!r}>"
-
-
-def rename_global(mod: IRModule, old: str, new: str) -> IRModule:
-    """A copy of `mod` with global `old` called `new`, every call of it renamed too."""
-    renamer = _GlobalRenamer(old, new)
-    functions = {
-        GlobalVar(new if g.name_hint == old else g.name_hint): renamer.visit(f)
-        for g, f in mod.functions.items()
-    }
-    return IRModule(functions, dict(mod.type_definitions))
-
-
-class _GlobalRenamer(ExprMutator):
-    def __init__(self, old: str, new: str):
-        super().__init__()
-        self.old, self.new = old, new
-
-    def visit_global_var(self, gvar: GlobalVar) -> GlobalVar:
-        return GlobalVar(self.new) if gvar.name_hint == self.old else gvar
 
 
 def jit(fun, entry: str = "main"):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import Error
 from ..ir import Call, Constant, Constructor, Function, GlobalVar, IRModule, Type
+from ..ir.visitor import ExprMutator
 from ..text.printer import print_module
 from .adts import List, Option, definition_of, prelude_types
 from .errors import Source, UnknownTypeError
@@ -111,18 +111,23 @@ class Program:
             return Constant(np.array(value.value, dtype=dtype))
         return tr.materialize(value, node)
 
-    def include(self, mod: IRModule) -> None:
-        """Add the globals and ADTs of an IR program called from jitted code."""
-        for gvar, function in mod.functions.items():
-            present = self.functions.get(gvar)
-            if present is not None and present is not function:
-                raise Error(f"two different functions are called @{gvar.name_hint}")
-            self.functions[gvar] = function
+    def include(self, mod: IRModule, entry: GlobalVar) -> Function:
+        """Add an IR program called from jitted code; returns the function of `entry`.
+
+        The program's ``@main`` is called `entry` here and its other globals take names no
+        function of this program has, so that neither side's calls reach the other's
+        functions of the same name (a recursive ``@main`` in both, say)."""
+        names = {GlobalVar("main"): entry}
+        for gvar in mod.functions:
+            names.setdefault(gvar, GlobalVar(self._fresh(gvar.name_hint, names.values())))
+        renamed = rename_globals(mod, names)
+        self.functions.update((g, f) for g, f in renamed.functions.items() if g != entry)
         prelude = prelude_types()
         for header, data in mod.type_definitions.items():
             if prelude.get(header) is not data:
                 self.adts[header] = data
         self._known = None
+        return renamed[entry]
 
     def use_constructor(self, ctor: Constructor) -> None:
         data = definition_of(ctor)
@@ -155,9 +160,31 @@ class Program:
         if source not in self.sources:
             self.sources.append(source)
 
-    def _fresh(self, name: str) -> str:
-        taken = {g.name_hint for g in self.functions} | {g.name_hint for g in self.specs.values()}
+    def _fresh(self, name: str, also_taken=()) -> str:
+        taken = {g.name_hint for g in (*self.functions, *self.specs.values(), *also_taken)}
         candidate, n = name, 1
         while candidate in taken:
             candidate, n = f"{name}_{n}", n + 1
         return candidate
+
+
+def rename_globals(mod: IRModule, names: dict[GlobalVar, GlobalVar]) -> IRModule:
+    """A copy of `mod` with its globals renamed by `names` (calls of them too).
+
+    >>> import lambdagrad as lg
+    >>> mod = lg.parse("def @f(%x: float32) -> float32 { @f(%x) }")
+    >>> print(rename_globals(mod, {GlobalVar("f"): GlobalVar("g")})["g"].body)
+    @g(%x)
+    """
+    renamer = _GlobalRenamer(names)
+    functions = {names.get(g, g): renamer.visit(f) for g, f in mod.functions.items()}
+    return IRModule(functions, dict(mod.type_definitions))
+
+
+class _GlobalRenamer(ExprMutator):
+    def __init__(self, names: dict[GlobalVar, GlobalVar]):
+        super().__init__()
+        self.names = names
+
+    def visit_global_var(self, gvar: GlobalVar) -> GlobalVar:
+        return self.names.get(gvar, gvar)
