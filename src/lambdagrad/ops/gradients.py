@@ -267,12 +267,13 @@ def transposed_gradient(orig_call: Call, tangents: list) -> Expr:
     u = Var("out_grad", out_type, checked_type=out_type)
     forward = Call(orig_call.op, params, orig_call.attrs, checked_type=out_type)
     grads = Tuple(gradient_of(orig_call.op)(forward, u))
-    back = vjp(Function([*params, u], grads), mode="first_order")
+    # with respect to `u` only: the derivatives in the op's arguments are not wanted
+    back = vjp(Function([*params, u], grads), mode="first_order", wrt=(len(params),))
     cotangent = Tuple(
         [_tangent_or_zeros(t, a) for t, a in zip(tangents, orig_call.args, strict=True)]
     )
     applied = Call(back, [*orig_call.args, zeros_like_value(orig_call), cotangent])
-    return TupleGetItem(TupleGetItem(applied, 1), len(params))
+    return TupleGetItem(TupleGetItem(applied, 1), 0)
 
 
 def decomposed(build: Callable[..., Expr]) -> Gradient:
