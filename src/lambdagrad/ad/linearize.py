@@ -69,7 +69,7 @@ def _split_known(func: Function, unknown_params) -> tuple[list, Expr]:
     known, rest, expr = [], [], func.body
     while isinstance(expr, Let):
         depends = any(id(v) in unknown for v in free_vars(expr.value))
-        if depends or not _pure(expr.value):
+        if depends or not _hoistable(expr.value):
             unknown.add(id(expr.var))
             rest.append((expr.var, expr.value))
         else:
@@ -78,8 +78,10 @@ def _split_known(func: Function, unknown_params) -> tuple[list, Expr]:
     return known, make_lets(rest, expr)
 
 
-def _pure(value: Expr) -> bool:
-    """Values that are safe to compute once, ahead of every call of a closure."""
+def _hoistable(value: Expr) -> bool:
+    """Values that are safe to compute once, ahead of every call of a closure: op calls and
+    data, not calls of functions (they may write refs) nor ref reads (effects.Purity counts
+    a read as pure, but a value read once is not the value read at each call)."""
     if isinstance(value, Call):
         return isinstance(value.op, Op)
     return isinstance(value, Var | Constant | Tuple | TupleGetItem | Function | GlobalVar)
