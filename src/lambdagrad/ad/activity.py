@@ -73,6 +73,7 @@ from .higher_order import (
     Block,
     OpCallTransformer,
     checkpoint_code,
+    constructor_value,
     lifted_param,
     name_of,
     new_backprop,
@@ -469,7 +470,7 @@ class Transformer:
             case Function():
                 return self.closure(expr)
             case Constructor():
-                return self._constructor_value(expr), ACTIVE
+                return constructor_value(self.ctx, expr), ACTIVE
             case Op():
                 raise GradientError(
                     f"operator {expr.name} used as a value cannot be differentiated"
@@ -591,12 +592,6 @@ class Transformer:
         block = Block()
         values = self._coerced(block, args, arg_types, [ACTIVE] * len(args))
         return block.result(Call(self.ctx.constructor(ctor), values)), ACTIVE
-
-    def _constructor_value(self, ctor: Constructor) -> Function:
-        """A constructor passed as a function takes the backpropagator too: eta-expand it."""
-        params = [Var(f"field{i}") for i in range(len(ctor.inputs))]
-        body = Call(self.ctx.constructor(ctor), params)
-        return Function([*params, Var("bp", BACKPROP_TYPE)], body)
 
     def _checkpoint(self, call: Call) -> tuple[Expr, object]:
         (arg,) = call.args

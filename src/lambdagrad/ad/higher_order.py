@@ -89,10 +89,7 @@ class FunctionTransformer(StructuralTransformer):
         return Function([*params, backprop], body, ret_type, func.type_params)
 
     def _constructor_value(self, ctor: Constructor) -> Function:
-        """A constructor passed as a function takes the backpropagator too: eta-expand it."""
-        params = [Var(f"field{i}") for i in range(len(ctor.inputs))]
-        body = Call(self.ctx.constructor(ctor), params)
-        return Function([*params, Var("bp", BACKPROP_TYPE)], body)
+        return constructor_value(self.ctx, ctor)
 
     def _lift_constant(self, const: Constant) -> Expr:
         if not is_float_tensor(
@@ -141,6 +138,13 @@ def checkpoint_code(ctx: ADContext, backprop: Var, ty: Type, arg: Expr, rerun) -
     tape.do(Call(RefRead(local), ()))
     push_backprop(block, backprop, tape)
     return block.result(out)
+
+
+def constructor_value(ctx: ADContext, ctor: Constructor) -> Function:
+    """A constructor passed as a function takes the backpropagator too: eta-expand it."""
+    params = [Var(f"field{i}") for i in range(len(ctor.inputs))]
+    body = Call(ctx.constructor(ctor), params)
+    return Function([*params, Var("bp", BACKPROP_TYPE)], body)
 
 
 def bind_pair(block: Block, ctx: ADContext, value: Var, ty: TensorType) -> Var:
