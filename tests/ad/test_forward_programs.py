@@ -237,3 +237,21 @@ def test_a_function_parameter_has_no_tangent():
     f = lg.parse_expr("fn (%f: fn (float32) -> float32, %x: float32) { %f(%x) }")
     with pytest.raises(lg.GradientError, match="parameter %f .* functions have no tangent"):
         lg.transform.jvp(f)
+
+
+def test_a_second_jvp_reuses_the_helper_globals_of_the_first():
+    mod = lg.parse(PROGRAMS["list_result"], prelude=True)
+    lg.transform.jvp(mod.get_global_var("main"), mod=mod)
+    before = {g.name_hint for g in mod.functions}
+    forward = lg.transform.jvp(mod.get_global_var("main"), mod=mod)
+    assert {g.name_hint for g in mod.functions} == before
+    xs = lg.make_list([np.float32(0.5)], mod)
+    _, tangent = lg.create_executor(mod=mod).evaluate(forward)(xs, np.float32(2), xs, np.float32(0))
+    np.testing.assert_allclose(float(lg.list_items(tangent)[0]), 2 * np.exp(0.5) * 0.5, rtol=1e-6)
+
+
+def test_ops_without_rules_are_listed_together():
+    lg.ops.register_op("test.ruleless", 1, lambda types, attrs: types[0], impl=lambda x: x)
+    f = lg.parse_expr("fn (%x: Tensor[(2), float32]) { test.ruleless(sin(%x)) }")
+    with pytest.raises(lg.GradientError, match="no forward rule or gradient registered for: "):
+        lg.transform.jvp(f)

@@ -72,7 +72,7 @@ def _differentiate(expr, mod, mode: str, with_cotangent: bool, wrt) -> Function:
     normal = to_anf if mode == "first_order" else computed_once
     typed_mod = infer_type(normal(mod))
     typed = infer_type(normal(func), mod=typed_mod)
-    _check_gradients_exist(typed, typed_mod)
+    check_rules_exist(typed, typed_mod)
     if mode == "first_order":
         from .first_order import first_order_gradient
 
@@ -117,18 +117,19 @@ def checked_wrt(wrt, func: Function) -> tuple[int, ...] | None:
     return normal
 
 
-def _check_gradients_exist(func: Function, mod: IRModule) -> None:
-    """Raise one GradientError naming every op the program needs a gradient for and lacks."""
+def check_rules_exist(func: Function, mod: IRModule, rule_of=gradient_of, rule="gradient"):
+    """Raise one GradientError naming every op that `func` (and the globals it reaches) needs
+    a rule for and lacks; `rule_of(op)` raises GradientError when there is none."""
     missing = sorted(
         {
             call.op.name
             for body in _reachable(func, mod)
             for call in post_order(body)
-            if _needs_gradient(call) and _lacks_gradient(call.op)
+            if _needs_gradient(call) and _lacks(rule_of, call.op)
         }
     )
     if missing:
-        raise GradientError(f"no gradient registered for: {', '.join(missing)}")
+        raise GradientError(f"no {rule} registered for: {', '.join(missing)}")
 
 
 def _needs_gradient(node) -> bool:
@@ -141,9 +142,9 @@ def _needs_gradient(node) -> bool:
     )
 
 
-def _lacks_gradient(op: Op) -> bool:
+def _lacks(rule_of, op: Op) -> bool:
     try:
-        gradient_of(op)
+        rule_of(op)
     except GradientError:
         return True
     return False

@@ -18,20 +18,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..deep import run_deep, without_gc
-from ..errors import GradientError
 from ..ir.expr import (
     Call,
-    Clause,
     Constant,
     Constructor,
     Expr,
     Function,
-    GlobalVar,
     Match,
-    PatternConstructor,
-    PatternTuple,
-    PatternVar,
-    PatternWildcard,
     Tuple,
     TupleGetItem,
     Var,
@@ -46,16 +39,16 @@ from ..ir.types import (
     Type,
     TypeCall,
 )
-from ..ir.visitor import Block, make_lets, post_order, replace_node
+from ..ir.visitor import make_lets, replace_node
 from ..ops.gradients import ZERO, call, jvp_of, zeros_like_value
 from ..ops.registry import op_def
 from ..transform.anf import computed_once
 from ..typing import infer_type
-from ..typing.unify import substitute
 from .adtypes import is_float_tensor
-from .api import checked_wrt, function_of
+from .api import check_rules_exist, checked_wrt, function_of
 from .context import ADContext
-from .structure import check_supported, has_float_leaf
+from .higher_order import Block
+from .structure import HelperGlobals, check_supported, has_float_leaf
 from .transformer import CHECKPOINT, StructuralTransformer
 
 
@@ -85,37 +78,9 @@ def _forward(expr, mod: IRModule | None, wrt) -> Function:
     typed = infer_type(computed_once(func), mod=typed_mod)
     chosen = checked_wrt(wrt, typed)
     active = list(range(len(typed.params))) if chosen is None else list(chosen)
-    _check_rules_exist(typed, typed_mod)
+    check_rules_exist(typed, typed_mod, jvp_of, "forward rule or gradient")
     ctx = ForwardContext(mod, typed_mod)
     return EntryBuilder(ctx).build(typed, active)
-
-
-def _check_rules_exist(func: Function, mod: IRModule) -> None:
-    """Raise one GradientError naming every op the program needs a forward rule for."""
-    bodies = [func, *(mod[g] for g in mod.functions)]
-    missing = set()
-    for body in bodies:
-        for node in post_order(body):
-            if _needs_rule(node):
-                try:
-                    jvp_of(node.op)
-                except GradientError:
-                    missing.add(node.op.name)
-    if missing:
-        raise GradientError(
-            f"no forward rule or gradient registered for: {', '.join(sorted(missing))}"
-        )
-
-
-def _needs_rule(node) -> bool:
-    return (
-        isinstance(node, Call)
-        and isinstance(node.op, Op)
-        and node.op.name != CHECKPOINT
-        and node.checked_type is not None
-        and has_float_leaf(node.checked_type)
-        and any(has_float_leaf(a.checked_type) for a in node.args)
-    )
 
 
 def dual_type(ty: Type, adt_names: dict) -> Type:
@@ -207,11 +172,6 @@ class DualBlock(Block):
     def __init__(self, ctx: ForwardContext):
         super().__init__()
         self.ctx = ctx
-
-    def bind(self, name: str, value: Expr, ty: Type | None = None) -> Expr:
-        if isinstance(value, Var | Constant | GlobalVar):
-            return value
-        return self.emit(name, value, ty, checked_type=ty)
 
     def dual(self, value: Expr, tangent: Expr | None, ty: TensorType, name: str = "x") -> Var:
         """Bind the pair of float tensor `value` and its tangent (None: statically zero)."""
@@ -318,12 +278,14 @@ class OpCall:
         return value
 
 
-class EntryBuilder:
-    """The entry function: zip parameters with tangents, transform, unzip the result."""
+class EntryBuilder(HelperGlobals):
+    """The entry function: zip parameters with tangents, transform, unzip the result (ADT
+    values through helper globals ``@jvp_zip_List``, ``@jvp_tangent_List``, ...)."""
 
-    def __init__(self, ctx: ForwardContext):
-        self.ctx = ctx
-        self.helpers: dict[tuple[str, Type], GlobalVar] = {}
+    prefix = "jvp"
+
+    def _build(self, kind: str, ty: TypeCall) -> Function:
+        return _HELPERS[kind](self, ty)
 
     def build(self, func: Function, active: list[int]) -> Function:
         block = DualBlock(self.ctx)
@@ -351,7 +313,7 @@ class EntryBuilder:
 
     def zip(self, block: DualBlock, value: Expr, tangent: Expr | None, ty: Type) -> Expr:
         """The dual value of `value` with `tangent` (None: zero) of the same type."""
-        if not has_float_leaf(ty) and not self._changes(ty):
+        if not has_float_leaf(ty) and not self.changes(ty):
             return value
         if is_float_tensor(ty):
             name = _hint(value)
@@ -379,7 +341,7 @@ class EntryBuilder:
             return TupleGetItem(dual, 0)
         if isinstance(ty, TupleType):
             return Tuple([self.primal(TupleGetItem(dual, i), f) for i, f in enumerate(ty.fields)])
-        if isinstance(ty, TypeCall) and self._changes(ty):
+        if isinstance(ty, TypeCall) and self.changes(ty):
             return Call(self._helper("primal", ty), [dual])
         return dual
 
@@ -392,108 +354,58 @@ class EntryBuilder:
             return Call(self._helper("tangent", ty), [dual])
         return call("zeros_like", dual)
 
-    def _changes(self, ty: Type) -> bool:
-        return self.ctx.ad_type(ty) != ty
-
-    def _helper(self, kind: str, ty: TypeCall) -> GlobalVar:
-        key = (kind, ty)
-        if key not in self.helpers:
-            name = _fresh_name(self.ctx.mod, f"jvp_{kind}_{ty.func.name_hint}")
-            self.helpers[key] = gvar = GlobalVar(name)
-            self.ctx.mod[gvar] = _HELPERS[kind](self, ty)
-        return self.helpers[key]
-
     def _transform_pending_globals(self) -> None:
         ctx = self.ctx
         while ctx.pending:
             source, target = ctx.pending.pop()
             ctx.mod[target] = Transformer(ctx).function(ctx.typed[source])
 
-    def field_types(self, ty: TypeCall, ctor: Constructor) -> list[Type]:
-        data = self.ctx.typed.type_definitions[ty.func]
-        binding = dict(zip(data.type_vars, ty.args, strict=True))
-        return [substitute(t, binding) for t in ctor.inputs]
-
-    def constructors(self, ty: TypeCall) -> list[Constructor]:
-        return list(self.ctx.typed.type_definitions[ty.func].constructors)
-
 
 def _hint(expr: Expr) -> str:
     return expr.name_hint if isinstance(expr, Var) else "x"
 
 
-def _fresh_name(mod: IRModule, base: str) -> str:
-    name, n = base, 0
-    while name in mod:
-        n += 1
-        name = f"{base}_{n}"
-    return name
-
-
-def _fields(prefix: str, types: list[Type]) -> list[Var]:
-    return [Var(f"{prefix}{i}", t) for i, t in enumerate(types)]
-
-
 def _walk_helper(entry: EntryBuilder, ty: TypeCall, dual_in: bool, build, ret: Type) -> Function:
-    """``fn (%x) { match (%x) { Ctor(%f0, ...) => build(ctor, fields, types) ... } }``."""
-    ctx = entry.ctx
-    x = Var("x", ctx.ad_type(ty) if dual_in else ty)
-    clauses = []
-    for ctor in entry.constructors(ty):
-        types = entry.field_types(ty, ctor)
-        fields = _fields("f", [ctx.ad_type(t) if dual_in else t for t in types])
-        match_ctor = ctx.constructor(ctor) if dual_in else ctor
-        pattern = PatternConstructor(match_ctor, [PatternVar(f) for f in fields])
-        clauses.append(Clause(pattern, build(ctor, fields, types)))
-    return Function([x], Match(x, clauses), ret)
+    """``fn (%x) { match (%x) { Ctor(%f0, ...) => build(ctor, fields) ... } }``, `fields`
+    pairs of a field variable and its original type."""
+    x = Var("x", entry.ctx.ad_type(ty) if dual_in else ty)
+    return Function([x], Match(x, entry.clauses(ty, dual_in, build)), ret)
 
 
 def _build_lift(entry: EntryBuilder, ty: TypeCall) -> Function:
-    def build(ctor, fields, types):
+    def build(ctor, fields):
         block = DualBlock(entry.ctx)
-        duals = [entry.zip(block, f, None, t) for f, t in zip(fields, types, strict=True)]
+        duals = [entry.zip(block, f, None, t) for f, t in fields]
         return block.close(Call(entry.ctx.constructor(ctor), duals))
 
     return _walk_helper(entry, ty, False, build, entry.ctx.ad_type(ty))
 
 
 def _build_primal(entry: EntryBuilder, ty: TypeCall) -> Function:
-    def build(ctor, fields, types):
-        return Call(ctor, [entry.primal(f, t) for f, t in zip(fields, types, strict=True)])
+    def build(ctor, fields):
+        return Call(ctor, [entry.primal(f, t) for f, t in fields])
 
     return _walk_helper(entry, ty, True, build, ty)
 
 
 def _build_tangent(entry: EntryBuilder, ty: TypeCall) -> Function:
-    def build(ctor, fields, types):
-        return Call(ctor, [entry.tangent(f, t) for f, t in zip(fields, types, strict=True)])
+    def build(ctor, fields):
+        return Call(ctor, [entry.tangent(f, t) for f, t in fields])
 
     return _walk_helper(entry, ty, True, build, ty)
 
 
 def _build_zip(entry: EntryBuilder, ty: TypeCall) -> Function:
     """Walk a value and its tangent together; a tangent of another shape counts as zero."""
-    ctx = entry.ctx
     x, dx = Var("x", ty), Var("x_dot", ty)
-    clauses = []
-    for ctor in entry.constructors(ty):
-        types = entry.field_types(ty, ctor)
-        fields, tangents = _fields("f", types), _fields("t", types)
-        pattern = PatternTuple(
-            [
-                PatternConstructor(ctor, [PatternVar(f) for f in fields]),
-                PatternConstructor(ctor, [PatternVar(t) for t in tangents]),
-            ]
-        )
-        block = DualBlock(ctx)
-        duals = [
-            entry.zip(block, f, t, ft) for f, t, ft in zip(fields, tangents, types, strict=True)
-        ]
-        clauses.append(Clause(pattern, block.close(Call(ctx.constructor(ctor), duals))))
-    if len(entry.constructors(ty)) > 1:
-        lifted = Call(entry._helper("lift", ty), [x])
-        clauses.append(Clause(PatternWildcard(), lifted))
-    return Function([x, dx], Match(Tuple([x, dx]), clauses), ctx.ad_type(ty))
+
+    def build(ctor, fields, tangents, types):
+        block = DualBlock(entry.ctx)
+        duals = [entry.zip(block, *parts) for parts in zip(fields, tangents, types, strict=True)]
+        return block.close(Call(entry.ctx.constructor(ctor), duals))
+
+    clauses = entry.paired_clauses(ty, False, build, lambda: Call(entry._helper("lift", ty), [x]))
+    return Function([x, dx], Match(Tuple([x, dx]), clauses), entry.ctx.ad_type(ty))
 
 
 _HELPERS = {

@@ -7,6 +7,7 @@ recursive helper global per concrete type, generated on first use and added to t
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 
 from ..errors import GradientError
@@ -106,8 +107,16 @@ def sequence(effects: list[Expr]) -> Expr:
     return make_lets([(Var("_", UNIT), effect) for effect in effects], Tuple(()))
 
 
-class StructureCode:
-    """Code that walks whole values of any parameter or result type, ADTs included."""
+class HelperGlobals(ABC):
+    """Recursive helper globals that walk whole ADT values, one per kind of walk and concrete
+    type (``@ad_lift_List``), generated on first use and added to the context's module. A
+    helper identical to one an earlier transformation left in the module is reused.
+
+    Subclasses say which walks there are (`_build`) and how their globals are named
+    (`prefix`); reverse mode's are below, forward mode's in forward.py.
+    """
+
+    prefix = "ad"
 
     def __init__(self, ctx: ADContext):
         self.ctx = ctx
@@ -117,6 +126,85 @@ class StructureCode:
     def changes(self, ty: Type) -> bool:
         """Whether AD represents values of `ty` differently (they hold float tensors)."""
         return self.ctx.ad_type(ty) != ty
+
+    @abstractmethod
+    def _build(self, kind: str, ty: TypeCall) -> Function:
+        """The helper function of walk `kind` over values of `ty`."""
+
+    def _helper(self, kind: str, ty: TypeCall) -> GlobalVar:
+        key = (kind, ty)
+        if key not in self.helpers:
+            base = f"{self.prefix}_{kind}_{ty.func.name_hint}"
+            earlier = [g for g in self.ctx.mod.functions if _is_version_of(g.name_hint, base)]
+            # Registered before it is built: a recursive type's helper calls itself.
+            self.helpers[key] = gvar = GlobalVar(self._fresh_name(base))
+            func = self.ctx.mod[gvar] = self._build(kind, ty)
+            same = _identical_global(self.ctx.mod, func, earlier)
+            if same is not None and not self._called_by_added(gvar):
+                del self.ctx.mod.functions[gvar]  # an earlier transformation left the same
+                self.helpers[key] = same
+            else:
+                self.added.append(func)
+        return self.helpers[key]
+
+    def _called_by_added(self, gvar: GlobalVar) -> bool:
+        """Whether a helper kept by this transformation calls `gvar` (it must stay then)."""
+        return any(node == gvar for f in self.added for node in pre_order(f))
+
+    def _fresh_name(self, base: str) -> str:
+        name, n = base, 0
+        while name in self.ctx.mod:
+            n += 1
+            name = f"{base}_{n}"
+        return name
+
+    def field_types(self, ty: TypeCall, ctor) -> list[Type]:
+        """The types of `ctor`'s fields in a value of the concrete ADT type `ty`."""
+        data = self.ctx.typed.type_definitions[ty.func]
+        binding = dict(zip(data.type_vars, ty.args, strict=True))
+        return [substitute(t, binding) for t in ctor.inputs]
+
+    def constructors(self, ty: TypeCall) -> list:
+        return list(self.ctx.typed.type_definitions[ty.func].constructors)
+
+    def clauses(self, ty: TypeCall, source_ad: bool, build) -> list[Clause]:
+        """One clause per constructor of `ty`: ``Ctor(%f0, ...) => build(ctor, fields)``,
+        matching the AD version of the value when `source_ad`."""
+        out = []
+        for ctor in self.constructors(ty):
+            field_types = self.field_types(ty, ctor)
+            match_ctor = self.ctx.constructor(ctor) if source_ad else ctor
+            var_types = [self.ctx.ad_type(t) if source_ad else t for t in field_types]
+            fields = [Var(f"f{i}", t) for i, t in enumerate(var_types)]
+            pattern = PatternConstructor(match_ctor, [PatternVar(f) for f in fields])
+            out.append(Clause(pattern, build(ctor, list(zip(fields, field_types, strict=True)))))
+        return out
+
+    def paired_clauses(self, ty: TypeCall, first_ad: bool, build, otherwise) -> list:
+        """Clauses matching a pair of values of `ty` with the same constructor (the first in
+        AD form when `first_ad`): ``(Ctor(%f...), Ctor(%c...)) => build(ctor, f, c, types)``;
+        pairs of different constructors give `otherwise()` (built only when there are)."""
+        out = []
+        for ctor in self.constructors(ty):
+            types = self.field_types(ty, ctor)
+            first_types = [self.ctx.ad_type(t) for t in types] if first_ad else types
+            firsts = [Var(f"f{i}", t) for i, t in enumerate(first_types)]
+            seconds = [Var(f"c{i}", t) for i, t in enumerate(types)]
+            first_ctor = self.ctx.constructor(ctor) if first_ad else ctor
+            pattern = PatternTuple(
+                [
+                    PatternConstructor(first_ctor, [PatternVar(f) for f in firsts]),
+                    PatternConstructor(ctor, [PatternVar(c) for c in seconds]),
+                ]
+            )
+            out.append(Clause(pattern, build(ctor, firsts, seconds, types)))
+        if len(out) > 1:
+            out.append(Clause(PatternWildcard(), otherwise()))
+        return out
+
+
+class StructureCode(HelperGlobals):
+    """Code that walks whole values of any parameter or result type, ADTs included."""
 
     def check_supported(self, ty: Type, what: str) -> None:
         """Reject types whose values cannot be moved in or out of AD form."""
@@ -162,46 +250,8 @@ class StructureCode:
         field_cotangent = None if cotangent is None else TupleGetItem(cotangent, i)
         return self.seed(TupleGetItem(e, i), ty.fields[i], field_cotangent)
 
-    def _helper(self, kind: str, ty: TypeCall) -> GlobalVar:
-        key = (kind, ty)
-        if key not in self.helpers:
-            base = f"ad_{kind}_{ty.func.name_hint}"
-            earlier = [g for g in self.ctx.mod.functions if _is_version_of(g.name_hint, base)]
-            # Registered before it is built: a recursive type's helper calls itself.
-            self.helpers[key] = gvar = GlobalVar(self._fresh_name(base))
-            func = self.ctx.mod[gvar] = _HELPER_BUILDERS[kind](self, ty)
-            same = _identical_global(self.ctx.mod, func, earlier)
-            if same is not None and not self._called_by_added(gvar):
-                del self.ctx.mod.functions[gvar]  # an earlier gradient() left the same helper
-                self.helpers[key] = same
-            else:
-                self.added.append(func)
-        return self.helpers[key]
-
-    def _called_by_added(self, gvar: GlobalVar) -> bool:
-        """Whether a helper kept by this transformation calls `gvar` (it must stay then)."""
-        return any(node == gvar for f in self.added for node in pre_order(f))
-
-    def _fresh_name(self, base: str) -> str:
-        name, n = base, 0
-        while name in self.ctx.mod:
-            n += 1
-            name = f"{base}_{n}"
-        return name
-
-    def clauses(self, ty: TypeCall, source_ad: bool, build) -> list[Clause]:
-        """One clause per constructor of `ty`: ``Ctor(%f0, ...) => build(ctor, fields)``."""
-        data = self.ctx.typed.type_definitions[ty.func]
-        binding = dict(zip(data.type_vars, ty.args, strict=True))
-        out = []
-        for ctor in data.constructors:
-            field_types = [substitute(t, binding) for t in ctor.inputs]
-            match_ctor = self.ctx.constructor(ctor) if source_ad else ctor
-            var_types = [self.ctx.ad_type(t) if source_ad else t for t in field_types]
-            fields = [Var(f"f{i}", t) for i, t in enumerate(var_types)]
-            pattern = PatternConstructor(match_ctor, [PatternVar(f) for f in fields])
-            out.append(Clause(pattern, build(ctor, list(zip(fields, field_types, strict=True)))))
-        return out
+    def _build(self, kind: str, ty: TypeCall) -> Function:
+        return _HELPER_BUILDERS[kind](self, ty)
 
 
 def _is_version_of(name: str, base: str) -> bool:
@@ -223,7 +273,7 @@ def _without_versions(text: str) -> str:
     return _HELPER_VERSION.sub(r"\1", text)
 
 
-_HELPER_VERSION = re.compile(r"(@ad_[a-z_]+?_\w+?)(?:_\d+)?(?!\w)")
+_HELPER_VERSION = re.compile(r"(@(?:ad|jvp)_[a-z_]+?_\w+?)(?:_\d+)?(?!\w)")
 
 
 def _build_lift(code: StructureCode, ty: TypeCall) -> Function:
@@ -263,25 +313,15 @@ def _build_seed(code: StructureCode, ty: TypeCall) -> Function:
 
 
 def _build_seed_with(code: StructureCode, ty: TypeCall) -> Function:
-    """Seed an AD value with a cotangent of the same shape, walking both together."""
+    """Seed an AD value with a cotangent of the same shape, walking both together (a
+    cotangent of another shape adds nothing)."""
     x, ct = Var("x", code.ctx.ad_type(ty)), Var("cotangent", ty)
-    data = code.ctx.typed.type_definitions[ty.func]
-    binding = dict(zip(data.type_vars, ty.args, strict=True))
-    clauses = []
-    for ctor in data.constructors:
-        types = [substitute(t, binding) for t in ctor.inputs]
-        ad_fields = [Var(f"f{i}", code.ctx.ad_type(t)) for i, t in enumerate(types)]
-        ct_fields = [Var(f"c{i}", t) for i, t in enumerate(types)]
-        pattern = PatternTuple(
-            [
-                PatternConstructor(code.ctx.constructor(ctor), [PatternVar(f) for f in ad_fields]),
-                PatternConstructor(ctor, [PatternVar(c) for c in ct_fields]),
-            ]
-        )
+
+    def build(ctor, ad_fields, ct_fields, types):
         steps = [code.seed(f, t, c) for f, c, t in zip(ad_fields, ct_fields, types, strict=True)]
-        clauses.append(Clause(pattern, sequence(steps)))
-    if len(data.constructors) > 1:  # a cotangent of another shape adds nothing
-        clauses.append(Clause(PatternWildcard(), Tuple(())))
+        return sequence(steps)
+
+    clauses = code.paired_clauses(ty, True, build, lambda: Tuple(()))
     return Function([x, ct], Match(Tuple([x, ct]), clauses), UNIT)
 
 
