@@ -59,11 +59,14 @@ def register_jvp(op_name: str, rule: Jvp | None = None, source: str = "a formula
 
     >>> import lambdagrad as lg
     >>> from lambdagrad.ops.gradients import register_jvp
+    >>> record = lg.ops.op_def("copy")
+    >>> rule, source = record.jvp, record.jvp_source
     >>> @register_jvp("copy", source="the identity")
     ... def copy_jvp(orig_call, tangents):
     ...     return tangents[0]
-    >>> lg.ops.op_def("copy").jvp_source
+    >>> record.jvp_source
     'the identity'
+    >>> record.jvp, record.jvp_source = rule, source  # as it was, for the other examples
     """
 
     def register(fn: Jvp) -> Jvp:
@@ -168,11 +171,11 @@ def unary_gradient(name: str, derivative: Callable[[Expr, Expr], Expr]) -> None:
     register_jvp(name, lambda c, ts: ts[0] * derivative(c.args[0], c), SHARED)
 
 
-def linear(name: str, transpose: Callable[[Expr, Call], list], positions=(0,)) -> None:
-    """Register the gradient of an op linear in its inputs: ``transpose(out_grad, orig_call)``;
-    its forward rule is the op itself on the tangents (see `linear_in`)."""
+def linear(name: str, transpose: Callable[[Expr, Call], list]) -> None:
+    """Register the gradient of a one-input linear op: ``transpose(out_grad, orig_call)``; its
+    forward rule is the op itself on the tangent (see `linear_in`)."""
     register_gradient(name, lambda c, g: transpose(g, c))
-    linear_forward(name, positions)
+    linear_forward(name)
 
 
 def linear_forward(name: str, positions=(0,)) -> None:
