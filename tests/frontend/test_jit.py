@@ -178,6 +178,24 @@ def test_a_long_list_runs_without_deep_recursion():
 
 
 @lg.jit
+def sum_of_squares(xs):
+    total = 0.0
+    for x in xs:
+        total = total + x * x
+    return total
+
+
+def test_a_list_of_followed_values_goes_to_the_transformation():
+    # the followed values sit in an ADT value, not in a tuple: the call is still the
+    # transformation's, not a translation of tracers
+    def loss(x):
+        return sum_of_squares(lg.List([x, 2.0 * x]))
+
+    assert lg.grad(loss)(1.0) == 10.0
+    assert lg.grad(lg.grad(loss))(1.0) == 10.0
+
+
+@lg.jit
 def power(x, n):
     if n <= 0:
         return 1.0

@@ -8,8 +8,7 @@ import inspect
 import textwrap
 
 from ..ad.api import gradient
-from ..api.core import Tracer
-from ..api.lowered import call_lowered
+from ..api.lowered import call_lowered, traced
 from ..errors import Error
 from ..ir import Call, Function, GlobalVar, IRModule, Let, Tuple, TupleGetItem, Var
 from ..runtime import create_executor
@@ -53,7 +52,7 @@ class Jitted:
 
     def __call__(self, *args, **kwargs):
         _positional_only(self, kwargs)
-        if any(isinstance(leaf, Tracer) for leaf in _leaves(args)):
+        if traced(args):
             # inside lg.grad & co.: the whole program is one primitive of the transformation
             return call_lowered(self, args)
         return self._entry(args)(args)
@@ -224,14 +223,6 @@ def _positional_only(jitted, kwargs: dict) -> None:
     if kwargs:
         name = getattr(jitted, "__name__", "the function")
         raise JitError(f"{name}: pass arguments by position (got keywords {sorted(kwargs)})")
-
-
-def _leaves(args):
-    for arg in args:
-        if isinstance(arg, tuple | list):
-            yield from _leaves(arg)
-        else:
-            yield arg
 
 
 def _with_main(mod: IRModule, entry: str) -> IRModule:
