@@ -4,8 +4,10 @@ Python blocks of each page run in order (later blocks continue earlier ones, as 
 them); blocks marked ``relay`` are whole modules that must parse and type-check.
 """
 
+import contextlib
 import doctest
 import importlib.util
+import io
 import linecache
 import re
 import shutil
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import lambdagrad as lg
+from lambdagrad import cli
 
 ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"
@@ -58,6 +61,27 @@ def test_pages_point_inside_the_repository():
 def test_every_page_is_in_the_navigation():
     nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     assert [p.name for p in PAGES if f": {p.name}" not in nav] == []
+
+
+def command_help(*argv: str) -> str:
+    """What ``lambdagrad ARGV --help`` prints."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+        cli.main([*argv, "--help"])
+    return out.getvalue()
+
+
+def test_the_command_page_names_every_command_and_option():
+    page = (DOCS / "cli.md").read_text(encoding="utf-8")
+    commands = re.findall(r"^    (\w+)  ", command_help(), re.M)
+    assert "--version" in command_help() and "`lambdagrad --version`" in page
+    assert "`--no-prelude`" in page  # every command takes it
+    assert len(commands) == 6
+    for command in commands:
+        row = next(line for line in page.splitlines() if line.startswith(f"| `{command}` |"))
+        options = set(re.findall(r"(--[a-z][\w-]*)", command_help(command)))
+        missing = sorted(o for o in options - {"--help", "--no-prelude"} if f"`{o}" not in row)
+        assert missing == [], command
 
 
 @pytest.fixture(scope="module")
