@@ -182,6 +182,32 @@ def test_indexing_and_slicing_gradients():
     np.testing.assert_allclose(lg.grad(f)(x), expected)
 
 
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (lambda x: lnp.moveaxis(x, 2, 0), "moveaxis: axis 2 is out of range"),
+        (lambda x: lnp.moveaxis(x, 0, -3), "moveaxis: axis -3 is out of range"),
+        (lambda x: lnp.swapaxes(x, 0, 5), "swapaxes: axis 5 is out of range"),
+        (lambda x: lnp.expand_dims(x, 3), "expand_dims of an array of rank 2"),
+    ],
+)
+def test_axes_out_of_range(call, expected):
+    x = np.ones((2, 3))
+    assert expected in error_message(call, x)  # numpy's own functions refuse them too
+    assert expected in error_message(lg.grad(lambda x: lnp.sum(call(x))), x)
+
+
+@pytest.mark.parametrize("value", ["a", None, {}, np.array([1j]), np.array(["a", "b"])])
+def test_values_that_are_not_real_numbers(value):
+    for call in (lnp.tanh, lnp.negative, lnp.sum, lambda v: lnp.add(v, np.ones(2))):
+        assert "real numbers and bools" in error_message(call, value)
+
+
+def test_dtypes_that_are_not_dtypes_of_numbers():
+    assert "'foo' is not a dtype" in error_message(lnp.astype, np.ones(2), "foo")
+    assert "real numbers and bools" in error_message(lnp.astype, np.ones(2), str)
+
+
 def test_numpy_semantics_on_plain_arrays():
     a, b = np.array([7, -7]), np.array([2, 2])
     assert lnp.true_divide(a, b).tolist() == (a / b).tolist()

@@ -22,7 +22,29 @@ def asarray(x, dtype=None):
     """`x` as an array (a followed value stays followed; a dtype casts it)."""
     if isinstance(x, Tracer):
         return x if dtype is None else astype(x, dtype)
-    return np.asarray(x, dtype=dtype)
+    return numeric(np.asarray(x, dtype=None if dtype is None else as_dtype(dtype)))
+
+
+def numeric(array: np.ndarray) -> np.ndarray:
+    """`array`, whose dtype the ops must take: numbers and bools (numpy would also add
+    strings, compute on objects and on None)."""
+    if array.dtype.kind not in "biuf":
+        raise OpShapeError(
+            f"lambdagrad.numpy computes on real numbers and bools, got an array of dtype "
+            f"{array.dtype}: {array!r:.60}"
+        )
+    return array
+
+
+def as_dtype(dtype) -> np.dtype:
+    """`dtype` (a name, a numpy or Python type) as a numpy dtype of numbers or bools."""
+    try:
+        found = np.dtype(dtype)
+    except TypeError:
+        raise OpShapeError(f"{dtype!r} is not a dtype") from None
+    if found.kind not in "biuf":
+        raise OpShapeError(f"lambdagrad.numpy computes on real numbers and bools, not {found}")
+    return found
 
 
 def array(x, dtype=None):
@@ -32,9 +54,9 @@ def array(x, dtype=None):
 
 def astype(x, dtype):
     """`x` cast to `dtype` (the ``cast`` op, whose gradient casts back)."""
-    dtype = np.dtype(dtype)
+    dtype = as_dtype(dtype)
     if not isinstance(x, Tracer):
-        return np.asarray(x).astype(dtype)
+        return asarray(x).astype(dtype)
     if x.dtype == dtype:
         return x
     return apply(prim("cast", dtype=dtype.name), (x,))
@@ -51,6 +73,7 @@ def promote(*xs, dtype=None) -> tuple:
             same = _same_dtype_pair(*xs)
             if same is not None:
                 return same
+        xs = tuple(x if type(x) in _NUMBERS else asarray(x) for x in xs)
         dtype = np.result_type(*(_dtype_of(x) for x in xs))
     return tuple(astype(x, dtype) if is_array(x) else np.asarray(x, dtype) for x in xs)
 
@@ -345,23 +368,37 @@ def transpose(x, axes=None):
     return apply(prim("transpose", axes=None if axes is None else tuple(axes)), (x,))
 
 
+def _axis_index(axis, rank: int, what: str) -> int:
+    """`axis` of an array of `rank` as an index from 0 (numpy's AxisError as ours)."""
+    if not isinstance(axis, int | np.integer) or not -rank <= axis < rank:
+        raise OpShapeError(f"{what}: axis {axis!r} is out of range for an array of rank {rank}")
+    return int(axis) % rank
+
+
 def moveaxis(x, source: int, destination: int):
     x = asarray(x)
     rank = len(x.shape)
-    order = [a for a in range(rank) if a != source % rank]
-    order.insert(destination % rank, source % rank)
+    source = _axis_index(source, rank, "moveaxis")
+    order = [a for a in range(rank) if a != source]
+    order.insert(_axis_index(destination, rank, "moveaxis"), source)
     return x if order == list(range(rank)) else transpose(x, order)
 
 
 def swapaxes(x, axis1: int, axis2: int):
     x = asarray(x)
-    order = list(range(len(x.shape)))
+    rank = len(x.shape)
+    axis1, axis2 = (_axis_index(a, rank, "swapaxes") for a in (axis1, axis2))
+    order = list(range(rank))
     order[axis1], order[axis2] = order[axis2], order[axis1]
     return transpose(x, order)
 
 
 def expand_dims(x, axis: int):
-    return apply(prim("expand_dims", axis=axis), (asarray(x),))
+    """`x` with a new axis of length 1 at `axis` (of the result)."""
+    x = asarray(x)
+    rank = len(x.shape)
+    axis = _axis_index(axis, rank + 1, f"expand_dims of an array of rank {rank}")
+    return apply(prim("expand_dims", axis=axis), (x,))
 
 
 def squeeze(x, axis=None):
