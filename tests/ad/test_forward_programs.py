@@ -255,3 +255,18 @@ def test_ops_without_rules_are_listed_together():
     f = lg.parse_expr("fn (%x: Tensor[(2), float32]) { test.ruleless(sin(%x)) }")
     with pytest.raises(lg.GradientError, match="no forward rule or gradient registered for: "):
         lg.transform.jvp(f)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda f: lg.transform.jvp(f, mod=5), "jvp: mod must be an IRModule, got int"),
+        (lambda f: lg.transform.gradient(f, mod=5), "gradient: mod must be an IRModule"),
+        (lambda f: lg.transform.linearize(42), "linearize needs a function, got int"),
+        (lambda f: lg.transform.jvp(f, wrt=[0]), "wrt must be a tuple of parameter indices"),
+    ],
+)
+def test_misuse_names_the_transformation(call, message):
+    f = lg.parse_expr("fn (%x: float32) { sin(%x) }")
+    with pytest.raises(lg.GradientError, match=message):
+        call(f)

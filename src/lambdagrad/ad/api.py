@@ -86,6 +86,8 @@ def _differentiate(expr, mod, mode: str, with_cotangent: bool, wrt) -> Function:
 
 def function_of(expr, mod: IRModule, transformation: str = "gradient") -> Function:
     """The closed function that `expr` (a Function, a GlobalVar or a global's name) names."""
+    if not isinstance(mod, IRModule):
+        raise GradientError(f"{transformation}: mod must be an IRModule, got {type(mod).__name__}")
     if isinstance(expr, GlobalVar | str):
         return mod[expr]
     if not isinstance(expr, Function):

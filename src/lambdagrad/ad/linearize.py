@@ -22,7 +22,7 @@ from ..transform.cse import eliminate_common_subexpr
 from ..transform.dce import dead_code_elimination
 from ..transform.pipeline import optimize
 from ..typing import infer_type
-from .api import vjp
+from .api import function_of, vjp
 from .forward import jvp
 
 
@@ -43,6 +43,7 @@ def linearize(expr, mod: IRModule | None = None, wrt: Sequence[int] | None = Non
     array([0.      , 0.077004])
     """
     mod = mod if mod is not None else IRModule()
+    function_of(expr, mod, "linearize")  # its errors name linearize, not the jvp it runs
     forward = _optimized(jvp(expr, mod=mod, wrt=wrt), mod)
     backward = _optimized(vjp(expr, mod=mod, wrt=None if wrt is None else tuple(wrt)), mod)
     count = len(backward.params) - 1
