@@ -58,6 +58,23 @@ def test_pages_point_inside_the_repository():
         assert not re.search(r"https?://", page.read_text(encoding="utf-8")), page.name
 
 
+def test_the_names_the_pages_use_exist():
+    """Every ``lg.NAME...`` and ``lnp.NAME`` in README and docs is an attribute of the package
+    (upper-case words such as ``lg.op.NAME`` are placeholders)."""
+    import lambdagrad.numpy as lnp
+
+    missing = []
+    for page in [ROOT / "README.md", *PAGES]:
+        text = page.read_text(encoding="utf-8")
+        for root, path in re.findall(r"\b(lg|lnp)\.([A-Za-z_][\w.]*\w)", text):
+            obj = lg if root == "lg" else lnp
+            for part in path.split("."):
+                obj = getattr(obj, part, None) if not part.isupper() else obj
+            if obj is None:
+                missing.append(f"{page.name}: {root}.{path}")
+    assert missing == []
+
+
 def test_every_page_is_in_the_navigation():
     nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     assert [p.name for p in PAGES if f": {p.name}" not in nav] == []
