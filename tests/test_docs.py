@@ -54,8 +54,11 @@ def test_text_format_examples_type_check(page):
 
 
 def test_pages_point_inside_the_repository():
-    for page in PAGES:
-        assert not re.search(r"https?://", page.read_text(encoding="utf-8")), page.name
+    for page in [*PAGES, ROOT / "README.md", ROOT / "mkdocs.yml"]:
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"https?://", text), page.name
+        # nor out of the repository by a path (the team's notes are no user's documentation)
+        assert not re.search(r"\.\./\.\.|\]\(\.\./|/work/|DESIGN\.md", text), page.name
 
 
 def test_the_names_the_pages_use_exist():
