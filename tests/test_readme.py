@@ -4,7 +4,8 @@ import linecache
 import re
 from pathlib import Path
 
-README = Path(__file__).parent.parent / "README.md"
+ROOT = Path(__file__).parent.parent
+README = ROOT / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
 
 
@@ -20,3 +21,9 @@ def test_the_python_examples_run_in_order():
         # lg.jit reads a function's source: let inspect find it for code that has no file
         linecache.cache[name] = (len(block), None, block.splitlines(True), name)
         exec(compile(block, name, "exec"), namespace)
+
+
+def test_the_readme_links_every_page_of_the_docs():
+    """As the site's navigation lists them (test_docs checks the navigation has every page)."""
+    linked = set(re.findall(r"\]\(docs/([\w-]+\.md)\)", README.read_text(encoding="utf-8")))
+    assert linked == {page.name for page in (ROOT / "docs").glob("*.md")}
