@@ -5,6 +5,7 @@ import pytest
 
 import lambdagrad as lg
 import lambdagrad.numpy as lnp
+from lambdagrad.api import TransformError
 
 
 def loop(x, w):
@@ -33,9 +34,52 @@ def test_jit_of_value_and_grad_of_a_jitted_function():
 
 
 def test_the_lowered_gradient_is_one_program_calling_the_original():
-    mod = lg.jit(lg.grad(loop))(X, W) is not None and lg.jit(lg.grad(loop)).lower(X, W)
+    mod = lg.jit(lg.grad(loop)).lower(X, W)
     assert {"main", "main_primal"} <= {g.name_hint for g in mod.functions}
     lg.transform.infer_type(mod)
+
+
+@lg.jit
+def cube(x, n):
+    if n <= 0:
+        return 1.0
+    return x * cube(x, n - 1)
+
+
+def test_a_gradient_of_a_gradient_keeps_both_primals():
+    second = lg.jit(lg.grad(lg.grad(cube)))
+    assert second(3.0, 3) == 18.0  # 6x; the first derivative, 3x² = 27, if a primal is lost
+    names = {g.name_hint for g in second.lower(3.0, 3).functions}
+    assert {"main", "main_primal", "main_primal_1"} <= names
+
+
+GRAD_OF_LOOP = lg.jit(lg.grad(loop))
+
+
+@lg.jit
+def calls_a_gradient(x, w):
+    return GRAD_OF_LOOP(x, w) * 2.0
+
+
+def test_jitted_code_calls_a_jitted_gradient():
+    np.testing.assert_allclose(calls_a_gradient(X, W), 2 * lg.grad(loop)(X, W), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("fun", "args", "message"),
+    [
+        (lambda x: x * 2.0, (np.ones(2),), "returning a scalar, got Tensor"),
+        (lambda x: (x, x), (1.0,), "returning a scalar, got \\(float64, float64\\)"),
+        (lambda x: lnp.sum(x) > 0.0, (np.ones(2),), "floating-point output, got bool"),
+        (lambda x: x * 1.0, (3,), "floating-point inputs, got int64 in argument 0"),
+        (lambda p: p[0] * p[1], ((1.0, np.int32(2)),), "got int32 in argument 0"),
+    ],
+)
+def test_what_grad_refuses_jit_of_grad_refuses(fun, args, message):
+    with pytest.raises(TransformError, match="grad needs"):
+        lg.grad(fun)(*args)
+    with pytest.raises(TransformError, match=f"grad needs .*{message}"):
+        lg.jit(lg.grad(fun))(*args)
 
 
 def test_has_aux_is_refused_with_a_hint():

@@ -7,30 +7,47 @@ import functools
 import inspect
 import textwrap
 
+import numpy as np
+
 from ..ad.api import gradient
+from ..api.core import TransformError
 from ..api.lowered import call_lowered, traced
 from ..errors import Error
-from ..ir import Call, Function, GlobalVar, IRModule, Let, Tuple, TupleGetItem, Var
+from ..ir import (
+    Call,
+    Function,
+    FuncType,
+    GlobalVar,
+    IRModule,
+    Let,
+    TensorType,
+    Tuple,
+    TupleGetItem,
+    Type,
+    Var,
+)
 from ..runtime import create_executor
 from ..transform.pipeline import optimize
 from ..typing import infer_type
+from ..typing.unify import type_children
 from .errors import JitError, Source, relocate
 from .expressions import parameter_names
-from .program import LoweredModule, Program, rename_globals
+from .program import LoweredModule, Program, fresh_name, rename_globals
 from .signature import argument_types, as_value
 from .translate import FunctionTranslator
 
 
 class Compiled:
-    """One specialization: the lowered module, type-checked when made, and its entry point,
-    compiled on the first call (a module only lowered for `gradient` is not compiled)."""
+    """One specialization: the lowered module, type-checked when made (`type` is its
+    ``@main``'s), and its entry point, compiled on the first call (a module only lowered for
+    `gradient` is not compiled)."""
 
     def __init__(self, mod: IRModule, sources: list[Source]):
         self.mod = mod
         self.sources = sources
         self._run = None
         try:
-            infer_type(mod)
+            self.type: FuncType = infer_type(mod)["main"].checked_type
         except Error as err:
             raise relocate(err, sources) from None
 
@@ -73,7 +90,11 @@ class Jitted:
 
     def _entry(self, args) -> Compiled:
         used: dict = {}
-        types = argument_types(args, used)
+        return self.specialization(argument_types(args, used), used)
+
+    def specialization(self, types: tuple, used: dict) -> Compiled:
+        """The specialization at argument `types` (`used`: the ADT definitions they name),
+        made on first request."""
         key = (types, tuple(used.values()))
         entry = self._compiled.get(key)
         if entry is None:
@@ -160,24 +181,44 @@ class GradientFunction(Jitted):
         self.with_value = derivative.with_value
         self.__name__ = f"grad_{getattr(self.inner, '__name__', 'f')}"
 
-    def _entry(self, args) -> Compiled:
-        # built from the function's own specialization for these arguments, not translated
-        used: dict = {}
-        key = (argument_types(args, used), tuple(used.values()))
-        entry = self._compiled.get(key)
-        if entry is None:
-            inner = self.inner._entry(args)
-            gradient_mod = self._gradient_module(inner.mod)
-            entry = self._compiled[key] = Compiled(gradient_mod, inner.sources)
-        return entry
+    def _compile(self, types, used) -> Compiled:
+        # built from the function's own specialization for these arguments
+        inner = self.inner.specialization(types, used)
+        wrt = self._differentiable(inner.type)
+        return Compiled(self._gradient_module(inner.mod, wrt), inner.sources)
 
-    def _gradient_module(self, mod: IRModule) -> IRModule:
-        """`mod` with its ``@main`` renamed ``@main_primal`` and a new ``@main`` returning the
-        gradient (with the value first for value_and_grad)."""
-        renamed = rename_globals(mod, {GlobalVar("main"): GlobalVar("main_primal")})
-        primal = renamed.get_global_var("main_primal")
+    def specialize(self, program: Program, types: tuple, gvar: GlobalVar) -> Function:
+        """The gradient called from jitted code: its module becomes part of the program."""
+        compiled = self.specialization(types, dict(program.adts))
+        for source in compiled.sources:
+            program.add_source(source)
+        return program.include(compiled.mod, gvar)
+
+    def _differentiable(self, signature: FuncType) -> tuple[int, ...]:
+        """The parameters to differentiate; raises as `lg.grad` does unless the function
+        returns a floating-point scalar and those parameters hold floating-point arrays."""
+        wrt = (self.argnums,) if isinstance(self.argnums, int) else tuple(self.argnums)
+        params = signature.arg_types
+        for i in wrt:
+            if -len(params) <= i < len(params):  # others: gradient names the bad index
+                _need_float_leaves(params[i], i)
+        result = signature.ret_type
+        if not (isinstance(result, TensorType) and result.shape == ()):
+            raise TransformError(
+                f"grad needs a function returning a scalar, got {result}: reduce it (lnp.sum, "
+                "lnp.mean), or use jacrev/vjp for non-scalar outputs"
+            )
+        if np.dtype(result.dtype).kind != "f":
+            raise TransformError(f"grad needs a floating-point output, got {result.dtype}")
+        return wrt
+
+    def _gradient_module(self, mod: IRModule, wrt: tuple[int, ...]) -> IRModule:
+        """`mod` with its ``@main`` renamed (``@main_primal``) and a new ``@main`` returning the
+        gradient with respect to parameters `wrt` (with the value first for value_and_grad)."""
+        taken = {g.name_hint for g in mod.functions}  # main_primal is, in a gradient's gradient
+        primal = GlobalVar(fresh_name("main_primal", taken))
+        renamed = rename_globals(mod, {GlobalVar("main"): primal})
         single = isinstance(self.argnums, int)
-        wrt = (self.argnums,) if single else tuple(self.argnums)
         derived = gradient(primal, mod=renamed, wrt=wrt)
         params = [Var(p.name_hint, p.type_annotation) for p in renamed[primal].params]
         both = Var("value_and_gradients")
@@ -223,6 +264,20 @@ def _positional_only(jitted, kwargs: dict) -> None:
     if kwargs:
         name = getattr(jitted, "__name__", "the function")
         raise JitError(f"{name}: pass arguments by position (got keywords {sorted(kwargs)})")
+
+
+def _need_float_leaves(ty: Type, index: int) -> None:
+    """Raise unless every tensor in `ty` (through tuples and ADT arguments) is floating point."""
+    stack = [ty]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, TensorType) and np.dtype(current.dtype).kind != "f":
+            raise TransformError(
+                f"grad needs floating-point inputs, got {current} in argument {index}: pass "
+                "floats (1.0, not 1), cast with .astype(float), or leave that argument out of "
+                "argnums"
+            )
+        stack.extend(type_children(current))
 
 
 def _with_main(mod: IRModule, entry: str) -> IRModule:

@@ -162,10 +162,19 @@ class Program:
 
     def _fresh(self, name: str, also_taken=()) -> str:
         taken = {g.name_hint for g in (*self.functions, *self.specs.values(), *also_taken)}
-        candidate, n = name, 1
-        while candidate in taken:
-            candidate, n = f"{name}_{n}", n + 1
-        return candidate
+        return fresh_name(name, taken)
+
+
+def fresh_name(name: str, taken: set[str]) -> str:
+    """`name`, or `name` with the first number suffix not in `taken`.
+
+    >>> fresh_name("f", {"f", "f_1"})
+    'f_2'
+    """
+    candidate, n = name, 1
+    while candidate in taken:
+        candidate, n = f"{name}_{n}", n + 1
+    return candidate
 
 
 def rename_globals(mod: IRModule, names: dict[GlobalVar, GlobalVar]) -> IRModule:
