@@ -7,6 +7,8 @@ import pytest
 import lambdagrad as lg
 import lambdagrad.numpy as lnp
 from lambdagrad.api import batching
+from lambdagrad.api.core import apply, prim
+from lambdagrad.ops.registry import all_op_defs
 
 rng = np.random.default_rng(1)
 W, B = rng.normal(size=(4, 3)), rng.normal(size=3)
@@ -57,3 +59,16 @@ def test_nested_vmap():
     xs = rng.normal(size=(2, 5, 3))
     f = lg.vmap(lg.vmap(lambda x: lnp.sum(x * x)))
     np.testing.assert_allclose(f(xs), np.sum(xs * xs, axis=-1), rtol=1e-12)
+
+
+def test_rules_are_keyed_by_registered_ops():
+    assert set(batching.RULES) <= {definition.op for definition in all_op_defs()}
+
+
+def test_cast_like_with_only_the_dtype_source_batched():
+    def cast(like):  # as the gradient of full_like builds it
+        return apply(prim("cast_like"), (np.arange(3.0), like))
+
+    out = lg.vmap(cast)(np.ones((4, 3), np.float32))
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, np.tile(np.arange(3.0), (4, 1)))

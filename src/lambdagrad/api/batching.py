@@ -3,16 +3,24 @@ that runs the op once on the whole batch (JAX's batching rules).
 
 A rule gets the primitive, the unwrapped arguments, which of them are batched and the batch
 size, and returns the result batched along axis 0 (or `Unbatched` when the result does not
-depend on the batch). An op without a rule runs once per batch element and the
-results are stacked: correct, but a Python loop, so every common op has a rule.
+depend on the batch). `RULES` is keyed by Op object. An op without a rule (or a jitted
+program) runs once per batch element and the results are stacked: correct, but a Python
+loop, so every common op has a rule.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
+from ..ir.op import Op
+from ..ops.registry import all_op_defs, op_def
 from .core import Trace, Tracer, TransformError, apply, prim
 from .reverse import concrete
+
+# rule(primitive, unwrapped arguments, which are batched, batch size) -> batched result
+Rule = Callable[..., object]
 
 REDUCTIONS = {"sum", "mean", "prod", "max", "min", "logsumexp", "variance", "argmax", "argmin"}
 
@@ -75,9 +83,9 @@ class BatchTrace(Trace):
             value, is_batched = self._unwrap(arg)
             vals.append(value)
             batched.append(is_batched)
-        rule = RULES.get(getattr(prim, "name", None), per_element)
         if not any(batched):
             return apply(prim, tuple(vals))
+        rule = RULES.get(prim.op, per_element)
         out = rule(prim, tuple(vals), tuple(batched), self.size)
         if type(out) is Unbatched:
             return out.value
@@ -306,6 +314,13 @@ def bias_add_rule(p, vals, batched, size):
     return shifted("axis")(p, vals, batched, size)
 
 
+def cast_like_rule(p, vals, batched, size):
+    """The result has the shape of the value cast, batched or not (every element of a
+    batched `like` has its dtype)."""
+    out = apply(p, vals)
+    return out if batched[0] else Unbatched(out)
+
+
 def per_element(p, vals, batched, size):
     """Run the op on each batch element and stack the results (the slow, general way)."""
     results = [
@@ -332,20 +347,21 @@ def _stack(values):
     return apply(prim("stack", axis=0), (tuple(values),))
 
 
-def _elementwise_ops():
-    from ..ops.registry import all_op_defs
+def _elementwise_ops() -> list[str]:
+    """The ops typed by the elementwise and broadcasting type relations (each call of
+    `elementwise_type` or `broadcast_type` makes a relation of the same code)."""
+    from ..ops.elementwise import broadcast_type, cast_type, elementwise_type
 
-    names = {}
-    for definition in all_op_defs():
-        relation = getattr(definition.type_rel, "__qualname__", "")
-        if relation.startswith(("elementwise_type", "broadcast_type", "cast_type")):
-            names[definition.op.name] = elementwise
-    return names
+    relations = {elementwise_type().__code__, broadcast_type().__code__, cast_type.__code__}
+    return [
+        definition.op.name
+        for definition in all_op_defs()
+        if getattr(definition.type_rel, "__code__", None) in relations
+    ]
 
 
-RULES = {
-    **_elementwise_ops(),
-    **dict.fromkeys(["where", "cast_like", "nn.relu", "clip", "cast"], elementwise),
+_BY_NAME = {
+    **dict.fromkeys([*_elementwise_ops(), "where"], elementwise),
     **dict.fromkeys(REDUCTIONS, reduction),
     "nn.softmax": shifted("axis"),
     "nn.log_softmax": shifted("axis"),
@@ -373,4 +389,6 @@ RULES = {
     "take": take_rule,
     "concatenate": joining(0),
     "stack": joining(1),
+    "cast_like": cast_like_rule,
 }
+RULES: dict[Op, Rule] = {op_def(name).op: rule for name, rule in _BY_NAME.items()}

@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from ..errors import Error, EvaluationError
+from ..ir.op import Op
 from ..ir.types import TensorType, TupleType
 from ..ops.registry import OpTypeError, normalize_attrs, op_def
 from ..runtime.opcalls import plain_impl
@@ -157,6 +158,7 @@ class Primitive:
 
     name: str
     differentiable: bool = True
+    op: Op | None = None  # the registered op, for rule tables keyed by op
 
     def run(self, args: tuple):
         raise NotImplementedError
@@ -165,12 +167,13 @@ class Primitive:
 class OpPrim(Primitive):
     """A registered op with its attributes bound: one object per (op, attributes)."""
 
-    __slots__ = ("definition", "attrs", "name", "differentiable", "fn", "_vjp", "_jvp")
+    __slots__ = ("definition", "op", "attrs", "name", "differentiable", "fn", "_vjp", "_jvp")
 
     def __init__(self, definition, attrs):
         from ..ops.gradients import is_non_differentiable
 
         self.definition = definition
+        self.op = definition.op
         self.attrs = attrs
         self.name = definition.op.name
         self.differentiable = not is_non_differentiable(definition.op)
