@@ -140,6 +140,14 @@ def avals(args: tuple) -> tuple:
     return tuple(aval(a) if type(a) is tuple else (a.shape, a.dtype) for a in args)
 
 
+def zeros_like(value):
+    """Zeros of `value`'s shape and dtype (a tuple of them for a tuple): the tangent or
+    cotangent where none reaches."""
+    if type(value) is tuple:
+        return tuple(zeros_like(field) for field in value)
+    return np.zeros(value.shape, value.dtype)
+
+
 def ir_type(abstract):
     """The IR type of an aval."""
     if len(abstract) == 2 and isinstance(abstract[1], np.dtype):

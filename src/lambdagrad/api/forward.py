@@ -5,10 +5,8 @@ tangent beside each value (`JVPTrace`), and a forward sweep over a reverse-mode 
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..deep import without_gc
-from .core import Trace, Tracer, apply, aval
+from .core import Trace, Tracer, apply, aval, zeros_like
 from .reverse import concrete, reverse_topological
 
 
@@ -75,15 +73,11 @@ def tuple_tangent(fields):
     return tuple(zeros_like(p) if t is None else t for p, t in fields)
 
 
-def zeros_like(x):
-    return np.zeros(x.shape, x.dtype)
-
-
 def tangent_of(prim, primals: tuple, out, tangents: list):
     """The result's tangent by the op's forward rule (zeros if every tangent is zero)."""
     nonzero = tuple(t is not None for t in tangents)
     if not any(nonzero):
-        return tuple(zeros_like(o) for o in out) if type(out) is tuple else zeros_like(out)
+        return zeros_like(out)
     rule = prim.jvp_rule(aval(primals), nonzero)
     return rule(*primals, out, *(t for t in tangents if t is not None))
 

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from .. import numpy as lnp
-from .core import Tracer, TransformError
+from .core import Tracer, TransformError, zeros_like
 from .forward import push_recorded
 from .pytree import tree_flatten, tree_unflatten
 from .reverse import ReverseTrace, ReverseTracer, backward
@@ -178,10 +178,6 @@ def as_output(value):
 
 def _or_zeros(tangent, like):
     return zeros_like(like) if tangent is None else tangent
-
-
-def zeros_like(x):
-    return np.zeros(x.shape, x.dtype)
 
 
 def as_like(value, like):

@@ -21,7 +21,7 @@ from ..ir.expr import Call, Function, GlobalVar, Tuple, TupleGetItem, Var
 from ..ir.module import IRModule
 from ..ir.types import TensorType
 from ..runtime import create_executor
-from .core import Primitive, Tracer, TransformError, apply, avals
+from .core import Primitive, Tracer, TransformError, apply, avals, zeros_like
 from .pytree import TreeDef, tree_flatten, tree_unflatten
 
 
@@ -138,7 +138,7 @@ class ProgramPrim(Primitive):
         def rule(*args):
             primals, given = args[: len(nonzero)], iter(args[len(nonzero) + 1 :])
             pairs = zip(primals, nonzero, strict=True)
-            tangents = [next(given) if nz else _zeros(p) for p, nz in pairs]
+            tangents = [next(given) if nz else zeros_like(p) for p, nz in pairs]
             return apply(program, (*primals, *tangents))
 
         return rule
@@ -151,9 +151,3 @@ class ProgramPrim(Primitive):
         entry = f"{self.entry}_{suffix}"
         mod[GlobalVar(entry)] = Function(params, TupleGetItem(Call(derived, params), 1))
         return ProgramPrim(mod, f"{self.name}_{suffix}", entry)
-
-
-def _zeros(value):
-    if type(value) is tuple:
-        return tuple(_zeros(v) for v in value)
-    return np.zeros(value.shape, value.dtype)

@@ -7,10 +7,8 @@ The backward pass walks the nodes in reverse topological order (a loop, no recur
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..deep import without_gc
-from .core import Trace, Tracer, apply, avals, prim
+from .core import Trace, Tracer, apply, avals, prim, zeros_like
 
 _ADD = prim("add")
 
@@ -136,7 +134,7 @@ def _propagate(node: Node, grads: dict) -> None:
         fields = [grads.pop((node, i), None) for i in range(len(node.out))]
         if all(g is None for g in fields):
             return
-        g = tuple(_zeros(o) if f is None else f for f, o in zip(fields, node.out, strict=True))
+        g = tuple(zeros_like(o) if f is None else f for f, o in zip(fields, node.out, strict=True))
     else:
         g = grads.pop((node, None), None)
         if g is None:
@@ -146,10 +144,6 @@ def _propagate(node: Node, grads: dict) -> None:
     for i, j, parent, field in node.parents:
         grad = arg_grads[i] if j is None else arg_grads[i][j]
         _accumulate(grads, (parent, field), grad)
-
-
-def _zeros(like):
-    return np.zeros(like.shape, like.dtype)
 
 
 def _accumulate(grads: dict, key, grad) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import numpy as lnp
 from .batching import BatchTrace, BatchTracer, broadcast_batch
-from .core import TransformError
+from .core import TransformError, zeros_like
 from .forward import JVPTrace, JVPTracer
 from .linearize import (
     Linearization,
@@ -182,7 +182,7 @@ def _jvp_leaves(fun, leaves: list, tangents: list, what: str):
 def _primal_tangent(leaf, trace):
     if isinstance(leaf, JVPTracer) and leaf.trace is trace:
         return as_output(leaf.primal), as_output(leaf.tangent)
-    return as_output(leaf), _zeros(leaf)
+    return as_output(leaf), zeros_like(leaf)
 
 
 def jacrev(fun, argnums=0, has_aux=False):
@@ -210,7 +210,7 @@ def _rows(lin: Linearization, k: int, argnums):
     basis = _basis(out)
 
     def pull_one(cotangent):
-        cotangents = [cotangent if i == k else _zeros(x) for i, x in enumerate(lin.out_leaves)]
+        cotangents = [cotangent if i == k else zeros_like(x) for i, x in enumerate(lin.out_leaves)]
         return lin.pull(cotangents)
 
     rows = vmap(pull_one)(basis)
@@ -279,10 +279,6 @@ def _basis(x):
     """The standard basis for `x`'s elements: shape ``(x.size, *x.shape)``."""
     size = math.prod(x.shape)
     return np.eye(size, dtype=x.dtype).reshape((size, *x.shape))
-
-
-def _zeros(x):
-    return np.zeros(x.shape, x.dtype)
 
 
 def _with_aux(result, lin, has_aux):
