@@ -23,6 +23,22 @@ def test_grad_of_integer_input():
     assert "floating-point" in message and "int64" in message and "1.0" in message
 
 
+@pytest.mark.parametrize(
+    ("what", "call"),
+    [
+        ("grad", lambda f, x: lg.grad(f)(x)),
+        ("vjp", lambda f, x: lg.vjp(f, x)),
+        ("jvp", lambda f, x: lg.jvp(f, (x,), (x,))),
+        ("jacfwd", lambda f, x: lg.jacfwd(f)(x)),
+        ("jacrev", lambda f, x: lg.jacrev(f)(x)),
+        ("linear_operator", lambda f, x: lg.linear_operator(f, x)),
+    ],
+)
+def test_integer_inputs_to_every_transformation(what, call):
+    message = error_message(call, lambda x: lnp.sum(x * 2.0), np.arange(3))
+    assert what in message and "floating-point inputs" in message and "int64" in message
+
+
 def test_argnums_out_of_range():
     message = error_message(lg.grad(lambda x, y: x * y, argnums=2), 1.0, 2.0)
     assert "argnums=2" in message and "0 to 1" in message
@@ -100,6 +116,14 @@ def test_vmap_out_axes():
 def test_vmap_of_a_function_returning_a_non_array():
     message = error_message(lg.vmap(lambda x: "out"), np.ones(3))
     assert "vmap" in message and "str" in message
+
+
+def test_vmap_in_axes_that_do_not_fit():
+    message = error_message(lg.vmap(lnp.sin, in_axes=1), np.ones(3))
+    assert "in_axes 1 is out of range for shape (3,)" in message
+    message = error_message(lg.vmap(lnp.sin, in_axes=(0, 0)), np.ones(3))
+    assert "one entry per positional argument (1 given)" in message
+    assert "at least one argument" in error_message(lg.vmap(lnp.sin, in_axes=None), np.ones(3))
 
 
 def test_vmap_of_unequal_batch_sizes():
