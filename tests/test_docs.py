@@ -10,9 +10,11 @@ import importlib.util
 import io
 import linecache
 import re
+import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -76,6 +78,70 @@ def test_the_names_the_pages_use_exist():
             if obj is None:
                 missing.append(f"{page.name}: {root}.{path}")
     assert missing == []
+
+
+def shell_lines() -> list[str]:
+    """The command lines of the ``sh`` blocks of README and docs, comments dropped."""
+    lines = []
+    for page in [ROOT / "README.md", *PAGES]:
+        for block in blocks(page, "sh"):
+            lines += [line.split("#")[0].strip() for line in block.splitlines()]
+    return [line for line in lines if line]
+
+
+def lambdagrad_commands() -> list[list[str]]:
+    """``lambdagrad ...`` as the sh blocks and inline code of README and docs write it, on a
+    file of the repository (``FILE.rly`` and ``prog.rly`` are placeholders)."""
+    pages = [ROOT / "README.md", *PAGES]
+    spans = re.findall(r"`(lambdagrad [^`]*)`", "".join(p.read_text() for p in pages))
+    commands = []
+    for line in [*shell_lines(), *spans]:
+        for part in line.split("&&"):
+            words = shlex.split(part.strip().removeprefix(".venv/bin/"))
+            real = words[:1] == ["lambdagrad"] and len(words) > 2 and (ROOT / words[2]).is_file()
+            if real and words[1:] not in commands:
+                commands.append(words[1:])
+    return commands
+
+
+def test_the_shell_blocks_name_files_of_the_repository():
+    """So that each of their lambdagrad commands runs below."""
+    for line in shell_lines():
+        for part in line.split("&&"):
+            words = shlex.split(part.strip().removeprefix(".venv/bin/"))
+            if words[:1] == ["lambdagrad"]:
+                assert (ROOT / words[2]).is_file(), line
+
+
+@pytest.mark.parametrize("argv", lambdagrad_commands(), ids=" ".join)
+def test_the_commands_the_pages_show_run(argv, tmp_path, monkeypatch, capsys):
+    argv = list(argv)
+    if "-o" in argv:
+        if argv[argv.index("-o") + 1].endswith(".svg") and shutil.which("dot") is None:
+            pytest.skip("drawing SVG needs Graphviz's dot")
+        argv[argv.index("-o") + 1] = str(tmp_path / argv[argv.index("-o") + 1])
+    monkeypatch.chdir(ROOT)
+    assert cli.main(argv) == 0, capsys.readouterr().err
+    if "-o" in argv:
+        assert Path(argv[argv.index("-o") + 1]).stat().st_size > 0
+
+
+def test_the_example_scripts_take_the_options_the_pages_show():
+    for line in shell_lines():
+        words = shlex.split(line)
+        if words[:1] in (["python"], ["python3"]) and words[1].startswith("examples/"):
+            source = (ROOT / words[1]).read_text(encoding="utf-8")
+            assert [w for w in words[2:] if w.startswith("--") and f'"{w}"' not in source] == []
+
+
+def test_the_extras_the_pages_install_exist():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    text = "".join(p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *PAGES])
+    named = re.findall(r'"\.\[([\w,]+)\]"', text) + re.findall(r"`(\w+)` extra", text)
+    assert len(named) >= 4
+    assert sorted({e for n in named for e in n.split(",")} - set(extras)) == []
 
 
 def test_every_page_is_in_the_navigation():
