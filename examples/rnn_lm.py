@@ -61,10 +61,14 @@ def initial_params(seed: int = 0) -> list[np.ndarray]:
 
 
 def compiled_gradient(mod: lg.IRModule):
-    """fn(pairs, h0, wx, wh, b, wo) -> (loss, (dwx, dwh, db, dwo)), optimized and compiled."""
+    """fn(pairs, h0, wx, wh, b, wo) -> (loss, (dwx, dwh, db, dwo)), optimized and compiled.
+
+    `optimize_program` optimizes the globals the gradient calls too (`gradient` puts the
+    per-step work of recursive functions in derived ``@f_grad`` globals)."""
     main = mod.get_global_var("main")
     grad = lg.transform.gradient(main, mod=mod, wrt=(2, 3, 4, 5))
-    return lg.create_executor("compiled", mod).evaluate(lg.transform.optimize(grad, mod=mod))
+    grad, optimized = lg.transform.optimize_program(grad, mod)
+    return lg.create_executor("compiled", optimized).evaluate(grad)
 
 
 def three_versions(pairs, params) -> dict:

@@ -2,8 +2,9 @@
 
 The model (Tai et al. 2015, N-ary with N = 2) is plain Python over `lambdagrad.numpy`;
 `lg.jit` translates it to one IR program (a recursive global matching on the tree), whose
-gradient `lg.transform.gradient` derives, `lg.transform.optimize` simplifies and the compiled
-executor runs: one gradient program for every tree, whatever its shape.
+gradient `lg.transform.gradient` derives, `lg.transform.optimize_program` simplifies (with the
+derived global of `cell` it calls) and the compiled executor runs: one gradient program for
+every tree, whatever its shape.
 
 The task: the root's hidden state should match a fixed random target per tree.
 Run: python examples/treelstm_jit.py
@@ -70,7 +71,8 @@ def gradient_step_function(example_tree, target, params):
     mod = loss.lower(example_tree, target, *params)
     weights = tuple(range(2, 2 + len(params)))
     grad = lg.transform.gradient(mod.get_global_var("main"), mod=mod, wrt=weights)
-    return lg.create_executor("compiled", mod).evaluate(lg.transform.optimize(grad))
+    grad, optimized = lg.transform.optimize_program(grad, mod)  # and the derived @cell_grad...
+    return lg.create_executor("compiled", optimized).evaluate(grad)
 
 
 def train(steps: int = 30, n_trees: int = 8, learning_rate: float = 0.5, seed: int = 0):

@@ -125,7 +125,8 @@ def gradient_step(example, params):
     mod = loss.lower(phrase, label, *params)
     weights = tuple(range(2, 2 + len(params)))
     grad = lg.transform.gradient(mod.get_global_var("main"), mod=mod, wrt=weights)
-    return lg.create_executor("compiled", mod).evaluate(lg.transform.optimize(grad, mod=mod))
+    grad, optimized = lg.transform.optimize_program(grad, mod)  # and the derived @cell_grad...
+    return lg.create_executor("compiled", optimized).evaluate(grad)
 
 
 def largest_difference_from_lg_grad(step, example, params) -> float:
