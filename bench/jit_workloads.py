@@ -12,8 +12,10 @@ Run from the repository root: python bench/jit_workloads.py [--rounds N]
 from __future__ import annotations
 
 import argparse
+import runpy
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 from pipeline import compile_gradient, load, weights_gradient  # bench/, the script's directory
@@ -22,34 +24,16 @@ from workloads import rnn_list, treelstm
 import lambdagrad as lg
 import lambdagrad.numpy as lnp
 
+# The TreeLSTM of the example (the text format's @cell, in Python), timed as written there.
+_TREELSTM = runpy.run_path(str(Path(__file__).parents[1] / "examples" / "treelstm_jit.py"))
+BTree, cell = _TREELSTM["BTree"], _TREELSTM["cell"]
+
 
 @lg.jit
 def rnn(xs, h, wx, wh, b):
     for x in xs:
         h = lnp.tanh(x @ wx.T + h @ wh.T + b)
     return lnp.sum(h)
-
-
-@lg.adt(params=("A",))
-class BTree:
-    Leaf = "A"
-    Node = ("BTree[A]", "BTree[A]")
-
-
-@lg.jit
-def cell(tree, w, bw, ul, ur, bu):
-    match tree:
-        case BTree.Leaf(x):
-            i, o, u = lnp.split(x @ w.T + bw, 3, axis=1)
-            c = lnp.nn.sigmoid(i) * lnp.tanh(u)
-            return lnp.nn.sigmoid(o) * lnp.tanh(c), c
-        case BTree.Node(left, right):
-            h_left, c_left = cell(left, w, bw, ul, ur, bu)
-            h_right, c_right = cell(right, w, bw, ul, ur, bu)
-            i, f_left, f_right, o, u = lnp.split(h_left @ ul.T + h_right @ ur.T + bu, 5, axis=1)
-            c = lnp.nn.sigmoid(i) * lnp.tanh(u)
-            c = c + lnp.nn.sigmoid(f_left) * c_left + lnp.nn.sigmoid(f_right) * c_right
-            return lnp.nn.sigmoid(o) * lnp.tanh(c), c
 
 
 @lg.jit
