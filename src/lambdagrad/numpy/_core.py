@@ -586,6 +586,22 @@ def _document() -> None:
     """Runnable examples for the functions written out above: numpy's answer is expected."""
     x, v = np.arange(6.0).reshape(2, 3), np.array([1.0, -2.0, 3.0])
     for fn, numpy_fn, args, kwargs in [
+        (asarray, np.asarray, ([1.0, 2.0],), {}),
+        (array, np.array, ([1, 2],), {"dtype": "float32"}),
+        (astype, np.astype, (np.array([1.5, -2.5]), "int32"), {}),
+        (round, np.round, (np.array([0.5, 1.5, 2.5]),), {}),
+        (reciprocal, np.reciprocal, (v,), {}),
+        (log1p, np.log1p, (v[:1],), {}),
+        (expm1, np.expm1, (v,), {}),
+        (full_like, np.full_like, (v, 7.0), {}),
+        (prod, np.prod, (x,), {"axis": 1}),
+        (amin, np.amin, (x,), {"axis": 0}),
+        (argmin, np.argmin, (v,), {}),
+        (std, np.std, (v,), {}),
+        (ravel, np.ravel, (x,), {}),
+        (squeeze, np.squeeze, (x[:1],), {}),
+        (swapaxes, np.swapaxes, (x, 0, 1), {}),
+        (repeat, np.repeat, (v, 2), {}),
         (square, np.square, (v,), {}),
         (clip, np.clip, (v, -1.0, 2.0), {}),
         (where, np.where, (v > 0, v, 0.0), {}),
