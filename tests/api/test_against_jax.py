@@ -5,7 +5,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from scipy.sparse.linalg import gmres
+from scipy.sparse.linalg import cg, gmres, lsqr
 
 import lambdagrad as lg
 import lambdagrad.numpy as lnp
@@ -209,3 +209,24 @@ def test_recursion_on_values():
         return 1.0 if n == 0 else x * power(x, n - 1)
 
     close(lg.grad(lambda x: power(x, 7))(1.3), 7 * 1.3**6)
+
+
+def test_linear_operator_with_cg_lsqr_and_batched_products():
+    def f(np_):
+        return lambda x: 2.0 * x + 0.1 * np_.tanh(x) * np_.sum(x * x)
+
+    calls = []
+
+    def counted(x):
+        calls.append(1)
+        return f(lnp)(x)
+
+    x, b = rng.normal(size=5), rng.normal(size=5)
+    jac = lg.linear_operator(counted, x)
+    theirs = J.jacfwd(f(jnp))(x)
+    d, info = cg(jac.T @ jac, jac.rmatvec(b), rtol=1e-13, atol=0)
+    assert info == 0
+    close(d, np.linalg.solve(theirs, b))
+    close(lsqr(jac, b, atol=1e-14, btol=1e-14)[0], np.linalg.solve(theirs, b))
+    close(jac.rmatmat(np.eye(5)), theirs.T)
+    assert len(calls) == 1  # every product reuses the one recording
