@@ -145,30 +145,34 @@ def _tree(rng, depth: int):
 # ---- each library's derivative of each workload, as a thunk
 
 
+def derivative_thunk(name: str, ns, args, grad, hessian, hvp):
+    """Workload `name` differentiated by one library's `grad` and `hessian` and
+    ``hvp(f) -> (x, v) -> Hessian @ v``, as a thunk."""
+    if name == "hessian":
+        hessian_of = hessian(lambda x: rosenbrock(ns, x))
+        return lambda: hessian_of(args[0])
+    if name == "hvp":
+        product = hvp(lambda x: rosenbrock(ns, x))
+        return lambda: product(args[0], args[1])
+    loss = LOSSES[name]
+    gradient = grad(lambda params, *rest: loss(ns, params, *rest))
+    return lambda: gradient(*args)
+
+
 def lambdagrad_thunk(name: str, ns, args):
     import lambdagrad as lg
 
-    if name == "hessian":
-        return lambda: lg.hessian(lambda x: rosenbrock(ns, x))(args[0])
-    if name == "hvp":
-        return lambda: lg.hvp(lambda x: rosenbrock(ns, x), (args[0],), (args[1],))
-    loss = LOSSES[name]
-    grad = lg.grad(lambda params, *rest: loss(ns, params, *rest))
-    return lambda: grad(*args)
+    def hvp(f):
+        return lambda x, v: lg.hvp(f, (x,), (v,))
+
+    return derivative_thunk(name, ns, args, lg.grad, lg.hessian, hvp)
 
 
 def autograd_thunk(name: str, ns, args):
     import autograd
 
-    if name == "hessian":
-        hessian = autograd.hessian(lambda x: rosenbrock(ns, x))
-        return lambda: hessian(args[0])
-    if name == "hvp":
-        hvp = autograd.hessian_vector_product(lambda x: rosenbrock(ns, x))
-        return lambda: hvp(args[0], args[1])
-    loss = LOSSES[name]
-    grad = autograd.grad(lambda params, *rest: loss(ns, params, *rest))
-    return lambda: grad(*args)
+    hvp = autograd.hessian_vector_product
+    return derivative_thunk(name, ns, args, autograd.grad, autograd.hessian, hvp)
 
 
 def torch_thunk(name: str, ns, args):
@@ -200,15 +204,11 @@ def torch_thunk(name: str, ns, args):
 def jax_thunk(name: str, ns, args):
     import jax
 
-    if name == "hessian":
-        hessian = jax.hessian(lambda x: rosenbrock(ns, x))
-        return lambda: hessian(args[0])
-    if name == "hvp":
-        grad = jax.grad(lambda x: rosenbrock(ns, x))
-        return lambda: jax.jvp(grad, (args[0],), (args[1],))[1]
-    loss = LOSSES[name]
-    grad = jax.grad(lambda params, *rest: loss(ns, params, *rest))
-    return lambda: grad(*args)
+    def hvp(f):
+        grad = jax.grad(f)
+        return lambda x, v: jax.jvp(grad, (x,), (v,))[1]
+
+    return derivative_thunk(name, ns, args, jax.grad, jax.hessian, hvp)
 
 
 LOSSES = {"mlp": mlp_loss, "rnn": rnn_loss, "tree_lstm": tree_lstm_loss}
