@@ -80,6 +80,14 @@ def test_the_names_the_pages_use_exist():
     assert missing == []
 
 
+def test_every_code_block_is_of_a_kind_the_suite_checks():
+    """python blocks run, relay blocks type-check, sh blocks' commands are checked below."""
+    for page in [ROOT / "README.md", *PAGES]:
+        text = page.read_text(encoding="utf-8")
+        kinds = re.findall(r"^```(\w*)\n.*?^```$", text, re.M | re.S)
+        assert set(kinds) <= {"python", "relay", "sh"}, page.name
+
+
 def shell_lines() -> list[str]:
     """The command lines of the ``sh`` blocks of README and docs, comments dropped."""
     lines = []
