@@ -222,6 +222,8 @@ def test_the_site_builds_with_warnings_as_errors(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "nn.dense" in (site / "ops" / "index.html").read_text(encoding="utf-8")
     assert (site / "pictures" / "square_tanh-raw.svg").read_text().startswith("<svg")
+    for kind in ("program", "optimized"):  # beside the raw gradient, as the AD page shows them
+        assert (site / "pictures" / f"square_tanh-{kind}.svg").read_text().startswith("<svg")
     ad = (site / "ad" / "index.html").read_text(encoding="utf-8")
     assert "ref_write" in ad and "gradient check passed" in ad  # programs the tool printed
     api = (site / "api" / "index.html").read_text(encoding="utf-8")

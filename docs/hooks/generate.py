@@ -39,7 +39,12 @@ LOG = logging.getLogger("mkdocs.hooks.lambdagrad")
 ROOT = Path(__file__).resolve().parents[2]  # the repository: commands run from here
 SRC = ROOT / "src" / "lambdagrad"
 DIRECTIVE = re.compile(r"^<!-- lambdagrad: ([\w-]+) ?(.*?) -->$", re.M)
-PICTURE_KINDS = (("program", "@main"), ("raw", "raw gradient"), ("optimized", "optimized"))
+# each picture: its name, its caption and the `lambdagrad dot` options that draw it
+PICTURE_KINDS = (
+    ("program", "@main", []),
+    ("raw", "raw gradient", ["--gradient", "--no-optimize"]),
+    ("optimized", "optimized", ["--gradient"]),
+)
 
 _signatures_shown: set[str] = set()
 
@@ -125,9 +130,8 @@ def picture_name(program: str, kind: str) -> str:
 
 def pictures(program: str) -> dict[str, bytes]:
     """The three pictures of `program` (a path from the repository), by their site path."""
-    options = {"program": [], "raw": ["--gradient", "--no-optimize"], "optimized": ["--gradient"]}
     result = {}
-    for kind, extra in options.items():
+    for kind, _, extra in PICTURE_KINDS:
         out = io.StringIO()
         with contextlib.chdir(ROOT), contextlib.redirect_stdout(out):
             status = cli_main(["dot", program, *extra])
@@ -148,7 +152,7 @@ def pictures_html(program: str, prefix: str) -> str:
         f'<figure style="flex: 1; margin: 0"><a href="{prefix}{picture_name(program, kind)}">'
         f'<img src="{prefix}{picture_name(program, kind)}" alt="{caption} of {program}"></a>'
         f"<figcaption>{caption} (click to enlarge)</figcaption></figure>"
-        for kind, caption in PICTURE_KINDS
+        for kind, caption, _ in PICTURE_KINDS
     )
     return f'<div style="display: flex; gap: 1em; align-items: flex-start">\n{figures}\n</div>'
 
