@@ -212,7 +212,9 @@ def test_indexing_and_slicing_gradients():
         (lambda x: lnp.moveaxis(x, 2, 0), "moveaxis: axis 2 is out of range"),
         (lambda x: lnp.moveaxis(x, 0, -3), "moveaxis: axis -3 is out of range"),
         (lambda x: lnp.swapaxes(x, 0, 5), "swapaxes: axis 5 is out of range"),
-        (lambda x: lnp.expand_dims(x, 3), "expand_dims of an array of rank 2"),
+        (lambda x: lnp.expand_dims(x, 3), "expand_dims to rank 3: axis 3 is out of range"),
+        (lambda x: lnp.expand_dims(x, (0, 0)), "names a place twice"),
+        (lambda x: lnp.moveaxis(x, (0,), 1), "moveaxis: axis must be an int"),
     ],
 )
 def test_axes_out_of_range(call, expected):
@@ -230,6 +232,57 @@ def test_values_that_are_not_real_numbers(value):
 def test_dtypes_that_are_not_dtypes_of_numbers():
     assert "'foo' is not a dtype" in error_message(lnp.astype, np.ones(2), "foo")
     assert "real numbers and bools" in error_message(lnp.astype, np.ones(2), str)
+
+
+X3 = np.arange(24.0).reshape(2, 3, 4)
+MASK = X3[..., 0] > 5
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        lambda v: v[np.array([1, 0])],
+        lambda v: v[..., np.array([3, 0])],
+        lambda v: v[v > 2.0],
+        lambda v: v[MASK, 1:],
+        lambda v: v[None, MASK, None],
+        lambda v: v[1, ..., np.array([True, False, True, False])],
+        lambda v: v[0, 1:, [1, 2]],
+        lambda v: v[:, 1, [[0, 2], [1, 1]]],
+        lambda v: v[[0, 1], None, 2],
+    ],
+)
+def test_array_indexing_as_numpy(index):
+    # numpy arrays as indices (== on them was elementwise), k-d masks, and numpy's rule
+    # that puts the array index's axes first when an int stands apart from it
+    np.testing.assert_array_equal(lg.vjp(index, X3)[0], index(X3))
+    positions = index(np.arange(X3.size).reshape(X3.shape)).ravel()
+    expected = np.zeros(X3.size)
+    np.add.at(expected, positions, 2 * X3.ravel()[positions])
+    gradient = lg.grad(lambda v: lnp.sum(index(v) ** 2))(X3)
+    np.testing.assert_allclose(gradient, expected.reshape(X3.shape))
+
+
+def test_boolean_index_of_the_wrong_shape():
+    message = error_message(lg.grad(lambda v: lnp.sum(v[np.array([True, False, True])])), X3)
+    assert "boolean index of shape (3,)" in message and "(2, 3, 4)" in message
+
+
+def test_numpy_signatures_lnp_follows():
+    x = np.arange(6.0).reshape(2, 3)
+    for ours, theirs in [
+        (lnp.tile(x, [2, 1]), np.tile(x, [2, 1])),  # a list attribute
+        (lnp.flip(x), np.flip(x)),
+        (lnp.flip(x, (0, 1)), np.flip(x, (0, 1))),
+        (lnp.expand_dims(x, (0, -1)), np.expand_dims(x, (0, -1))),
+        (lnp.clip(x, None, 2.0), np.clip(x, None, 2.0)),
+        (lnp.clip(np.arange(4), 1, None), np.clip(np.arange(4), 1, None)),
+    ]:
+        np.testing.assert_array_equal(ours, theirs)
+        assert ours.dtype == theirs.dtype
+    gradient = lg.grad(lambda v: lnp.sum(lnp.tile(lnp.flip(v), [2, 1]) * np.tile(x, [2, 1])))(x)
+    np.testing.assert_array_equal(gradient, 2 * np.flip(x))
+    assert "a_min or a_max" in error_message(lnp.clip, x, None, None)
 
 
 def test_numpy_semantics_on_plain_arrays():

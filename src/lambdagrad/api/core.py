@@ -245,7 +245,11 @@ def prim(name: str, **attrs) -> OpPrim:
     array([2., 2., 2.])
     """
     key = (name, tuple(sorted(attrs.items())))
-    found = _prims.get(key)
+    try:
+        found = _prims.get(key)
+    except TypeError:  # a list among the attributes: checked, it is a tuple
+        definition = op_def(name)
+        return prim_of(definition.op, normalize_attrs(name, definition.attrs, attrs))
     if found is None:
         definition = op_def(name)
         checked = normalize_attrs(name, definition.attrs, attrs)

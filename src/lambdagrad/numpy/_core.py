@@ -228,8 +228,13 @@ def expm1(x):
 
 
 def clip(x, a_min, a_max):
-    """`x` limited to ``[a_min, a_max]``; array bounds go through maximum and minimum."""
+    """`x` limited to ``[a_min, a_max]`` (one bound may be None); array bounds go through
+    maximum and minimum."""
     x = asarray(x)
+    if a_min is None or a_max is None:
+        if a_min is None and a_max is None:
+            raise OpShapeError("lnp.clip needs a_min or a_max (both are None)")
+        return minimum(x, a_max) if a_min is None else maximum(x, a_min)
     if is_array(a_min) or is_array(a_max) or x.dtype.kind != "f":
         return minimum(maximum(x, a_min), a_max)
     return apply(prim("clip", a_min=float(a_min), a_max=float(a_max)), (x,))
@@ -370,7 +375,9 @@ def transpose(x, axes=None):
 
 def _axis_index(axis, rank: int, what: str) -> int:
     """`axis` of an array of `rank` as an index from 0 (numpy's AxisError as ours)."""
-    if not isinstance(axis, int | np.integer) or not -rank <= axis < rank:
+    if not isinstance(axis, int | np.integer):
+        raise OpShapeError(f"{what}: axis must be an int, got {axis!r}")
+    if not -rank <= axis < rank:
         raise OpShapeError(f"{what}: axis {axis!r} is out of range for an array of rank {rank}")
     return int(axis) % rank
 
@@ -393,12 +400,16 @@ def swapaxes(x, axis1: int, axis2: int):
     return transpose(x, order)
 
 
-def expand_dims(x, axis: int):
-    """`x` with a new axis of length 1 at `axis` (of the result)."""
+def expand_dims(x, axis):
+    """`x` with new axes of length 1 at `axis` (an int or a tuple: places in the result)."""
     x = asarray(x)
-    rank = len(x.shape)
-    axis = _axis_index(axis, rank + 1, f"expand_dims of an array of rank {rank}")
-    return apply(prim("expand_dims", axis=axis), (x,))
+    axes, rank = _axis(axis), len(x.shape) + len(_axis(axis))
+    places = sorted(_axis_index(a, rank, f"expand_dims to rank {rank}") for a in axes)
+    if len(set(places)) < len(places):
+        raise OpShapeError(f"expand_dims: axis {axis!r} names a place twice")
+    for place in places:  # in increasing order, each lands where the result has it
+        x = apply(prim("expand_dims", axis=place), (x,))
+    return x
 
 
 def squeeze(x, axis=None):
@@ -443,8 +454,12 @@ def repeat(x, repeats: int, axis: int | None = None):
     return apply(prim("repeat", repeats=repeats, axis=axis), (x,))
 
 
-def flip(x, axis: int):
-    return apply(prim("reverse", axis=axis), (asarray(x),))
+def flip(x, axis=None):
+    """`x` reversed along `axis` (an int, a tuple, or every axis if None)."""
+    x = asarray(x)
+    for a in range(len(x.shape)) if axis is None else _axis(axis):
+        x = apply(prim("reverse", axis=a), (x,))
+    return x
 
 
 def pad(x, pad_width, mode: str = "constant", constant_values: float = 0.0):
@@ -523,13 +538,21 @@ def outer(a, b):
 
 
 def getitem(x, key):
-    """numpy's basic indexing (ints, slices, None, ...) and one integer-array index."""
+    """numpy's basic indexing (ints, slices, None, ...) and one integer or boolean array
+    index (a k-d boolean mask selects from k axes, as numpy's)."""
     key = _expand_ellipsis(key if isinstance(key, tuple) else (key,), len(x.shape))
     if builtins.sum(1 for k in key if _is_index_array(k)) > 1:
         raise OpShapeError("lnp indexing takes at most one integer or boolean array index")
-    axis = 0
+    axis, picked = 0, None
     for entry in key:
+        start = axis
         x, axis = _index_one(x, entry, axis)
+        if _is_index_array(entry):
+            picked = range(start, axis)  # the axes the array index's result occupies
+    if picked is not None and _advanced_apart(key):
+        # numpy puts them first when ints and the array index are not side by side
+        rest = [a for a in range(len(x.shape)) if a not in picked]
+        x = transpose(x, (*picked, *rest))
     return x
 
 
@@ -537,14 +560,36 @@ def _is_index_array(entry) -> bool:
     return isinstance(entry, list) or is_array(entry) and len(np.shape(entry)) > 0
 
 
+def _advanced_apart(key: tuple) -> bool:
+    """Whether the index's advanced entries (the array and any ints) are separated by a
+    slice, None or an ellipsis."""
+    places = [i for i, k in enumerate(key) if _is_index_array(k) or _is_int_index(k)]
+    return places != list(range(places[0], places[-1] + 1))
+
+
+def _is_int_index(entry) -> bool:
+    return isinstance(entry, int | np.integer) and not isinstance(entry, bool)
+
+
 def _expand_ellipsis(key: tuple, rank: int) -> tuple:
-    used = builtins.sum(1 for k in key if k is not None and k is not Ellipsis)
-    if builtins.sum(1 for k in key if k is Ellipsis) > 1:
+    # `is`, not `in` or `index`: those compare with ==, elementwise on an index array
+    ellipses = [i for i, k in enumerate(key) if k is Ellipsis]
+    if len(ellipses) > 1:
         raise OpShapeError("an index can only have a single ellipsis ('...')")
-    if Ellipsis not in key:
+    if not ellipses:
         return key
-    i = key.index(Ellipsis)
+    used = builtins.sum(_axes_used(k) for k in key)
+    i = ellipses[0]
     return key[:i] + (slice(None),) * (rank - used) + key[i + 1 :]
+
+
+def _axes_used(entry) -> int:
+    """How many axes of the array an index entry consumes."""
+    if entry is None or entry is Ellipsis:
+        return 0
+    if is_array(entry) and entry.dtype == np.bool_:
+        return len(entry.shape)
+    return 1
 
 
 def _index_one(x, entry, axis: int):
@@ -557,11 +602,25 @@ def _index_one(x, entry, axis: int):
         return _slice(x, entry, axis), axis + 1
     index = np.asarray(entry)
     if index.dtype == np.bool_:
-        (index,) = np.nonzero(index)
+        x, index = _masked(x, index, axis)
     if index.dtype.kind not in "iu":
         raise OpShapeError(f"index {entry!r} is not an int, a slice, None or an int array")
     _check_bounds(index, x.shape[axis], axis)
     return apply(prim("take", axis=axis, mode="fast"), (x, index)), axis + index.ndim
+
+
+def _masked(x, mask: np.ndarray, axis: int):
+    """`x` with the axes `mask` covers (from `axis` on) merged into one, and the indices
+    along it that `mask` selects."""
+    covered = _shape(x)[axis : axis + mask.ndim]
+    if mask.shape != covered:
+        raise OpShapeError(
+            f"boolean index of shape {mask.shape} does not match the array's axes {covered} "
+            f"(shape {_shape(x)}, from axis {axis})"
+        )
+    if mask.ndim > 1:
+        x = reshape(x, _shape(x)[:axis] + (-1,) + _shape(x)[axis + mask.ndim :])
+    return x, np.flatnonzero(mask)
 
 
 def _check_bounds(index, extent: int, axis: int) -> None:
