@@ -83,6 +83,11 @@ def test_result_that_is_not_a_pytree_of_arrays():
     assert "str" in message and "arrays" in message
 
 
+def test_dict_keys_that_do_not_sort():
+    message = error_message(lg.grad(lambda d: d[1] * d["a"]), {1: 1.0, "a": 2.0})
+    assert "cannot be sorted" in message and "int, str" in message
+
+
 def test_mismatched_shapes_name_the_op_and_shapes():
     message = error_message(lg.grad(lambda x: lnp.sum(x + np.ones(4))), np.ones(3))
     assert "add" in message and "float64[3]" in message and "float64[4]" in message

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ..deep import run_deep
 from ..runtime import ConstructorValue
+from .core import TransformError
 
 
 class TreeDef:
@@ -71,13 +72,24 @@ def _flatten(tree, leaves: list) -> TreeDef:
     if kind is tuple or kind is list:
         return TreeDef(kind.__name__, (), tuple(_flatten(t, leaves) for t in tree))
     if kind is dict:
-        keys = tuple(sorted(tree))
+        keys = _sorted_keys(tree)
         return TreeDef("dict", keys, tuple(_flatten(tree[k], leaves) for k in keys))
     if kind is ConstructorValue:
         fields = tuple(_flatten(f, leaves) for f in tree.fields)
         return TreeDef("adt", (tree.constructor,), fields)
     leaves.append(tree)
     return LEAF
+
+
+def _sorted_keys(tree: dict) -> tuple:
+    try:
+        return tuple(sorted(tree))
+    except TypeError:  # keys of types that do not compare, as 1 and "a"
+        raise TransformError(
+            f"a dict in the arguments or results has keys that cannot be sorted together "
+            f"({', '.join(sorted({type(k).__name__ for k in tree}))}): its leaves go in key "
+            "order, so use keys of one type"
+        ) from None
 
 
 def tree_unflatten(treedef: TreeDef, leaves) -> object:
