@@ -207,6 +207,15 @@ def test_eval_shows_the_value_and_its_type(hooks):
     assert "// => Cons(2, Cons(4, Nil)) : List[int32]" in shown  # the text format, as run prints
 
 
+def test_the_prelude_page_shows_every_prelude_function(hooks, caplog):
+    page = (DOCS / "prelude.md").read_text(encoding="utf-8")
+    shown = re.findall(r"<!-- lambdagrad: signature (\w+) -->", page)
+    assert sorted(shown) == sorted(hooks.prelude_types())
+    hooks._signatures_shown.clear()  # as if the page showed none: the build warns
+    hooks.on_post_build({})
+    assert "the prelude page does not show" in caplog.text and "sum_float32" in caplog.text
+
+
 def test_directive_mistakes_are_warnings(hooks, caplog):
     assert hooks.evaluate("@nope(1)") == ""
     assert hooks.signature("nope") == ""
