@@ -21,7 +21,6 @@ from ..ir import (
     GlobalVar,
     If,
     IncompleteType,
-    RefType,
     TensorType,
     Tuple,
     TupleGetItem,
@@ -35,6 +34,7 @@ from ..ir.visitor import free_vars
 from ..ops import make_call
 from ..ops.builders import OpNamespace
 from ..typing import infer_type
+from ..typing.unify import substitute, type_children
 from . import arrays
 from .adts import ConstructorHandle, ListADT, definition_of
 from .errors import UnknownTypeError
@@ -114,22 +114,7 @@ def substitute_adt_fields(ctor: Constructor, ty: TypeCall | None) -> list[Type |
     if ty is None or data is None:
         return [None] * len(ctor.inputs)
     mapping = dict(zip(data.type_vars, ty.args, strict=True))
-    return [_substitute(t, mapping) for t in ctor.inputs]
-
-
-def _substitute(ty: Type, mapping: dict) -> Type:
-    if isinstance(ty, TypeVar):
-        return mapping.get(ty, ty)
-    if isinstance(ty, TupleType):
-        return TupleType([_substitute(f, mapping) for f in ty.fields])
-    if isinstance(ty, TypeCall):
-        return TypeCall(ty.func, [_substitute(a, mapping) for a in ty.args])
-    if isinstance(ty, FuncType):
-        args = [_substitute(a, mapping) for a in ty.arg_types]
-        return FuncType(args, _substitute(ty.ret_type, mapping))
-    if isinstance(ty, RefType):
-        return RefType(_substitute(ty.value, mapping))
-    return ty
+    return [substitute(t, mapping) for t in ctor.inputs]
 
 
 class ExpressionTranslator:
@@ -181,12 +166,7 @@ class ExpressionTranslator:
         """Whether `ty` is fully known (no unification or type variables left)."""
         if ty is None or isinstance(ty, IncompleteType | TypeVar):
             return False
-        children = getattr(ty, "fields", None) or getattr(ty, "args", None) or ()
-        if isinstance(ty, FuncType):
-            children = (*ty.arg_types, ty.ret_type)
-        if isinstance(ty, RefType):
-            children = (ty.value,)
-        return all(ExpressionTranslator.concrete(c) for c in children)
+        return all(ExpressionTranslator.concrete(c) for c in type_children(ty))
 
     def lookup(self, name: str, env: dict, node):
         if name in env:

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..ir import DTYPES, TensorType, TupleType, Type, TypeCall, TypeData, TypeVar
 from ..runtime import ConstructorValue
+from ..typing.unify import type_children
 from .adts import ConstructorHandle, definition_of
 from .errors import JitError
 
@@ -102,19 +103,13 @@ def _mentions_unbound(declared: Type, data: TypeData, bindings: dict) -> bool:
 
 
 def _mentions(ty: Type, var: TypeVar) -> bool:
-    if ty is var:
-        return True
-    children = getattr(ty, "fields", None) or getattr(ty, "args", None) or ()
-    return any(_mentions(c, var) for c in children)
+    return ty is var or any(_mentions(c, var) for c in type_children(ty))
 
 
 def _unify(declared: Type, actual: Type, bindings: dict) -> None:
     """Bind type variables of `declared` so that it reads as `actual` (first binding wins)."""
     if isinstance(declared, TypeVar):
         bindings.setdefault(declared, actual)
-    elif isinstance(declared, TupleType) and isinstance(actual, TupleType):
-        for d, a in zip(declared.fields, actual.fields, strict=False):
-            _unify(d, a, bindings)
-    elif isinstance(declared, TypeCall) and isinstance(actual, TypeCall):
-        for d, a in zip(declared.args, actual.args, strict=False):
+    elif type(declared) is type(actual):
+        for d, a in zip(type_children(declared), type_children(actual), strict=False):
             _unify(d, a, bindings)
