@@ -17,6 +17,7 @@ from .attrs import EMPTY_ATTRS, Attrs
 from .types import GlobalTypeVar, Type, TypeVar, check_name
 
 Span = tuple[int, int]
+_OPT_TYPE = (Type, type(None))  # a Var's annotation
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -72,8 +73,14 @@ class Expr:
         return Call(self, tuple(to_expr(a) for a in args))
 
 
+# Nodes check their fields when built, so that a mistake is reported where it is made, not
+# deep inside a pass. Building nodes is the hot path of AD and the optimizer: each
+# __post_init__ first tests its fields with bare isinstance calls and only on a failure calls
+# `_require`, field by field, to name the bad one (a call per field made a Let a third slower).
+
+
 def _require(node: str, field_name: str, value, kind: type | tuple, what: str) -> None:
-    """Refuse a field of the wrong kind when the node is built, not deep inside a pass."""
+    """Refuse a field of the wrong kind, naming the node, the field and the value."""
     if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
         got = f"{type(value).__name__} {value!r:.60}"
         raise Error(f"{node}: {field_name} must be {what}, got {got}")
@@ -107,9 +114,9 @@ class Var(Expr):
     type_annotation: Type | None = None
 
     def __post_init__(self):
-        _require("Var", "the name", self.name_hint, str, "a str")
-        if self.type_annotation is not None:
-            _require("Var", "the type annotation", self.type_annotation, Type, "a Type")
+        if not (isinstance(self.name_hint, str) and isinstance(self.type_annotation, _OPT_TYPE)):
+            _require("Var", "the name", self.name_hint, str, "a str")
+            _require("Var", "the type annotation", self.type_annotation, _OPT_TYPE, "a Type")
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -119,7 +126,8 @@ class GlobalVar(Expr):
     name_hint: str
 
     def __post_init__(self):
-        _require("GlobalVar", "the name", self.name_hint, str, "a str")
+        if not isinstance(self.name_hint, str):
+            _require("GlobalVar", "the name", self.name_hint, str, "a str")
 
     def __eq__(self, other) -> bool:
         return isinstance(other, GlobalVar) and other.name_hint == self.name_hint
@@ -176,8 +184,9 @@ class TupleGetItem(Expr):
     index: int
 
     def __post_init__(self):
-        _require("TupleGetItem", "the tuple", self.tuple_value, Expr, "an expression")
-        _require("TupleGetItem", "the index", self.index, int, "an int")
+        if not (isinstance(self.tuple_value, Expr) and type(self.index) is int):
+            _require("TupleGetItem", "the tuple", self.tuple_value, Expr, "an expression")
+            _require("TupleGetItem", "the index", self.index, int, "an int")
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -194,9 +203,10 @@ class Function(Expr):
             if isinstance(self.params, Expr) or not hasattr(self.params, "__iter__"):
                 raise Error(f"Function: params must be a list of Vars, got {self.params!r:.60}")
             object.__setattr__(self, "params", tuple(self.params))
-        for param in self.params:
-            _require("Function", "each parameter", param, Var, "a Var")
-        _require("Function", "the body", self.body, Expr, "an expression")
+        if not (isinstance(self.body, Expr) and all(isinstance(p, Var) for p in self.params)):
+            for param in self.params:
+                _require("Function", "each parameter", param, Var, "a Var")
+            _require("Function", "the body", self.body, Expr, "an expression")
         if type(self.type_params) is not tuple:
             object.__setattr__(self, "type_params", tuple(self.type_params))
 
@@ -212,7 +222,8 @@ class Call(Expr):
 
     def __post_init__(self):
         # Calls are the most created node: skip the conversions when nothing needs them.
-        _require("Call", "the callee", self.op, Expr, "an expression")
+        if not isinstance(self.op, Expr):
+            _require("Call", "the callee", self.op, Expr, "an expression")
         args = self.args
         if type(args) is not tuple or not all(isinstance(a, Expr) for a in args):
             object.__setattr__(self, "args", _exprs("Call", "the arguments", args))
@@ -231,9 +242,14 @@ class Let(Expr):
     body: Expr
 
     def __post_init__(self):
-        _require("Let", "the variable", self.var, Var, "a Var")
-        _require("Let", "the value", self.value, Expr, "an expression")
-        _require("Let", "the body", self.body, Expr, "an expression")
+        if not (
+            isinstance(self.var, Var)
+            and isinstance(self.value, Expr)
+            and isinstance(self.body, Expr)
+        ):
+            _require("Let", "the variable", self.var, Var, "a Var")
+            _require("Let", "the value", self.value, Expr, "an expression")
+            _require("Let", "the body", self.body, Expr, "an expression")
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -245,8 +261,13 @@ class If(Expr):
     false_branch: Expr
 
     def __post_init__(self):
-        for name in ("cond", "true_branch", "false_branch"):
-            _require("If", name, getattr(self, name), Expr, "an expression")
+        if not (
+            isinstance(self.cond, Expr)
+            and isinstance(self.true_branch, Expr)
+            and isinstance(self.false_branch, Expr)
+        ):
+            for name in ("cond", "true_branch", "false_branch"):
+                _require("If", name, getattr(self, name), Expr, "an expression")
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -256,7 +277,8 @@ class RefCreate(Expr):
     value: Expr
 
     def __post_init__(self):
-        _require("RefCreate", "the value", self.value, Expr, "an expression")
+        if not isinstance(self.value, Expr):
+            _require("RefCreate", "the value", self.value, Expr, "an expression")
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -266,7 +288,8 @@ class RefRead(Expr):
     ref: Expr
 
     def __post_init__(self):
-        _require("RefRead", "the reference", self.ref, Expr, "an expression")
+        if not isinstance(self.ref, Expr):
+            _require("RefRead", "the reference", self.ref, Expr, "an expression")
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -277,8 +300,9 @@ class RefWrite(Expr):
     value: Expr
 
     def __post_init__(self):
-        _require("RefWrite", "the reference", self.ref, Expr, "an expression")
-        _require("RefWrite", "the value", self.value, Expr, "an expression")
+        if not (isinstance(self.ref, Expr) and isinstance(self.value, Expr)):
+            _require("RefWrite", "the reference", self.ref, Expr, "an expression")
+            _require("RefWrite", "the value", self.value, Expr, "an expression")
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
