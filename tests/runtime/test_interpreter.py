@@ -41,6 +41,15 @@ def test_non_function_expressions_evaluate_at_once(executor_kind):
     assert lg.create_executor(executor_kind).evaluate(lg.parse_expr("(1f, 2f).1")) == 2.0
 
 
+@pytest.mark.parametrize("wrong", [5, "main", [lg.parse_expr("1f")]])
+def test_evaluate_of_a_non_expression_is_an_lg_error_naming_it(executor_kind, wrong):
+    pattern = (
+        rf"^evaluate: expected an expression, a function or a global, got {type(wrong).__name__}"
+    )
+    with pytest.raises(lg.Error, match=pattern):
+        lg.create_executor(executor_kind).evaluate(wrong)
+
+
 def test_if_on_a_computed_condition(run_expr):
     f = "fn (%x: float32) { if (less(%x, 0f)) { negative(%x) } else { %x } }"
     assert run_expr(f, -2.0) == 2.0 and run_expr(f, 5.0) == 5.0

@@ -56,6 +56,9 @@ class Executor:
         Functions become Python callables taking numpy arrays (or Python numbers where a
         scalar is declared); other expressions are evaluated at once.
         """
+        if expr is not None and not isinstance(expr, Expr):
+            got = f"{type(expr).__name__} {expr!r}"
+            raise Error(f"evaluate: expected an expression, a function or a global, got {got}")
         self._take_new_globals()
         # A-normal form first: a node shared by several parents (graph form) is computed
         # once, as Relay's graph bindings mean and as the optimizer assumes.
