@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import lambdagrad as lg
+from lambdagrad.transform.effects import reached_globals
 
 WORKLOADS = Path(__file__).parents[2] / "bench" / "workloads"
 # each bench workload and the parameters (its weights) it differentiates
@@ -33,7 +34,7 @@ def test_the_function_and_its_globals_are_optimized_as_in_the_whole_module(name)
     whole["entry"] = grad
     whole = lg.transform.optimize(whole)
     assert lg.analysis.alpha_equal(func, whole["entry"])
-    for gvar in lg.transform.pipeline.reached_globals(grad, mod):
+    for gvar in reached_globals(grad, mod):
         assert lg.analysis.alpha_equal(optimized[gvar], whole[gvar]), gvar.name_hint
     assert lg.analysis.alpha_equal(lg.transform.optimize(grad, mod=mod), func)
 
@@ -44,7 +45,7 @@ def test_the_derived_globals_of_recursive_functions_are_optimized(name):
     _, optimized = lg.transform.optimize_program(grad, mod)
     derived = [g for g in mod.functions if "_grad" in g.name_hint]
     assert derived
-    assert set(derived) <= set(lg.transform.pipeline.reached_globals(grad, mod))
+    assert set(derived) <= set(reached_globals(grad, mod))
     for gvar in derived:
         assert not lg.analysis.alpha_equal(optimized[gvar], mod[gvar]), gvar.name_hint
 
@@ -71,3 +72,15 @@ def test_a_non_function_or_missing_module_is_an_lg_error():
         lg.transform.optimize_program(lg.parse_expr("1f"), lg.IRModule())
     with pytest.raises(lg.Error, match="optimize_program"):
         lg.transform.optimize_program(lg.parse_expr("fn (%x: float32) { %x }"), None)
+    mod = lg.parse("def @main(%x: float32) -> float32 { %x }")
+    with pytest.raises(lg.Error, match="expected a function .* got GlobalVar and IRModule"):
+        lg.transform.optimize_program(mod.get_global_var("main"), mod)
+
+
+@pytest.mark.parametrize("level", [3, "2", True])
+def test_a_bad_level_is_an_lg_error_naming_the_call_and_the_value(level):
+    func = lg.parse_expr("fn (%x: float32) { %x }")
+    with pytest.raises(lg.Error, match=rf"optimize_program: level .* got {level!r}"):
+        lg.transform.optimize_program(func, lg.IRModule(), level=level)
+    with pytest.raises(lg.Error, match=rf"^optimize: level .* got {level!r}"):
+        lg.transform.optimize(func, level=level)

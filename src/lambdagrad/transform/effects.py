@@ -1,4 +1,5 @@
-"""What the optimizer passes share: purity, use counts, fresh copies, module mapping.
+"""What the optimizer passes share: purity, use counts, fresh copies, module mapping, the
+globals a function reaches.
 
 A node is *pure* when evaluating it and discarding the result cannot be observed: it writes
 no reference and calls no unknown function. Creating a closure or a reference, reading a
@@ -139,6 +140,48 @@ def node_size(expr: Expr, limit: int) -> int:
         if size > limit:
             break
     return size
+
+
+def reached_globals(expr: Expr, mod: IRModule) -> list[GlobalVar]:
+    """The globals of `mod` that `expr` mentions, directly or through the globals it reaches,
+    in the order they are found.
+
+    >>> import lambdagrad as lg
+    >>> mod = lg.parse("def @f(%x: int32) { @g(%x) } def @g(%y: int32) { %y } def @h() { 1 }")
+    >>> [g.name_hint for g in reached_globals(mod["f"], mod)]
+    ['g']
+    """
+    return list(_reached(_mentioned(expr, mod), lambda gvar: _mentioned(mod[gvar], mod)))
+
+
+def recursive_globals(mod: IRModule) -> frozenset[str]:
+    """The names of the globals of `mod` that can reach themselves through calls.
+
+    >>> import lambdagrad as lg
+    >>> sorted(recursive_globals(lg.parse("def @f() { @f() } def @g() { @f() }")))
+    ['f']
+    """
+    calls = {gvar: _mentioned(func, mod) for gvar, func in mod.functions.items()}
+    return frozenset(
+        g.name_hint for g, mentioned in calls.items() if g in _reached(mentioned, calls.__getitem__)
+    )
+
+
+def _mentioned(expr: Expr, mod: IRModule) -> dict[GlobalVar, None]:
+    """The globals of `mod` that occur in `expr`, in order (a dict used as an ordered set)."""
+    return {n: None for n in post_order(expr) if isinstance(n, GlobalVar) and n in mod}
+
+
+def _reached(start, callees) -> dict[GlobalVar, None]:
+    """`start` and every global reachable from it, `callees(g)` giving the globals `g` mentions."""
+    seen: dict[GlobalVar, None] = {}
+    stack = list(start)
+    while stack:
+        gvar = stack.pop()
+        if gvar not in seen:
+            seen[gvar] = None
+            stack.extend(callees(gvar))
+    return seen
 
 
 class FreshCopy(ExprMutator):

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from ..ir.expr import Call, Expr, Function, GlobalVar, Let, Var
 from ..ir.module import IRModule
-from ..ir.visitor import ExprMutator, free_vars, post_order, rebuild_lets
-from .effects import bind_params, map_functions, node_size, use_counts
+from ..ir.visitor import ExprMutator, free_vars, rebuild_lets
+from .effects import bind_params, map_functions, node_size, recursive_globals, use_counts
 
 MAX_SIZE = 12
 
@@ -51,28 +51,6 @@ def _small_globals(mod: IRModule, max_size: int) -> dict[GlobalVar, Function]:
         and node_size(f.body, max_size) <= max_size
         and g.name_hint not in recursive
     }
-
-
-def recursive_globals(mod: IRModule) -> set[str]:
-    """The names of the globals of `mod` that can reach themselves through calls."""
-    calls = {g: _callees(f) for g, f in mod.functions.items()}
-    return {g.name_hint for g in mod.functions if g in _reachable(g, calls)}
-
-
-def _callees(func: Function) -> set[GlobalVar]:
-    return {n for n in post_order(func) if isinstance(n, GlobalVar)}
-
-
-def _reachable(start: GlobalVar, calls: dict) -> set[GlobalVar]:
-    """Globals reachable from `start` through one or more references."""
-    seen: set[GlobalVar] = set()
-    stack = list(calls.get(start, ()))
-    while stack:
-        g = stack.pop()
-        if g not in seen:
-            seen.add(g)
-            stack.extend(calls.get(g, ()))
-    return seen
 
 
 class _Inliner(ExprMutator):

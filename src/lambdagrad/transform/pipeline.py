@@ -13,11 +13,10 @@ from ..deep import run_deep, without_gc
 from ..errors import Error
 from ..ir.expr import Expr, Function, GlobalVar
 from ..ir.module import IRModule
-from ..ir.visitor import post_order
 from .anf import from_anf
 from .cse import eliminate_common_subexpr
 from .dce import dead_code_elimination
-from .effects import check_target
+from .effects import check_target, reached_globals
 from .fold_constant import fold_constant
 from .partial_eval import partial_evaluate
 from .simplify import simplify
@@ -63,7 +62,7 @@ def optimize(target, level: int = 2, mod: IRModule | None = None):
       (multiply(%x, %x), (add(%x, %x),))
     }
     """
-    _check_level(level)
+    _check_level("optimize", level)
     check_target("optimize", target, mod)
     if isinstance(target, Expr) and mod is not None:
         mod = _reached_module(target, mod)  # the passes read (and normalize) only these
@@ -72,9 +71,9 @@ def optimize(target, level: int = 2, mod: IRModule | None = None):
     return run_deep(without_gc, _run_pipeline, target, level, mod)
 
 
-def _check_level(level) -> None:
-    if level not in (0, 1, 2):
-        raise Error(f"optimize: level must be 0, 1 or 2, got {level}")
+def _check_level(caller: str, level) -> None:
+    if isinstance(level, bool) or level not in (0, 1, 2):
+        raise Error(f"{caller}: level must be 0, 1 or 2, got {level!r}")
 
 
 def _run_pipeline(target, level: int, mod: IRModule | None):
@@ -118,10 +117,12 @@ def optimize_program(func: Function, mod: IRModule, level: int = 2) -> Program:
     >>> print(round(float(run(0.5)[1][0]), 4))  # d/dx sin(x)^4 = 4 sin(x)^3 cos(x)
     0.3868
     """
-    _check_level(level)
-    check_target("optimize_program", func, mod)
-    if not isinstance(func, Function) or mod is None:
-        raise Error("optimize_program: expected a function and the module it refers to")
+    _check_level("optimize_program", level)
+    if not isinstance(func, Function) or not isinstance(mod, IRModule):
+        got = f"{type(func).__name__} and {type(mod).__name__}"
+        raise Error(
+            f"optimize_program: expected a function and the IRModule it refers to, got {got}"
+        )
     sub = _reached_module(func, mod)
     entry = _unused_global(mod)
     sub[entry] = func
@@ -136,19 +137,6 @@ def optimize_program(func: Function, mod: IRModule, level: int = 2) -> Program:
 def _reached_module(expr: Expr, mod: IRModule) -> IRModule:
     """The globals of `mod` that `expr` reaches, with all of `mod`'s type definitions."""
     return IRModule({g: mod[g] for g in reached_globals(expr, mod)}, mod.type_definitions)
-
-
-def reached_globals(expr, mod: IRModule) -> list[GlobalVar]:
-    """The globals of `mod` that `expr` calls or mentions, directly or through others."""
-    seen: dict[GlobalVar, None] = {}
-    stack = [expr]
-    while stack:
-        for node in post_order(stack.pop()):
-            if isinstance(node, GlobalVar) and node not in seen and node in mod:
-                gvar = mod.get_global_var(node.name_hint)
-                seen[gvar] = None
-                stack.append(mod[gvar])
-    return list(seen)
 
 
 def _unused_global(mod: IRModule) -> GlobalVar:
