@@ -11,9 +11,10 @@ It is written in continuation-passing style. At a dynamic ``if`` or ``match`` th
 computation (the continuation) is specialized into every branch, each with its own copy of the
 store, so a dynamic condition does not stop refs from being removed after it; a budget bounds
 that duplication, past which the store is joined conservatively (refs are materialized and
-their contents forgotten). Recursive globals are unfolded only on fully static arguments
-(within a budget), and a recursive closure once per call on partly dynamic ones, so recursion
-over static data folds to its value and the pass always terminates.
+their contents forgotten). Recursive calls are unfolded only on fully static arguments, of
+a callee capturing only static values (within a budget), and a recursive closure once per call
+on partly dynamic ones, so recursion over static data folds to its value and the pass always
+terminates.
 """
 
 from __future__ import annotations
@@ -58,8 +59,7 @@ from ..ir.visitor import Block, children
 from ..ops.registry import make_call, op_def
 from ..typing.unify import type_children
 from .anf import to_anf
-from .effects import ATOMS, check_target, node_size
-from .inline import recursive_globals
+from .effects import ATOMS, check_target, node_size, recursive_globals
 
 FOLD_LIMIT = 1_000  # largest constant (in elements) that folding may create
 # Inlined calls per run: at least this many, or one per node of the function evaluated if it
@@ -259,7 +259,7 @@ _ATOM_TYPES = frozenset(ATOMS)
 class PartialEvaluator:
     """Evaluates one function; see the module docstring."""
 
-    def __init__(self, mod: IRModule, size: int = 0, recursive: frozenset = frozenset()):
+    def __init__(self, mod: IRModule, size: int = 0, recursive: frozenset[str] = frozenset()):
         self.mod = {gvar.name_hint: f for gvar, f in mod.functions.items()}  # in A-normal form
         self.recursive = recursive  # names of the globals in call cycles
         self.path = Path()
@@ -475,7 +475,7 @@ class PartialEvaluator:
         if self.unfolds_left <= 0:
             return False
         if self.path.active.get(_identity(callee)) or self.recursive_global(callee):
-            return self.static_recursion(args)
+            return self.static_recursion(callee, args)
         return not (self.closure_bodies and self.emitted(callee))
 
     def recursive_global(self, callee: PValue) -> bool:
@@ -484,10 +484,12 @@ class PartialEvaluator:
         and gain nothing, as the remaining steps run through the call anyway."""
         return isinstance(callee, SGlobal) and callee.gvar.name_hint in self.recursive
 
-    def static_recursion(self, args: list) -> bool:
-        """Whether to unfold a recursive call once more: on fully static arguments, within
-        the budget."""
-        if self.recursions_left <= 0 or not all(map(_static, args)):
+    def static_recursion(self, callee: PValue, args: list) -> bool:
+        """Whether to unfold a recursive call once more: on fully static arguments, of a
+        callee that captures only static values, within the budget. (A dynamic value
+        reaching the body through a closure could decide when the recursion stops: each
+        unfolding would copy the body to no end, up to the budget.)"""
+        if self.recursions_left <= 0 or not _static([callee, *args]):
             return False
         self.recursions_left -= 1
         return True
@@ -725,15 +727,21 @@ def _concrete(ty):
     return ty
 
 
-def _static(value: PValue) -> bool:
-    """Whether `value` is known entirely: constants, functions, and tuples and constructor
-    values of such (the store's refs and symbolic zeros are not)."""
-    stack = [value]
+def _static(values: list) -> bool:
+    """Whether `values` are known entirely: constants, globals, closures capturing only
+    such values, and tuples and constructor values of such (the store's refs and symbolic
+    zeros are not)."""
+    stack, seen = list(values), set()
     while stack:
         item = stack.pop()
+        if id(item) in seen:  # a recursive closure captures itself
+            continue
+        seen.add(id(item))
         if isinstance(item, STuple | SCtor):
             stack.extend(item.fields)
-        elif not isinstance(item, SConst | SGlobal | SClosure):
+        elif isinstance(item, SClosure):
+            stack.extend(item.env.values())
+        elif not isinstance(item, SConst | SGlobal):
             return False
     return True
 
