@@ -1,8 +1,7 @@
-"""lambdagrad's side of a workload: parse, `gradient`, `optimize`, executor, with stage times."""
+"""lambdagrad's side of a workload: `gradient`, `optimize_program`, executor, with stage times."""
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,10 +44,9 @@ def compile_gradient(
     func, optimized = lg.transform.optimize_program(func, mod)
     stages["optimize"] = time.perf_counter() - start
     start = time.perf_counter()
-    kind, runner = _executor(executor, optimized)
-    run = runner.evaluate(func)
+    run = lg.create_executor(executor, mod=optimized).evaluate(func)
     stages["evaluate"] = time.perf_counter() - start
-    return Pipeline(run, optimized, kind, stages)
+    return Pipeline(run, optimized, executor, stages)
 
 
 @dataclass
@@ -71,17 +69,3 @@ def weights_gradient(wrt: list[int]) -> Callable[[lg.IRModule], lg.Function]:
         return lg.transform.gradient(mod.get_global_var("main"), mod=mod, wrt=tuple(wrt))
 
     return differentiate
-
-
-_warned = set()
-
-
-def _executor(kind: str, mod: lg.IRModule):
-    """The executor `kind`, or the debug one (with a warning, once) if `kind` is unknown."""
-    try:
-        return kind, lg.create_executor(kind, mod=mod)
-    except lg.Error as error:
-        if kind not in _warned:
-            _warned.add(kind)
-            print(f"warning: {error}; using the debug executor", file=sys.stderr)
-        return "debug", lg.create_executor("debug", mod=mod)

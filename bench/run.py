@@ -49,8 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in names:
         print(f"{name}:", file=sys.stderr)
         rows.append((name, harness.run_workload(workloads.load(name), settings, skipped)))
-    executor = next((r.executor for _, rs in rows for r in rs if r.executor), args.executor)
-    print(report.machine(peers.versions(), executor, args.threads))
+    print(report.machine(peers.versions(), args.executor, args.threads))
     print()
     print(report.timings_table(rows))
     print()

@@ -9,8 +9,8 @@ Every module has the same interface:
   each converts the inputs to the library's form and returns a thunk that computes the
   gradients as a flat list of arrays (the conversion and any jit wrapping stay out of the
   timing; the first call of the thunk is the jit compile);
-- ``make_lambdagrad(inputs, executor)``: the same through `gradient` + `optimize` on the
-  executor, as a `pipeline.Thunk` that also carries the times of those stages;
+- ``make_lambdagrad(inputs, executor)``: the same through `gradient` + `optimize_program`
+  on the executor, as a `pipeline.Thunk` that also carries the times of those stages;
 - ``check(expected, actual)``: assert that two gradient lists agree (numpy is `expected`).
 """
 
