@@ -216,6 +216,15 @@ def test_the_prelude_page_shows_every_prelude_function(hooks, caplog):
     assert "the prelude page does not show" in caplog.text and "sum_float32" in caplog.text
 
 
+def test_every_directive_of_the_pages_expands_without_a_warning(hooks, caplog):
+    """What the site build checks, minus the pictures (they need Graphviz's dot)."""
+    for page in PAGES:
+        for kind, argument in hooks.DIRECTIVE.findall(page.read_text(encoding="utf-8")):
+            if kind != "pictures":
+                assert hooks.expand(kind, argument, 1), f"{page.name}: {kind} {argument}"
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == []
+
+
 def test_directive_mistakes_are_warnings(hooks, caplog):
     assert hooks.evaluate("@nope(1)") == ""
     assert hooks.signature("nope") == ""
