@@ -64,7 +64,7 @@ def check_grad(
     func = promote.visit(original)
     typed = infer_type(func, mod=mod)
     rng = np.random.default_rng(seed)
-    values = _inputs(typed, inputs, mod, rng)
+    values = _inputs("check_grad", typed, inputs, mod, rng)
     checker = _Checker(mod, executor, eps, atol, rtol, elementwise, directions, rng)
     checker.check(typed, gradient(typed, mod=mod, mode=mode), values)
     for _ in range(order - 1):
@@ -101,7 +101,7 @@ def check_jvp(
     mod, promote = _promote_module(mod if mod is not None else IRModule())
     typed = infer_type(promote.visit(original), mod=mod)
     rng = np.random.default_rng(seed)
-    values = _inputs(typed, inputs, mod, rng)
+    values = _inputs("check_jvp", typed, inputs, mod, rng)
     for level in range(order):
         forward = jvp(typed, mod=mod)
         executor_ = create_executor(executor, mod=mod)
@@ -195,10 +195,16 @@ def _project(grad: Expr, ty: Type, rng) -> Expr:
     return grad
 
 
-def _inputs(func: Function, inputs, mod: IRModule, rng) -> list:
+def _inputs(caller: str, func: Function, inputs, mod: IRModule, rng) -> list:
     types = [p.checked_type for p in func.params]
     if inputs is None:
         return [random_value(t, mod, rng) for t in types]
+    # Counted here: the executor would count the derived function's parameters instead.
+    if isinstance(inputs, np.ndarray | np.generic) or not hasattr(inputs, "__len__"):
+        got = f"{type(inputs).__name__} {inputs!r:.60}"
+        raise Error(f"{caller}: inputs must be a list with one value per parameter, got {got}")
+    if len(inputs) != len(types):
+        raise Error(f"{caller}: the function takes {len(types)} input(s), got {len(inputs)}")
     return [_to_float64(v) for v in inputs]
 
 
@@ -311,8 +317,8 @@ def _map_leaves(value, fn):
 
 
 def _to_float64(value):
-    if isinstance(value, float):
-        return np.float64(value)
+    if isinstance(value, float):  # a 0-d array, so that it is a float leaf as arrays are
+        return np.asarray(value, dtype="float64")
     if isinstance(value, np.ndarray | np.generic) and value.dtype.kind == "f":
         return np.asarray(value, dtype="float64")
     if isinstance(value, tuple | list):
