@@ -9,7 +9,7 @@ import pytest
 
 import lambdagrad as lg
 from lambdagrad.ops.registry import op_def
-from lambdagrad.testing import check_grad
+from lambdagrad.testing import check_grad, check_jvp
 
 MODES = ("first_order", "higher_order")
 HELPER_OPS = ("nn.max_pool2d_grad", "nn.max_pool2d_pick", "nn.avg_pool2d_grad", "gather")
@@ -139,6 +139,29 @@ def test_index_inputs_get_zero_gradients(build, shape, indices, mode, executor_k
     out, (dx, di) = lg.create_executor(executor_kind).evaluate(grad)(data, indices)
     assert di.dtype == np.int32 and di.shape == indices.shape and not di.any()
     assert dx.sum() == out.size
+
+
+UNKNOWN_LENGTH_TAKES = {
+    "flat": ("take(%x, %i)", (5,), "?", [0, 3, 3, -1, 7]),
+    "axis_wrap": ('take(%x, %i, axis=1, mode="wrap")', (3, 4), "?, 2", [[0, 5], [-1, 2], [3, 3]]),
+}
+
+
+@pytest.mark.parametrize("executor", ["debug", "compiled"])
+@pytest.mark.parametrize(
+    ("body", "shape", "index_shape", "indices"),
+    UNKNOWN_LENGTH_TAKES.values(),
+    ids=UNKNOWN_LENGTH_TAKES.keys(),
+)
+def test_take_gradient_needs_no_static_index_length(body, shape, index_shape, indices, executor):
+    dims = ", ".join(map(str, shape))
+    func = lg.parse_expr(
+        f"fn (%x: Tensor[({dims}), float32], %i: Tensor[({index_shape}), int32]) {{ {body} }}"
+    )
+    inputs = [np.random.default_rng(0).standard_normal(shape), np.array(indices, dtype="int32")]
+    for mode in MODES:
+        check_grad(func, inputs, mode=mode, order=2, executor=executor)
+    check_jvp(func, inputs, executor=executor)
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -250,7 +250,9 @@ def strided_set_grad(orig_call: Call, out_grad: Expr) -> list:
 
 def take_grad(orig_call: Call, out_grad: Expr) -> list:
     """``dx = scatter_add(0, i', g)`` along the axis (x flattened for axis None), where i' are
-    the indices as the mode resolves them, broadcast over the other axes; ``di = 0``."""
+    the indices as the mode resolves them, broadcast over the other axes; ``di = 0``.
+
+    Only data's shape must be known: the indices' length is read off g (a -1 in reshape)."""
     data, indices = orig_call.args
     shape, axis = known_shape(data, "the gradient of take"), orig_call.attrs.axis
     if axis is None:
@@ -263,13 +265,11 @@ def take_grad(orig_call: Call, out_grad: Expr) -> list:
 def spread_taken(orig_call: Call, out_grad: Expr, shape: tuple, axis: int) -> Expr:
     """take's gradient for data of `shape`: g scatter-added where the indices read."""
     data, indices = orig_call.args
-    count = size(tensor_type(indices).shape)
-    spread = shape[:axis] + (count,) + shape[axis + 1 :]
-    along = tuple(count if a == axis else 1 for a in range(len(shape)))
+    along = tuple(-1 if a == axis else 1 for a in range(len(shape)))
+    updates = call("reshape", out_grad, newshape=shape[:axis] + (-1,) + shape[axis + 1 :])
     resolved = resolve_indices(indices, shape[axis], orig_call.attrs.mode)
-    where = call("broadcast_to", call("reshape", resolved, newshape=along), shape=spread)
+    where = call("broadcast_to_like", call("reshape", resolved, newshape=along), updates)
     zeros = call("zeros", shape=shape, dtype=tensor_type(data).dtype)
-    updates = call("reshape", out_grad, newshape=spread)
     return call("scatter_add", zeros, where, updates, axis=axis)
 
 
