@@ -69,9 +69,22 @@ def test_linear_operator_argnums():
 
 def test_has_aux_function_that_returns_no_pair():
     for transform in (lg.grad, lg.jacrev, lg.jacfwd):
-        for result in (lambda x: x[0], lambda x: (x[0], x, x)):
+        for result, got in (
+            (lambda x: x[0], "an array of shape ()"),
+            (lambda x: (x[0], x, x), "a tuple of 3"),
+        ):
             message = error_message(transform(result, has_aux=True), np.ones(2))
             assert "has_aux=True" in message and "pair (output, aux)" in message
+            assert message.endswith(f"got {got}")
+
+
+@pytest.mark.parametrize("transform", [lg.grad, lg.value_and_grad, lg.jacfwd, lg.jacrev, lg.vmap])
+@pytest.mark.parametrize("fun", ["f", 5, None])
+def test_a_non_function_is_refused_when_transformed(transform, fun):
+    with pytest.raises(
+        lg.Error, match=f"expected a function to transform, got {type(fun).__name__}"
+    ):
+        transform(fun)
 
 
 def test_errors_name_the_transformation_the_user_called():

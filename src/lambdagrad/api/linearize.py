@@ -132,9 +132,18 @@ def split_aux(result, has_aux: bool, what: str):
     if not (isinstance(result, tuple | list) and len(result) == 2):
         raise TransformError(
             f"{what}(..., has_aux=True) needs the function to return a pair (output, aux), "
-            f"got {type(result).__name__}"
+            f"got {_describe(result)}"
         )
     return result[0], result[1]
+
+
+def _describe(result) -> str:
+    """What a function returned, in the user's terms (a traced array is an array to them)."""
+    if isinstance(result, tuple | list):
+        return f"a {type(result).__name__} of {len(result)}"
+    if hasattr(result, "shape"):
+        return f"an array of shape {tuple(result.shape)}"
+    return type(result).__name__
 
 
 def unwrap(leaf, trace):

@@ -27,10 +27,10 @@ from .pytree import TreeDef, tree_flatten, tree_unflatten
 
 def as_python_function(fun):
     """`fun` as a Python callable the transformations can run."""
+    if not callable(fun):  # first: a str has a `lower` method too
+        raise TransformError(f"expected a function to transform, got {type(fun).__name__}")
     if callable(getattr(fun, "lower", None)):
         return functools.wraps(fun)(lambda *args: call_lowered(fun, args))
-    if not callable(fun):
-        raise TransformError(f"expected a function to transform, got {type(fun).__name__}")
     return fun
 
 
