@@ -106,6 +106,19 @@ def test_mismatched_shapes_name_the_op_and_shapes():
     assert "add" in message and "float64[3]" in message and "float64[4]" in message
 
 
+@pytest.mark.parametrize(
+    ("product", "shapes", "shown"),
+    [
+        (lnp.dot, ((3,), (4,)), "dot: shapes (3,) and (4,) are not aligned: 3 (axis -1 of"),
+        (lnp.matmul, ((2, 3), (4, 5)), "matmul: shapes (2, 3) and (4, 5) are not aligned"),
+        (lnp.dot, ((3,), (4, 5)), "!= 4 (axis -2 of argument 1)"),
+    ],
+)
+def test_products_of_unaligned_shapes_name_the_product_not_its_parts(product, shapes, shown):
+    message = error_message(product, *(np.ones(s) for s in shapes))
+    assert shown in message and "multiply" not in message
+
+
 def test_shape_errors_on_plain_numpy_arrays_too():
     message = error_message(lnp.matmul, np.ones((2, 3)), np.ones((4, 5)))
     assert "matmul" in message and "(2, 3)" in message

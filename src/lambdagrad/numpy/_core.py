@@ -486,10 +486,15 @@ def take(x, indices, axis: int | None = None):
 
 def matmul(a, b):
     """numpy's ``a @ b``: 1-d arguments are vectors, more than 2 dimensions are batches."""
+    return _matmul(a, b, "matmul")
+
+
+def _matmul(a, b, name: str):
     a, b = promote(asarray(a), asarray(b))
     ra, rb = len(a.shape), len(b.shape)
     if ra == 0 or rb == 0:
-        raise OpShapeError("matmul: 0-d arguments are not allowed (use *)")
+        raise OpShapeError(f"{name}: 0-d arguments are not allowed (use *)")
+    _check_contracted(name, _shape(a), _shape(b))
     if ra == 1 and rb == 1:
         return sum(multiply(a, b))
     if rb == 1:
@@ -499,6 +504,18 @@ def matmul(a, b):
     if ra == 2 and rb == 2:
         return apply(prim("nn.matmul"), (a, b))
     return _batched_matmul(a, b)
+
+
+def _check_contracted(name: str, a: tuple, b: tuple) -> None:
+    """Refuse mismatched inner dimensions here, where the message can say which (the ops
+    the product is built from would name themselves and shapes the user never wrote)."""
+    k_b = b[0] if len(b) == 1 else b[-2]
+    if a[-1] != k_b:
+        axis = "0" if len(b) == 1 else "-2"
+        raise OpShapeError(
+            f"{name}: shapes {a} and {b} are not aligned: {a[-1]} (axis -1 of argument 0) "
+            f"!= {k_b} (axis {axis} of argument 1)"
+        )
 
 
 def _batched_matmul(a, b):
@@ -517,7 +534,7 @@ def dot(a, b):
     if len(a.shape) == 0 or len(b.shape) == 0:
         return multiply(a, b)
     if len(b.shape) <= 2:
-        return matmul(a, b)
+        return _matmul(a, b, "dot")
     raise OpShapeError(f"lnp.dot of shapes {_shape(a)} and {_shape(b)}: use lnp.matmul")
 
 
