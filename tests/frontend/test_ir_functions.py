@@ -107,6 +107,13 @@ def test_bad_adt_declarations():
         class Empty:
             pass
 
+    with pytest.raises(lg.Error, match=r"annotations such as Leaf: \.\.\. are not; assign them"):
+
+        @lg.adt
+        class Annotated:
+            Leaf: tuple[float]
+            Node: tuple[float, float]
+
     with pytest.raises(lg.Error, match="cannot declare Broken"):
 
         @lg.adt

@@ -110,7 +110,14 @@ def adt(cls=None, *, params=()):
         return lambda inner: adt(inner, params=params)
     ctors = {k: v for k, v in vars(cls).items() if not k.startswith("_")}
     if not ctors:
-        raise Error(f"lg.adt: class {cls.__name__} declares no constructors")
+        annotated = list(vars(cls).get("__annotations__", {}))
+        hint = (
+            f" (annotations such as {annotated[0]}: ... are not; assign them)" if annotated else ""
+        )
+        raise Error(
+            f"lg.adt: class {cls.__name__} declares no constructors: each is a class "
+            f"attribute, Name = 'field type' or a tuple of them{hint}"
+        )
     text = _definition_text(cls.__name__, tuple(params), ctors)
     base = IRModule(type_definitions={**_prelude_types(), **_by_header(_declared)})
     try:
