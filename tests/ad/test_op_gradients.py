@@ -101,6 +101,14 @@ BINARY = [
     ),
     Case("where", lambda x, y: op.where(op.greater(x, y), x * y, x - y), normal(3, 4), normal(4)),
     Case(
+        "where_int_condition",
+        lambda c, x, y: op.where(c, x * y, x - y),
+        lambda rng: rng.integers(-1, 2, (3, 4)),
+        normal(3, 4),
+        normal(4),
+        dtypes=["int32", "float32", "float32"],
+    ),
+    Case(
         "cast_like",
         lambda x, y: op.cast_like(x, y) * y,
         normal(3),

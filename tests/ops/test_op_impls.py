@@ -189,6 +189,15 @@ CASES = [
         for c, a, b in [((), (), ()), ((5,), (5,), ()), ((3, 1), (4,), (3, 4))]
     ],
     *[
+        (
+            "where",
+            [data((3, 4), cond), data((4,), "float32"), data((3, 1), "float32")],
+            {},
+            np.where,
+        )
+        for cond in ["int32", "int64"]
+    ],
+    *[
         ("cast", [data(shape, src)], {"dtype": dst}, lambda x, dst=dst: x.astype(dst))
         for src in FLOATS + INTS
         for dst in FLOATS + INTS + ["bool"]

@@ -75,6 +75,8 @@ GOOD = [
     ("full_like", [T(2, 2), T()], {}, T(2, 2)),
     ("annotation.checkpoint", [lg.TupleType((T(2), T()))], {}, lg.TupleType((T(2), T()))),
     ("where", [T(3, 1, dtype="bool"), T(4), T(1)], {}, T(3, 4)),
+    ("where", [T(3, 1, dtype=I32), T(4), T(1)], {}, T(3, 4)),
+    ("where", [T(3), T(3, dtype=I64), T(3, dtype=I64)], {}, T(3, dtype=I64)),
     ("zeros", [], {"shape": (2, 3)}, T(2, 3)),
     ("ones", [], {"shape": (4,), "dtype": "int32"}, T(4, dtype="int32")),
     ("full", [T()], {"shape": (2,), "dtype": "float64"}, T(2, dtype="float64")),
@@ -188,7 +190,8 @@ GOOD = [
 BAD = [
     ("add", [T(3, 4), T(5)], {}, ["argument 0", "(3, 4)", "argument 1", "(5,)"]),
     ("add", [T(3), T(3, dtype="int32")], {}, ["float32", "int32"]),
-    ("where", [T(3), T(3), T(3)], {}, ["argument 0", "bool"]),
+    ("where", [T(3, dtype=I32), T(3), T(3, dtype=I32)], {}, ["argument 1", "argument 2"]),
+    ("where", [T(2, dtype=I32), T(3), T(3)], {}, ["argument 0", "(2,)", "argument 1"]),
     ("logical_not", [T(2)], {}, ["argument 0", "bool", "float32"]),
     ("full_like", [T(2), T(2)], {}, ["argument 1", "scalar", "(2,)"]),
     ("sum", [T(2, 3)], {"axis": 2}, ["axis 2", "rank 2"]),

@@ -85,8 +85,8 @@ def broadcast_type(out_dtype: str | None = None, kinds: str = ANY):
 
 
 def where_type(arg_types: list[Type], attrs) -> Type:
+    """Relay's where: a condition of any dtype (nonzero is true) broadcast with x and y."""
     cond, x, y = (tensor(arg_types, i) for i in range(3))
-    need_dtype(cond, 0, "b")
     dtype = same_dtype([x, y], [1, 2])
     shape = broadcast(broadcast(cond.shape, x.shape, 0, 1), y.shape, 0, 2)
     return TensorType(shape, dtype)
