@@ -119,3 +119,30 @@ def test_bad_adt_declarations():
         @lg.adt
         class Broken:
             Leaf = "NoSuchType"
+
+    with pytest.raises(lg.Error, match=r"Tree is a prelude type \(lg.Tree\); give yours another"):
+
+        @lg.adt
+        class Tree:
+            Leaf = "float32"
+
+
+def test_declaring_an_adt_again_replaces_it_as_a_class_statement_run_twice_does():
+    results = []
+    for dtype in ("float32", "float64"):  # a notebook cell run twice, edited in between
+
+        @lg.adt
+        class Radius:
+            Circle = dtype
+            Empty = ()
+
+        @lg.jit
+        def squared(shape):
+            match shape:
+                case Radius.Circle(r):
+                    return r * r
+                case Radius.Empty():
+                    return 0.0
+
+        results.append(squared(Radius.Circle(3.0)))
+    assert [(float(r), r.dtype.name) for r in results] == [(9.0, "float32"), (9.0, "float64")]

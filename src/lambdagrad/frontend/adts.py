@@ -118,8 +118,15 @@ def adt(cls=None, *, params=()):
             f"lg.adt: class {cls.__name__} declares no constructors: each is a class "
             f"attribute, Name = 'field type' or a tuple of them{hint}"
         )
+    if GlobalTypeVar(cls.__name__) in _prelude_types():
+        raise Error(
+            f"lg.adt: {cls.__name__} is a prelude type (lg.{cls.__name__}); give yours another name"
+        )
     text = _definition_text(cls.__name__, tuple(params), ctors)
-    base = IRModule(type_definitions={**_prelude_types(), **_by_header(_declared)})
+    # Declaring a name again replaces the earlier declaration, as a class statement run
+    # twice (a notebook cell, a reloaded module) rebinds its name.
+    earlier = {name: data for name, data in _declared.items() if name != cls.__name__}
+    base = IRModule(type_definitions={**_prelude_types(), **_by_header(earlier)})
     try:
         mod = parse_with_base(text, base)
     except Error as err:
