@@ -309,6 +309,122 @@ def test_own_closures_passed_back_in_are_called_directly():
     assert lg.create_executor("compiled", mod=mod).evaluate()(triple) == 6.0
 
 
+# ---- calls from Python: on which thread, and their arguments
+
+
+def record_hand_offs(monkeypatch) -> list:
+    """The functions calls hand to the big-stack thread from now on."""
+    from lambdagrad.runtime import program
+
+    handed = []
+
+    def run_deep(fn, *args):
+        handed.append(fn)
+        return program.run_deep.__wrapped__(fn, *args)
+
+    run_deep.__wrapped__ = program.run_deep
+    monkeypatch.setattr(program, "run_deep", run_deep)
+    return handed
+
+
+COUNT = (
+    "def @count(%n: int32) -> int32 { if (equal(%n, 0)) { 0 } else { @count(subtract(%n, 1)) } }"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "handed_off"),
+    [
+        ("def @main(%x: float32) { sin(%x) }", False),
+        (
+            "def @sq(%x: float32) { multiply(%x, %x) } def @main(%x: float32) { @sq(@sq(%x)) }",
+            False,
+        ),
+        (f"{COUNT} def @main(%x: float32) {{ (%x, @count(3)) }}", True),
+        ("def @main(%x: int32) { let %f = fn (%n: int32) -> int32 { %f(%n) }; %x }", True),
+        ("def @main(%f: fn (float32) -> float32) { %f(1f) }", True),
+        ("def @main(%r: ref(float32)) { ref_write(%r, 1f) }", True),
+    ],
+)
+def test_only_calls_that_may_recurse_or_have_effects_leave_the_callers_thread(
+    monkeypatch, text, handed_off
+):
+    mod = lg.parse(text)
+    main = lg.create_executor("compiled", mod=mod).evaluate()
+    handed = record_hand_offs(monkeypatch)
+    args = {"float32": np.float32(2), "int32": np.int32(0)}
+    ty = mod["main"].params[0].type_annotation
+    arg = args.get(getattr(ty, "dtype", None))
+    if isinstance(ty, lg.FuncType):
+        arg = np.sin
+    elif isinstance(ty, lg.RefType):
+        arg = lg.RefValue(np.float32(0))
+    main(arg)
+    assert bool(handed) == handed_off
+
+
+def test_a_closure_chain_too_deep_for_the_callers_stack_runs_again_on_the_big_stack(monkeypatch):
+    x = lg.var("x", "float64")
+    fs = [lg.var(f"f{i}") for i in range(3000)]  # each calls the one before: no recursion
+    body = lg.Call(fs[-1], [x])
+    for i in reversed(range(1, len(fs))):
+        y = lg.var("y", "float64")
+        step = lg.op.add(lg.Call(fs[i - 1], [y]), lg.const(1.0, "float64"))
+        body = lg.Let(fs[i], lg.Function([y], step), body)
+    y = lg.var("y", "float64")
+    func = lg.Function([x], lg.Let(fs[0], lg.Function([y], y), body))
+    main = lg.create_executor("compiled").evaluate(func)
+    handed = record_hand_offs(monkeypatch)
+    assert float(main(0.5)) == 0.5 + 2999
+    assert len(handed) == 1
+
+
+@pytest.mark.parametrize(
+    ("arg", "expected"),
+    [
+        (np.zeros(3, "float64"), "expected Tensor[(3), float32], got an array of dtype float64"),
+        (np.zeros(4, "float32"), "expected Tensor[(3), float32], got an array of shape (4,)"),
+        (np.zeros((3, 1), "float32"), "got an array of shape (3, 1)"),
+        (np.float32(1), "got an array of shape ()"),
+        ((1.0, 2.0), "got an array of shape (2,)"),
+        ("abc", "expected an array of type Tensor[(3), float32], got str"),
+    ],
+)
+def test_a_wrong_array_argument_is_named_as_the_interpreter_names_it(arg, expected):
+    func = lg.parse_expr("fn (%v: Tensor[(3), float32]) { %v }")
+    message = same_error(func, arg)
+    assert message.startswith("argument 0 (%v) of fn: ") and expected in message
+
+
+@pytest.mark.parametrize(
+    ("param", "arg"),
+    [
+        ("float64", 1.5),
+        ("float64", np.float64(1.5)),
+        ("float32", 1.5),
+        ("float32", np.float32(1.5)),
+        ("int32", 3),
+        ("Tensor[(2), float32]", np.ones(2, "float32")),
+        ("Tensor[(?, 2), float32]", np.ones((3, 2), "float32")),
+    ],
+)
+def test_arguments_arrive_as_read_only_arrays_of_the_declared_type(param, arg):
+    debug, compiled = both(lg.parse_expr(f"fn (%v: {param}) {{ %v }}"), arg)
+    assert_same(debug, compiled)
+    assert not compiled.flags.writeable
+    if isinstance(arg, np.ndarray):
+        assert arg.flags.writeable  # the caller's array is not changed
+
+
+def test_a_wrong_scalar_argument_is_named_as_the_interpreter_names_it():
+    func = lg.parse_expr("fn (%x: float32) { %x }")
+    assert "got an array of dtype float64" in same_error(func, np.float64(1))
+    assert "expected an array of type float32, got NoneType" in same_error(func, None)
+    assert "cannot convert 2147483648 to int32" in same_error(
+        lg.parse_expr("fn (%n: int32) { %n }"), 2**31
+    )
+
+
 # ---- every op's implementation, compiled
 
 

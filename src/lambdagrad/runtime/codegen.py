@@ -124,11 +124,13 @@ Site = OpSite | CallSite | MatchSite
 
 @dataclass(frozen=True)
 class FunctionInfo:
-    """What the interpreter knows about a closure: its name, parameters and result type."""
+    """What the interpreter knows about a closure: its name, parameters and result type,
+    and the typed IR function it was written from."""
 
     name: str
     params: tuple[Var, ...]
     ret_type: Type | None
+    func: Function = field(compare=False, repr=False)
 
 
 @dataclass
@@ -284,7 +286,7 @@ class Codegen:
         params = tuple(frame.text.namer.fresh(p.name_hint) for p in func.params)
         loop = _loop_for(func, self_ref, params)
         ret_type = func.checked_type.ret_type if isinstance(func.checked_type, FuncType) else None
-        frame.text.defs[len(frame.text.lines)] = FunctionInfo(ir_name, func.params, ret_type)
+        frame.text.defs[len(frame.text.lines)] = FunctionInfo(ir_name, func.params, ret_type, func)
         frame.line(f"def {name}({', '.join(params)}):")
         body = frame.body(loop)
         mark = self.scope.mark()

@@ -40,6 +40,38 @@ def to_value(arg, ty: Type | None, where: str):
     return results.pop()
 
 
+def tensor_converter(ty: TensorType, where: str):
+    """A function converting an argument of type `ty` as `to_value` does, taking a shortcut
+    for what callers pass most: an array of the declared dtype and shape, a numpy scalar of
+    the declared dtype, a Python float for a floating-point scalar. The rest (and every
+    mistake, so the errors are the same) goes through `to_value`.
+
+    >>> import lambdagrad as lg
+    >>> convert = tensor_converter(lg.TensorType((), "float64"), "x")
+    >>> value = convert(1.5)
+    >>> value, value.flags.writeable
+    (array(1.5), False)
+    """
+    dtype = np.dtype(ty.dtype)
+    shape = tuple(ty.shape)
+    takes_float = shape == () and dtype.kind == "f"
+
+    def convert(arg):
+        kind = type(arg)
+        if kind is np.ndarray:
+            if arg.dtype == dtype and (arg.shape == shape or _shape_fits(arg.shape, shape)):
+                view = arg.view()
+                view.setflags(write=False)  # no op may write into the caller's array
+                return view
+        elif (kind is float and takes_float) or (shape == () and kind is dtype.type):
+            array = np.array(arg, dtype)  # a new array: no one else holds it
+            array.setflags(write=False)
+            return array
+        return to_value(arg, ty, where)
+
+    return convert
+
+
 def _visit(arg, ty: Type | None, path: tuple, tasks: list, results: list) -> None:
     """Convert a leaf into `results`, or queue a compound value's fields and its builder."""
     if isinstance(ty, TensorType):

@@ -17,11 +17,13 @@ import numpy as np
 
 from ..deep import run_deep, without_gc
 from ..errors import EvaluationError
-from ..ir.expr import Expr, Function, GlobalVar
+from ..ir.expr import Expr, Function, GlobalVar, Let, Var
 from ..ir.module import IRModule
 from ..ir.types import FuncType, RefType, TensorType, TupleType, Type, TypeCall, TypeVar
+from ..ir.visitor import free_vars, post_order
+from ..transform.effects import reached_globals, recursive_globals
 from .codegen import CallSite, Codegen, FunctionInfo, MatchSite, OpSite, Site, Unit
-from .convert import to_value
+from .convert import tensor_converter, to_value
 from .interpreter import OP_ERRORS, location, no_match, not_callable, op_failure
 from .namespace import Namespace
 from .values import ConstructorValue, RefValue
@@ -43,6 +45,8 @@ class CompiledProgram:
         self._sites: dict[str, dict[int, Site]] = {}
         self._cache: dict[int, tuple[Expr, object]] = {}
         self._exporters: dict[Type, object] = {}
+        self._big_stack: dict[int, tuple[Function, bool]] = {}
+        self._recursive: frozenset[str] | None = None
 
     def evaluate(self, expr: Expr, typed):
         """The value of `expr`: a `CompiledClosure` for a function, else computed now.
@@ -158,7 +162,7 @@ class CompiledProgram:
             )
         if isinstance(ty, FuncType):
             return self.export_function
-        if isinstance(ty, TypeCall | RefType) and not _may_hold_functions(ty, self.mod, set()):
+        if isinstance(ty, TypeCall | RefType) and not _may_hold(ty, self.mod, set(), (FuncType,)):
             return None
         return self.export_any
 
@@ -186,6 +190,39 @@ class CompiledProgram:
                 value.value = self.export_any(value.value, seen)
             return value
         return self.export_function(value)
+
+    def argument_converter(self, param: Var, where: str):
+        """A function checking and converting an argument from Python for `param`."""
+        ty = param.checked_type or param.type_annotation
+        if isinstance(ty, TensorType):
+            return tensor_converter(ty, where)
+        return lambda arg: self.imported(to_value(arg, ty, where), ty)
+
+    def needs_big_stack(self, func: Function) -> bool:
+        """Whether a call of `func` may recurse, or have effects its caller sees.
+
+        It may recurse if it reaches a recursive global or a let-bound closure calling itself,
+        or is given or captures a function (which may do either). It has effects if it is
+        given or captures a ref, which it may write. Other calls run on the caller's thread,
+        and can run again if they nest too deep there.
+        """
+        found = self._big_stack.get(id(func))
+        if found is None:
+            found = self._big_stack[id(func)] = (func, self._may_recurse(func))
+        return found[1]
+
+    def _may_recurse(self, func: Function) -> bool:
+        if self._recursive is None:
+            self._recursive = recursive_globals(self.mod)
+        reached = reached_globals(func, self.mod)
+        if any(g.name_hint in self._recursive for g in reached):
+            return True
+        outside = [*func.params, *free_vars(func)]
+        if any(_may_hold(v.checked_type, self.mod, set(), _EFFECTFUL) for v in outside):
+            return True
+        return any(
+            _has_recursive_closure(body) for body in [func, *map(self.mod.__getitem__, reached)]
+        )
 
     def imported(self, value, ty: Type | None):
         """An argument of type `ty` from Python, as compiled code takes it.
@@ -215,23 +252,26 @@ def _same(new: tuple, old: tuple) -> bool:
     return all(n is o for n, o in zip(new, old, strict=True))
 
 
-def _may_hold_functions(ty: Type | None, mod: IRModule, seen: set, plain=frozenset()) -> bool:
-    """Whether a value of type `ty` may contain a function.
+def _may_hold(ty: Type | None, mod: IRModule, seen: set, kinds: tuple, plain=frozenset()) -> bool:
+    """Whether a value of type `ty` may contain a value of one of `kinds` (function or ref
+    types).
 
-    Type variables may stand for functions, except those in `plain` (ids of an ADT's own
+    Type variables may stand for anything, except those in `plain` (ids of an ADT's own
     parameters, whose arguments are checked where the ADT is applied).
     """
     if isinstance(ty, TypeVar):
         return id(ty) not in plain
+    if isinstance(ty, kinds):
+        return True
     if isinstance(ty, TensorType):
         return False
     if isinstance(ty, TupleType):
-        return any(_may_hold_functions(f, mod, seen, plain) for f in ty.fields)
+        return any(_may_hold(f, mod, seen, kinds, plain) for f in ty.fields)
     if isinstance(ty, RefType):
-        return _may_hold_functions(ty.value, mod, seen, plain)
+        return _may_hold(ty.value, mod, seen, kinds, plain)
     if not isinstance(ty, TypeCall):
         return True  # functions, and types not known
-    if any(_may_hold_functions(a, mod, seen, plain) for a in ty.args):
+    if any(_may_hold(a, mod, seen, kinds, plain) for a in ty.args):
         return True
     data = mod.type_definitions.get(ty.func)
     if ty.func in seen or data is None:
@@ -239,7 +279,19 @@ def _may_hold_functions(ty: Type | None, mod: IRModule, seen: set, plain=frozens
     seen.add(ty.func)
     own = frozenset(map(id, data.type_vars))
     inputs = [t for c in data.constructors for t in c.inputs]
-    return any(_may_hold_functions(t, mod, seen, own) for t in inputs)
+    return any(_may_hold(t, mod, seen, kinds, own) for t in inputs)
+
+
+_EFFECTFUL = (FuncType, RefType)
+
+
+def _has_recursive_closure(expr: Expr) -> bool:
+    """Whether `expr` binds a closure with ``let`` that mentions itself (calls itself)."""
+    for node in post_order(expr):
+        closure = isinstance(node, Let) and isinstance(node.value, Function)
+        if closure and any(n is node.var for n in post_order(node.value)):
+            return True
+    return False
 
 
 def _code_objects(code: CodeType):
@@ -255,6 +307,11 @@ class CompiledClosure:
     """A compiled function as a Python callable: checks and converts arguments like the
     interpreter's closures.
 
+    A call runs on the caller's thread when the function cannot recurse (see
+    `CompiledProgram.needs_big_stack`); should it still nest too deep for the caller's stack
+    (a long chain of closures calling each other), it runs again on the big stack, which is
+    safe because such a call changes nothing its caller can see.
+
     >>> import lambdagrad as lg
     >>> square = lg.create_executor("compiled").evaluate(
     ...     lg.parse_expr("fn (%x: float32) { multiply(%x, %x) }"))
@@ -262,28 +319,31 @@ class CompiledClosure:
     (<compiled closure fn>, 9.0)
     """
 
-    __slots__ = ("function", "info", "program", "_export")
+    __slots__ = ("function", "info", "program", "_export", "_converters", "_big_stack")
 
     def __init__(self, function, info: FunctionInfo, program: CompiledProgram):
         self.function = function
         self.info = info
         self.program = program
         self._export = program.exporter(info.ret_type)
+        self._converters = tuple(
+            program.argument_converter(param, f"argument {i} (%{param.name_hint}) of {info.name}")
+            for i, param in enumerate(info.params)
+        )
+        self._big_stack = program.needs_big_stack(info.func)
 
     def __call__(self, *args):
-        params, name = self.info.params, self.info.name
-        if len(args) != len(params):
-            raise EvaluationError(f"{name} takes {len(params)} argument(s), got {len(args)}")
-        values = [
-            self._argument(i, arg, param)
-            for i, (arg, param) in enumerate(zip(args, params, strict=True))
-        ]
+        converters = self._converters
+        if len(args) != len(converters):
+            name = self.info.name
+            raise EvaluationError(f"{name} takes {len(converters)} argument(s), got {len(args)}")
+        values = [convert(arg) for convert, arg in zip(converters, args, strict=True)]
+        if not self._big_stack:
+            try:
+                return self.program.enter(self.function, values, self._export)
+            except RecursionError:
+                pass  # nested deeper than the caller's stack allows: start again below
         return run_deep(self.program.enter, self.function, values, self._export)
-
-    def _argument(self, index: int, arg, param):
-        ty = param.checked_type or param.type_annotation
-        value = to_value(arg, ty, f"argument {index} (%{param.name_hint}) of {self.info.name}")
-        return self.program.imported(value, ty)
 
     def __repr__(self) -> str:
         return f"<compiled closure {self.info.name}>"
