@@ -7,6 +7,7 @@ and errors as the interpreter's, and every op's implementation against the inter
 import ast
 import functools
 import importlib.util
+import itertools
 import sys
 import warnings
 from pathlib import Path
@@ -484,6 +485,57 @@ def test_each_op_compiled_gives_the_interpreter_result(case):
     if inputs and all(not isinstance(v, tuple) and np.ndim(v) == 0 for v in inputs):
         scalars = [lg.op.maximum(p, p) for p in params]  # elementwise, so a numpy scalar
         assert_same(*both(lg.Function(params, builder(*scalars, **attrs)), *inputs))
+
+
+EDGES = [0.0, -0.0, 1.5, -2.25, 0.7, 1e308, -4e-310, np.inf, -np.inf, np.nan]
+
+
+def float64_scalar_ops():
+    """The ops of `OP_CASES` that take float64 scalars to a float64 or bool scalar."""
+    names = []
+    for name, inputs, attrs in OP_CASES:
+        if attrs or not inputs or name in names:
+            continue
+        params = [lg.var(f"a{i}", "float64") for i in range(len(inputs))]
+        builder = functools.reduce(getattr, name.split("."), lg.op)
+        try:
+            typed = lg.transform.infer_type(lg.Function(params, builder(*params)))
+        except (lg.Error, TypeError):
+            continue
+        if typed.checked_type.ret_type in (lg.TensorType((), "float64"), lg.TensorType((), "bool")):
+            names.append(name)
+    return names
+
+
+@pytest.mark.parametrize("name", float64_scalar_ops())
+def test_float64_scalars_computed_as_python_floats_give_the_interpreter_bits(name):
+    builder = functools.reduce(getattr, name.split("."), lg.op)
+    arity = len(next(inputs for op, inputs, _ in OP_CASES if op == name))
+    params = [lg.var(f"a{i}", "float64") for i in range(arity)]
+    direct = builder(*params)  # on the arguments as they come in, 0-d arrays
+    computed = builder(*(lg.op.negative(lg.op.negative(p)) for p in params))  # Python floats
+    func = lg.Function(params, lg.Tuple([direct, computed]))
+    debug = lg.create_executor("debug").evaluate(func)
+    compiled = lg.create_executor("compiled").evaluate(func)
+    for args in itertools.product(EDGES, repeat=arity):
+        expected = debug(*args)
+        assert_same(expected, compiled(*args))
+        # the bits, signs of zero and nan included: assert_array_equal takes -0.0 for 0.0
+        assert [v.tobytes() for v in compiled(*args)] == [v.tobytes() for v in expected]
+
+
+def test_float64_scalar_arithmetic_is_python_float_arithmetic_and_float32_stays_numpy():
+    text = "fn (%x: {t}) {{ let %y = multiply(%x, %x); add(sin(%y), divide(%y, 3{s})) }}"
+    float64 = lg.to_python(lg.parse_expr(text.format(t="float64", s="f64")))
+    assert "float(x) * float(x)" in float64 and "float_divide(" in float64
+    float32 = lg.to_python(lg.parse_expr(text.format(t="float32", s="f")))
+    assert "float(" not in float32
+    x = np.float32(0.3)  # float32's rounding shows: in float64 the results differ
+    debug, compiled = both(lg.parse_expr(text.format(t="float32", s="f")), x)
+    assert_same(debug, compiled)
+    y = np.float32(x * x)
+    assert compiled == np.float32(np.sin(y)) + np.float32(y / np.float32(3))
+    assert compiled != np.float32(np.sin(float(x) ** 2) + float(x) ** 2 / 3)
 
 
 @pytest.mark.parametrize("target", [42, "fn (%x: float32) { %x }", None])

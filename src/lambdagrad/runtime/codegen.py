@@ -68,14 +68,18 @@ class Atom:
     """A Python expression for a value that is already computed.
 
     `code` is a local name, a namespace name or ``()``. `maybe_scalar`: it may hold a numpy
-    scalar where the program has a 0-d array. `local`: a local variable (a lifted block takes
-    it as a parameter). `scalar_form`: for a 0-d constant, its name as a numpy scalar.
+    scalar (or a Python float or bool) where the program has a 0-d array. `local`: a local
+    variable (a lifted block takes it as a parameter). `scalar_form`: for a 0-d constant, its
+    name as a numpy scalar. `py_float`: it holds a float64 scalar as a Python float;
+    `float_form`: for a float64 0-d constant, its name as one.
     """
 
     code: str
     maybe_scalar: bool = False
     local: bool = False
     scalar_form: str | None = None
+    py_float: bool = False
+    float_form: str | None = None
 
     def array(self) -> str:
         """The value as the interpreter holds it: to store, pass or return."""
@@ -85,6 +89,12 @@ class Atom:
         """The value as an argument of an elementwise op, which takes numpy scalars too."""
         return self.scalar_form or self.code
 
+    def float_operand(self) -> str:
+        """The value, a float64 scalar, as a Python float."""
+        if self.py_float:
+            return self.code
+        return self.float_form or f"float({self.code})"
+
 
 @dataclass(frozen=True)
 class _Rhs:
@@ -93,6 +103,7 @@ class _Rhs:
     code: str
     maybe_scalar: bool = False
     site: Site | None = None
+    py_float: bool = False
 
 
 @dataclass(frozen=True)
@@ -500,7 +511,7 @@ class Codegen:
             return result
         name = target or frame.text.namer.fresh(hint)  # after the arguments: t1 before t2
         frame.line(f"{name} = {result.code}", result.site)
-        return Atom(name, result.maybe_scalar, local=True)
+        return Atom(name, result.maybe_scalar, local=True, py_float=result.py_float)
 
     def _var(self, var: Var, frame: _Frame) -> Atom:
         atom = self.scope.atoms.get(var)
@@ -532,12 +543,16 @@ class Codegen:
     def _op_call(self, call: Call, frame: _Frame) -> _Rhs:
         form, bound = self.ns.op(call)
         args = [self._value(a, frame) for a in call.args]
-        codes = [a.operand() if form.scalars_in else a.array() for a in args]
+        if form.floats_in:
+            codes = [a.float_operand() for a in args]
+        else:
+            codes = [a.operand() if form.scalars_in else a.array() for a in args]
         if form.operator is not None:
             code = form.operator.format(*codes)
         else:
             code = f"{form.callee or bound}({', '.join(codes)})"
-        return _Rhs(code, form.scalar_out, OpSite(call, tuple(a.code for a in args)))
+        site = OpSite(call, tuple(a.code for a in args))
+        return _Rhs(code, form.scalar_out, site, py_float=form.float_out)
 
     def _op_value(self, op: Op, frame: _Frame) -> Atom:
         text = f"operator {op.name} can only be called, not used as a value"

@@ -16,7 +16,7 @@ from ..ir.types import TensorType
 from .codegen import Atom
 from .interpreter import ConstructorFunction, no_match
 from .naming import Namer
-from .opcalls import OpForm, op_form
+from .opcalls import OpForm, float_divide, float_sqrt, op_form
 from .values import ConstructorValue, RefValue
 
 
@@ -29,6 +29,9 @@ class Namespace:
         "RefValue": RefValue,
         "EvaluationError": EvaluationError,
         "no_match": no_match,
+        "float": float,
+        "float_sqrt": float_sqrt,
+        "float_divide": float_divide,
     }
 
     def __init__(self):
@@ -56,7 +59,8 @@ class Namespace:
         return found[1]
 
     def constant(self, data: np.ndarray) -> Atom:
-        """The atom of a constant array (and of its numpy scalar, if it is 0-d).
+        """The atom of a constant array (and of its numpy scalar, if it is 0-d, and its Python
+        float, if it is a float64 scalar).
 
         Small constants equal in dtype, shape and contents share one name.
         """
@@ -64,7 +68,8 @@ class Namespace:
         found = self._constants.get(key)
         if found is None:
             scalar = self.add("k", data[()]) if data.ndim == 0 else None
-            atom = Atom(self.add("c", data), scalar_form=scalar)
+            number = self.add("f", float(data)) if _is_float64_scalar(data) else None
+            atom = Atom(self.add("c", data), scalar_form=scalar, float_form=number)
             found = self._constants[key] = (data, atom)
         return found[1]
 
@@ -113,17 +118,26 @@ class CanonicalConstructors(dict):
         return found
 
 
+def _is_float64_scalar(data: np.ndarray) -> bool:
+    return data.shape == () and data.dtype == np.float64
+
+
 def _op_key(call: Call) -> tuple | None:
-    """What the form of an op call depends on: op, attributes, argument dtypes, result rank."""
+    """What the form of an op call depends on: op, attributes, argument dtypes and ranks,
+    result dtype and rank."""
     result = call.checked_type
     key = (
         call.op,
         call.attrs or None,  # most ops have none; Attrs hash and compare slowly
-        tuple(getattr(a.checked_type, "dtype", None) for a in call.args),
-        isinstance(result, TensorType) and result.ndim > 0,
+        tuple((getattr(a.checked_type, "dtype", None), _rank(a.checked_type)) for a in call.args),
+        (getattr(result, "dtype", None), _rank(result)),
     )
     try:
         hash(key)
     except TypeError:
         return None
     return key
+
+
+def _rank(ty) -> int | None:
+    return ty.ndim if isinstance(ty, TensorType) else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,7 @@ import numpy as np
 from ..errors import Error
 from ..ir.expr import Call
 from ..ir.types import TensorType
-from ..ops.elementwise import keep_dtype
+from ..ops.elementwise import divide, keep_dtype
 from ..ops.registry import OpDef, _as_arrays, _returning_arrays, op_def
 from .interpreter import run_op
 from .naming import is_identifier
@@ -39,6 +40,26 @@ OPERATORS = {
     np.not_equal: "{} != {}",
 }
 
+
+def float_sqrt(x: float) -> float:
+    """`math.sqrt` (correctly rounded, as numpy's), with numpy's nan for a negative `x`."""
+    try:
+        return math.sqrt(x)
+    except ValueError:
+        return float(np.sqrt(x))
+
+
+def float_divide(x: float, y: float) -> float:
+    """``x / y`` (IEEE, as numpy's), with numpy's inf or nan for a zero `y`."""
+    try:
+        return x / y
+    except ZeroDivisionError:
+        return float(np.true_divide(x, y))
+
+
+# Ufuncs computed on Python floats by `math` (the name generated code calls): both are
+# correctly rounded, so the bits are numpy's; these two only raise where numpy returns nan.
+FLOAT_HELPERS = {np.sqrt: "float_sqrt", np.true_divide: "float_divide"}
 _WRAPPED = _returning_arrays(np.copy).__code__
 _KEEP_DTYPE = keep_dtype(np.copy).__code__
 
@@ -50,8 +71,10 @@ class OpForm:
     Exactly one of `operator` (a format string such as ``"{} * {}"``), `callee` (numpy's
     name for the function, such as ``"np.tanh"``) and `bound` (a callable the namespace
     holds, for the rest) is set. `scalars_in`: the arguments may be numpy scalars;
-    `scalar_out`: so may the result. `per_site`: the form holds the call itself (its error
-    names where it is), so another call of the same op cannot share it.
+    `scalar_out`: so may the result. `floats_in`: the arguments are float64 scalars passed
+    as Python floats; `float_out`: the result is a Python float. `per_site`: the form holds
+    the call itself (its error names where it is), so another call of the same op cannot
+    share it.
     """
 
     operator: str | None = None
@@ -60,6 +83,8 @@ class OpForm:
     scalars_in: bool = False
     scalar_out: bool = False
     per_site: bool = False
+    floats_in: bool = False
+    float_out: bool = False
 
 
 def op_form(call: Call) -> OpForm:
@@ -78,6 +103,9 @@ def op_form(call: Call) -> OpForm:
     if definition is None or definition.impl is None:
         return OpForm(bound=_failing(call), per_site=True)
     plain = plain_impl(definition) or definition.impl  # not the registry's wrapper: as it is
+    floats = _float_form(plain, call)
+    if floats is not None:
+        return floats
     ufunc = _as_ufunc(plain, call)
     scalar_out = _may_be_scalar(call)
     if ufunc is not None and not call.attrs:
@@ -89,6 +117,41 @@ def op_form(call: Call) -> OpForm:
             return OpForm(bound=_bind(plain, call.attrs), scalars_in=True, scalar_out=scalar_out)
         return OpForm(callee=f"np.{plain.__name__}", scalars_in=True, scalar_out=scalar_out)
     return OpForm(bound=_returning_arrays_bound(plain, call.attrs))
+
+
+def _float_form(plain, call: Call) -> OpForm | None:
+    """The form of an elementwise `call` on float64 scalars, as Python floats (numpy spends
+    about ten times longer on a 0-d array than Python on a float), or None.
+
+    Python's operators and the `FLOAT_HELPERS` give numpy's bits; the other ufuncs (sin,
+    exp, tanh, ...) are numpy's own, called on the float: `math`'s versions differ from
+    numpy's in the last bit for some functions and machines (numpy's own tanh, its AVX-512
+    exp and log), and compiled code computes what the interpreter does.
+    """
+    if call.attrs or not all(_is_float64_scalar(a.checked_type) for a in call.args):
+        return None
+    out = call.checked_type
+    if not (isinstance(out, TensorType) and out.ndim == 0 and out.dtype in ("float64", "bool")):
+        return None
+    ufunc = np.true_divide if plain is divide else _as_ufunc(plain, call)
+    if ufunc is None:
+        return None
+    holes = ", ".join(["{}"] * len(call.args))
+    if ufunc in OPERATORS:
+        template = OPERATORS[ufunc]
+    elif ufunc in FLOAT_HELPERS:
+        template = f"{FLOAT_HELPERS[ufunc]}({holes})"
+    elif out.dtype == "float64":
+        template = f"float(np.{ufunc.__name__}({holes}))"
+    else:
+        template = f"np.{ufunc.__name__}({holes})"
+    return OpForm(
+        operator=template, floats_in=True, scalar_out=True, float_out=out.dtype == "float64"
+    )
+
+
+def _is_float64_scalar(ty) -> bool:
+    return isinstance(ty, TensorType) and ty.ndim == 0 and ty.dtype == "float64"
 
 
 def plain_impl(definition: OpDef):
