@@ -133,16 +133,16 @@ def test_declaring_an_adt_again_replaces_it_as_a_class_statement_run_twice_does(
 
         @lg.adt
         class Radius:
-            Circle = dtype
-            Empty = ()
+            Disk = dtype
+            Point = ()
 
         @lg.jit
         def squared(shape):
             match shape:
-                case Radius.Circle(r):
+                case Radius.Disk(r):
                     return r * r
-                case Radius.Empty():
+                case Radius.Point():
                     return 0.0
 
-        results.append(squared(Radius.Circle(3.0)))
+        results.append(squared(Radius.Disk(3.0)))
     assert [(float(r), r.dtype.name) for r in results] == [(9.0, "float32"), (9.0, "float64")]
