@@ -452,7 +452,12 @@ class ExpressionTranslator:
 
     def _subscript(self, node, env):
         base = self.expr(node.value, env)
-        index = self.expr(node.slice, env)
+        if isinstance(node.slice, ast.Tuple):  # x[i, 1:]: its items, some maybe dynamic
+            items = [self.expr(e, env) for e in node.slice.elts]
+            static = all(isinstance(i, Static) for i in items)
+            index = Static(tuple(i.value for i in items)) if static else items
+        else:
+            index = self.expr(node.slice, env)
         if isinstance(base, Static) and isinstance(index, Static):
             return self._python(operator.getitem, base.value, index.value, node)
         if isinstance(base, Static):
@@ -465,29 +470,50 @@ class ExpressionTranslator:
                 raise self.source.error(node, f"tuple index {index.value} out of range for {ty}")
             return TupleGetItem(base, index.value % len(ty.fields), span=self.span(node))
         if isinstance(ty, TensorType) and ty.ndim > 0:
-            return self._tensor_index(base, ty, index, node)
+            if isinstance(node.slice, ast.List):
+                return self._index_array(base, ty, index, node)
+            return self._tensor_index(base, ty, index if isinstance(index, list) else [index], node)
         raise self.source.error(node, f"cannot index a value of type {ty or 'unknown here'}")
 
-    def _tensor_index(self, base: Expr, ty: TensorType, index, node) -> Expr:
+    def _tensor_index(self, base: Expr, ty: TensorType, items: list, node) -> Expr:
+        """numpy's basic indexing: ints, slices, None and ... known here (one strided_slice,
+        then squeeze and expand_dims), and ints computed by the program (a take each)."""
+        if len(items) == 1 and isinstance(items[0], Static) and isinstance(items[0].value, tuple):
+            items = [Static(k) for k in items[0].value]  # x[key] with key a tuple variable
+        key = tuple(i.value if isinstance(i, Static) else DYNAMIC for i in items)
+        try:
+            plan = basic_index_plan(key, ty.shape)
+        except IndexError as err:
+            raise self.source.error(node, f"{err} (indexing {ty})") from None
         span = self.span(node)
-        if isinstance(index, Static) and isinstance(index.value, slice):
-            part = index.value
-            bounds = (part.start, part.stop)
-            if (
-                part.step not in (None, 1)
-                or ty.shape[0] is None
-                or not all(b is None or isinstance(b, int) for b in bounds)
-            ):
-                raise self.source.error(
-                    node, "slices need int bounds, step 1 and a known first dimension"
-                )
-            begin, end, _ = part.indices(ty.shape[0])
-            attrs = {"begin": [begin], "end": [end], "axes": [0]}
-            return make_call("strided_slice", [base], attrs, span=span)
-        if isinstance(index, Static) and not isinstance(index.value, int):
-            raise self.source.error(node, f"lg.jit cannot index a tensor with {index.value!r}")
-        position = self.number_like(index, None, node)
-        return make_call("take", [base, position], {"axis": 0}, span=span)
+        expr = plan.apply(base, span)
+        positions = [i for i in items if not isinstance(i, Static)]
+        # the last axis first, so that each take leaves the earlier axes where they were
+        for (axis, size), position in reversed(list(zip(plan.taken, positions, strict=True))):
+            position = self._wrapped(self.number_like(position, None, node), size, node)
+            expr = make_call("take", [expr, position], {"axis": axis}, span=span)
+        return expr
+
+    def _wrapped(self, position: Expr, size, node) -> Expr:
+        """A negative `position` counted from the end, as numpy and JAX do (take clips)."""
+        if size is None:
+            return position
+        zero, length = (self.number_like(Static(n), position, node) for n in (0, size))
+        negative = make_call("less", [position, zero])
+        return make_call("where", [negative, make_call("add", [position, length]), position])
+
+    def _index_array(self, base: Expr, ty: TensorType, index, node) -> Expr:
+        """``x[[i, j, ...]]`` with Python ints: the rows at those indices (a take)."""
+        values = index.value if isinstance(index, Static) else None
+        if not (values and all(_is_int(v) for v in values)):
+            raise self.source.error(node, "lg.jit indexes with a list of Python ints only")
+        size = ty.shape[0]
+        bad = [v for v in values if size is not None and not -size <= v < size]
+        if bad:
+            message = f"index {bad[0]} is out of bounds for axis 0 with size {size}"
+            raise self.source.error(node, message)
+        rows = Constant(np.array([v % size if size else v for v in values], dtype="int64"))
+        return make_call("take", [base, rows], {"axis": 0}, span=self.span(node))
 
     # ---- calls
 
@@ -674,3 +700,98 @@ def _short(value) -> str:
         return value.__qualname__
     text = repr(value)
     return text if len(text) < 60 else text[:57] + "..."
+
+
+DYNAMIC = object()  # in an index key: an int the program computes (taken after the plan)
+
+
+class BasicIndexPlan:
+    """numpy's basic indexing of a tensor as IR: `slices` (axis, begin, end, stride) for one
+    strided_slice, then `squeezed` axes (ints) and `inserted` output axes (None); `taken`
+    are the output axes (and their lengths) that DYNAMIC entries of the key index after."""
+
+    def __init__(self, slices: list, squeezed: list, inserted: list, taken: list):
+        self.slices, self.squeezed, self.inserted = slices, squeezed, inserted
+        self.taken = taken
+
+    def apply(self, base: Expr, span) -> Expr:
+        expr = base
+        if self.slices:
+            axes, begin, end, strides = (list(column) for column in zip(*self.slices, strict=True))
+            attrs = {"begin": begin, "end": end, "strides": strides, "axes": axes}
+            expr = make_call("strided_slice", [expr], attrs, span=span)
+        if self.squeezed:
+            expr = make_call("squeeze", [expr], {"axis": self.squeezed}, span=span)
+        for axis in self.inserted:  # in increasing order, so each is final when inserted
+            expr = make_call("expand_dims", [expr], {"axis": axis}, span=span)
+        return expr
+
+
+def basic_index_plan(key, shape: tuple) -> BasicIndexPlan:
+    """The plan of ``x[key]`` for `x` of `shape`; IndexError says what numpy would refuse.
+
+    >>> plan = basic_index_plan((1, slice(None, None, -2), None), (3, 5))
+    >>> plan.slices, plan.squeezed, plan.inserted
+    ([(0, 1, 2, 1), (1, 4, -6, -2)], [0], [1])
+    """
+    keys = list(key) if isinstance(key, tuple) else [key]
+    if not all(_is_basic(k) for k in keys):
+        bad = next(k for k in keys if not _is_basic(k))
+        raise IndexError(f"lg.jit cannot index a tensor with {bad!r}")
+    consumed = sum(1 for k in keys if k is not None and k is not Ellipsis)
+    if consumed > len(shape):
+        raise IndexError(f"too many indices: {consumed} for {len(shape)} dimension(s)")
+    if keys.count(Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if Ellipsis in keys:
+        at = keys.index(Ellipsis)
+        keys[at : at + 1] = [slice(None)] * (len(shape) - consumed)
+    slices, squeezed, inserted, taken, axis, out_axis = [], [], [], [], 0, 0
+    for k in keys:
+        if k is None:
+            inserted.append(out_axis)
+            out_axis += 1
+            continue
+        size = shape[axis]
+        if k is DYNAMIC:
+            taken.append((out_axis, size))
+            out_axis += 1
+        elif isinstance(k, slice) and k == slice(None):
+            out_axis += 1
+        elif isinstance(k, slice):
+            slices.append((axis, *_slice_bounds(k, size, axis)))
+            out_axis += 1
+        else:
+            slices.append((axis, *_int_bounds(k, size, axis)))
+            squeezed.append(axis)
+        axis += 1
+    return BasicIndexPlan(slices, squeezed, inserted, taken)
+
+
+def _is_basic(k) -> bool:
+    return k is None or k is Ellipsis or k is DYNAMIC or isinstance(k, slice) or _is_int(k)
+
+
+def _is_int(k) -> bool:
+    return isinstance(k, int | np.integer) and not isinstance(k, bool)
+
+
+def _slice_bounds(part: slice, size, axis: int) -> tuple[int, int, int]:
+    if not all(b is None or isinstance(b, int) for b in (part.start, part.stop, part.step)):
+        raise IndexError(f"slice bounds must be Python ints, got {part}")
+    if size is None:
+        raise IndexError(f"slicing axis {axis}, whose length is not known here")
+    if part.step == 0:
+        raise IndexError("slice step cannot be zero")
+    begin, end, step = part.indices(size)
+    if step < 0 and end < 0:  # through the first element: strided_slice reads -1 as size-1
+        end = -(size + 1)
+    return begin, end, step
+
+
+def _int_bounds(k: int, size, axis: int) -> tuple[int, int, int]:
+    if size is None:
+        raise IndexError(f"indexing axis {axis} with {k}, whose length is not known here")
+    if not -size <= k < size:
+        raise IndexError(f"index {k} is out of bounds for axis {axis} with size {size}")
+    return k % size, k % size + 1, 1
