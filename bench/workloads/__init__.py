@@ -18,7 +18,16 @@ from __future__ import annotations
 
 import importlib
 
-ALL = ("mlp", "scalar_loop", "rnn_list", "treelstm", "treelstm_epoch", "newton")
+ALL = (
+    "mlp",
+    "scalar_loop",
+    "rnn_list",
+    "rnn_list_helpers",
+    "treelstm",
+    "treelstm_helpers",
+    "treelstm_epoch",
+    "newton",
+)
 
 
 def load(name: str):
