@@ -241,6 +241,13 @@ def jit(fun, entry: str = "main"):
     ints as int64, tuples, ADT values). ``f.lower(*args)`` gives the module; its ``@main``
     takes the same arguments as `fun`.
 
+    What translates: `if`/`elif`, `while`, `for` over ``range`` or an ``lg.List`` (with
+    `break`, `continue` and `return`), recursion, nested functions and lambdas (closures),
+    `match` on ADT values (``lg.adt``, ``lg.List``), ``lambdagrad.numpy``/``numpy``
+    functions and array methods, and numpy's indexing by ints, slices (any step), ``None``
+    and ``...``, by ints the program computes and by lists of ints. Anything else (``try``,
+    ``with``, comprehensions, calls of plain Python functions) is an error naming the line.
+
     >>> import numpy as np
     >>> import lambdagrad as lg
     >>> mod = lg.parse("def @main(%x: float32) -> float32 { multiply(%x, %x) }")
