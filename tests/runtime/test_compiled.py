@@ -538,6 +538,25 @@ def test_float64_scalar_arithmetic_is_python_float_arithmetic_and_float32_stays_
     assert compiled != np.float32(np.sin(float(x) ** 2) + float(x) ** 2 / 3)
 
 
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        "begin=[0, 1], end=[2, 3]",
+        "begin=[-1], end=[-4], strides=[-1]",
+        "begin=[1], end=[100], strides=[2], axes=[1]",
+        "begin=[2, 0], end=[0, 4], strides=[-1, 3]",
+    ],
+)
+def test_strided_slice_and_set_with_their_index_worked_out_once(attrs):
+    text = f"""fn (%x: Tensor[(3, 4), float32], %y: Tensor[(?, ?), float32]) {{
+      let %s = strided_slice(%x, {attrs});
+      (%s, strided_set(%x, multiply(%s, 2f), {attrs}), strided_slice(%y, {attrs}))
+    }}"""
+    x = np.arange(12, dtype="float32").reshape(3, 4)
+    assert_same(*both(lg.parse_expr(text), x, x + 1))
+    np.testing.assert_array_equal(x, np.arange(12).reshape(3, 4))  # strided_set copies
+
+
 @pytest.mark.parametrize("target", [42, "fn (%x: float32) { %x }", None])
 def test_to_python_of_something_else_is_an_lg_error(target):
     with pytest.raises(lg.Error, match="to_python needs an IRModule, a global or an expression"):

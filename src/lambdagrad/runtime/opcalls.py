@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,7 @@ from ..errors import Error
 from ..ir.expr import Call
 from ..ir.types import TensorType
 from ..ops.elementwise import divide, keep_dtype
+from ..ops.indexing import slices, strided_set, strided_slice
 from ..ops.registry import OpDef, _as_arrays, _returning_arrays, op_def
 from .interpreter import run_op
 from .naming import is_identifier
@@ -106,6 +108,8 @@ def op_form(call: Call) -> OpForm:
     floats = _float_form(plain, call)
     if floats is not None:
         return floats
+    if plain in (strided_slice, strided_set) and isinstance(call.args[0].checked_type, TensorType):
+        return OpForm(bound=_indexing(plain, call), per_site=True)
     ufunc = _as_ufunc(plain, call)
     scalar_out = _may_be_scalar(call)
     if ufunc is not None and not call.attrs:
@@ -148,6 +152,25 @@ def _float_form(plain, call: Call) -> OpForm | None:
     return OpForm(
         operator=template, floats_in=True, scalar_out=True, float_out=out.dtype == "float64"
     )
+
+
+def _indexing(plain, call: Call):
+    """`strided_slice` or `strided_set` with its index worked out once: it depends on the
+    attributes and the input's rank only, which the type gives."""
+    attrs = call.attrs
+    index = tuple(
+        slices(call.args[0].checked_type, attrs.begin, attrs.end, attrs.strides, attrs.axes)
+    )
+    if plain is strided_slice:
+        return operator.itemgetter(index)
+    return functools.partial(_set_at, index)
+
+
+def _set_at(index: tuple, x: np.ndarray, value) -> np.ndarray:
+    """`strided_set` at a ready index: a copy of `x` with `value` there."""
+    out = x.copy()
+    out[index] = value
+    return out
 
 
 def _is_float64_scalar(ty) -> bool:
