@@ -371,3 +371,8 @@ def test_vmap_in_axes_pytree_prefixes():
     np.testing.assert_allclose(out, np.full((4, 2), 3.0))
     mismatch = lg.vmap(lambda p: p["w"], in_axes=({"w": 0},))
     assert "does not match" in error_message(mismatch, params)
+
+
+def test_numpys_linalg_functions_on_followed_values_run_lnp_linalg():
+    x = np.array([3.0, 4.0])
+    np.testing.assert_allclose(lg.grad(lambda v: np.linalg.norm(v))(x), x / 5.0)

@@ -13,16 +13,20 @@ from ..api.core import TransformError
 from . import _core as f
 
 
-def _namespace():
+def _namespace(numpy_module: str = "numpy"):
+    """lambdagrad.numpy's module for numpy's `numpy_module` (numpy.linalg: lnp.linalg)."""
+    if numpy_module.endswith(".linalg"):
+        return sys.modules["lambdagrad.numpy.linalg"]
     return sys.modules["lambdagrad.numpy"]
 
 
-def _ours(name: str, what: str):
-    fn = getattr(_namespace(), name, None)
+def _ours(name: str, what: str, numpy_module: str = "numpy"):
+    namespace = _namespace(numpy_module)
+    fn = getattr(namespace, name, None)
     if fn is None:
         raise TransformError(
             f"numpy's {name} was given a value a transformation follows, and "
-            f"lambdagrad.numpy has no {name}: write it with lnp functions ({what})"
+            f"{namespace.__name__} has no {name}: write it with lnp functions ({what})"
         )
     return fn
 
@@ -37,7 +41,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
 
 
 def _array_function(self, func, types, args, kwargs):
-    fn = _ours(func.__name__, "an array function")
+    fn = _ours(func.__name__, "an array function", func.__module__ or "numpy")
     if fn is func:  # numpy's own (np.shape, np.zeros, ...): no dispatch, or it would loop
         return func._implementation(*args, **kwargs)
     try:
