@@ -35,7 +35,7 @@ from ..ops import make_call
 from ..ops.builders import OpNamespace
 from ..typing import infer_type
 from ..typing.unify import substitute, type_children
-from . import arrays
+from . import arrays, staging
 from .adts import ConstructorHandle, ListADT, definition_of
 from .errors import UnknownTypeError
 from .values import (
@@ -106,6 +106,8 @@ UNSUPPORTED_EXPRESSIONS = {
 }
 # Python builtins a jitted function may call, as array functions.
 BUILTIN_FUNCTIONS = {abs: "abs", max: "maximum", min: "minimum"}
+# Builtins computed at translation when every argument is a Python value.
+PURE_BUILTINS = frozenset({abs, max, min, len, float, int, round, sum, pow, divmod, bool})
 
 
 def substitute_adt_fields(ctor: Constructor, ty: TypeCall | None) -> list[Type | None]:
@@ -553,7 +555,7 @@ class ExpressionTranslator:
         if isinstance(obj, ConstructorHandle):
             return self._construct(obj, args, kwargs, node)
         if isinstance(obj, Method):
-            return self._array_call(obj.name, [obj.target, *args], kwargs, node)
+            return self._array_call(obj.name, [obj.target, *args], kwargs, node, method=True)
         if isinstance(obj, ArrayFunction):
             return self._array_call(obj.name, args, kwargs, node)
         if isinstance(obj, OpBuilder):
@@ -562,15 +564,56 @@ class ExpressionTranslator:
         if name is not None:
             return self._array_call(name, args, kwargs, node)
         builtin = next((n for f, n in BUILTIN_FUNCTIONS.items() if f is obj), None)
-        if builtin is not None and not all(isinstance(a, Static) for a in args):
+        static = all(isinstance(a, Static) for a in [*args, *kwargs.values()])
+        if builtin is not None and not static:
             return self._array_call(builtin, args, kwargs, node)
-        if obj is len and len(args) == 1 and isinstance(args[0], Static):
-            return self._python(len, args[0].value, node)
+        if obj is len and len(args) == 1 and not static:
+            return self._len(args[0], node)
+        if static and (any(obj is b for b in PURE_BUILTINS) or _is_numpy(obj)):  # computed now
+            values = {k: v.value for k, v in kwargs.items()}
+            return self._python(lambda *a: obj(*a, **values), *(a.value for a in args), node)
+        if _is_numpy(obj):
+            return self._staged_call(_lnp_function(obj), args, kwargs, node)
         raise self.source.error(
             node,
             f"lg.jit cannot call {_short(obj)}: calls into arbitrary Python are not "
             "translated (decorate it with @lg.jit, or use lnp / lg.op functions)",
         )
+
+    def _len(self, value: Expr, node):
+        ty = self.type_of(value)
+        if not isinstance(ty, TensorType) or not ty.shape or ty.shape[0] is None:
+            raise self.source.error(node, f"len() of a value of type {ty or 'unknown here'}")
+        return Static(ty.shape[0])
+
+    def _staged_call(self, fn, args, kwargs, node):
+        """A numpy function with no translation of its own, run by lambdagrad.numpy's on
+        stand-ins for the program values (see staging.py)."""
+        name = getattr(fn, "__name__", _short(fn))
+        values, types = [], {}
+        for item in [*args, *kwargs.values()]:
+            values.append(self._staging_value(item, types, node))
+        staged_args = values[: len(args)]
+        staged_kwargs = dict(zip(kwargs, values[len(args) :], strict=True))
+        try:
+            result = staging.stage(name, fn, staged_args, staged_kwargs, types)
+        except Error as err:
+            raise self.source.error(node, str(err)) from None
+        return result if isinstance(result, Expr) else Static(result)
+
+    def _staging_value(self, item, types: dict, node):
+        """A call argument for staging: Python values as they are, program tensors (alone
+        or in a tuple) as expressions whose types are recorded in `types`."""
+        if isinstance(item, Static):
+            return item.value
+        if isinstance(item, Tuple):
+            return tuple(self._staging_value(f, types, node) for f in item.fields)
+        ty = self.type_of(item)
+        if not isinstance(ty, TensorType) or None in ty.shape:
+            message = f"a numpy function's argument of type {ty or 'unknown here'}"
+            raise self.source.error(node, message, UnknownTypeError)
+        types[id(item)] = ty
+        return item
 
     def _construct(self, handle: ConstructorHandle, args, kwargs, node) -> Expr:
         ctor = handle.constructor
@@ -592,7 +635,7 @@ class ExpressionTranslator:
             result = Call(cons, [self.materialize(item, node), result], span=self.span(node))
         return result
 
-    def _array_call(self, name: str, args, kwargs, node) -> Expr:
+    def _array_call(self, name: str, args, kwargs, node, method: bool = False) -> Expr:
         if name in arrays.MATMUL_NAMES:
             if kwargs or len(args) != 2:
                 raise self.source.error(node, f"{name} takes two arrays")
@@ -600,7 +643,12 @@ class ExpressionTranslator:
         try:
             sig, inputs, attrs = arrays.bind(name, args, kwargs)
         except ValueError as err:
-            raise self.source.error(node, str(err)) from None
+            # numpy spellings the op table does not take (x.reshape(2, 3), np.round(x, 2)):
+            # lambdagrad.numpy's function, staged, takes them all
+            staged = _lnp_method(name) if method else _lnp_function_named(name)
+            if staged is None:
+                raise self.source.error(node, str(err)) from None
+            return self._staged_call(staged, args, kwargs, node)
         return self._build(sig, inputs, attrs, node)
 
     def _build(self, sig, inputs, attrs, node) -> Expr:
@@ -680,6 +728,42 @@ def _array_function_name(obj) -> str | None:
     if getattr(np, name, None) is obj or module.startswith(("lambdagrad.numpy", "jax")):
         return name
     return None
+
+
+def _is_numpy(obj) -> bool:
+    """Whether `obj` is a numpy or lambdagrad.numpy function, ufunc or scalar type."""
+    if isinstance(obj, np.ufunc) or isinstance(obj, type) and issubclass(obj, np.generic):
+        return True
+    module = getattr(obj, "__module__", None) or ""
+    package = module.partition(".")[0] if module != "lambdagrad.numpy" else module
+    return callable(obj) and (package == "numpy" or module.startswith("lambdagrad.numpy."))
+
+
+def _lnp_function(fn):
+    """lambdagrad.numpy's function for numpy's `fn` (numpy.linalg's in lnp.linalg), else
+    `fn` itself (numpy dispatches staged values to lambdagrad.numpy by name)."""
+    import lambdagrad.numpy as lnp
+
+    module = getattr(fn, "__module__", None) or ""
+    name = getattr(fn, "__name__", None)
+    namespace = lnp.linalg if module.endswith("linalg") else lnp
+    return getattr(namespace, name, fn) if name else fn
+
+
+def _lnp_function_named(name: str):
+    import lambdagrad.numpy as lnp
+
+    return getattr(lnp, name, None)
+
+
+def _lnp_method(name: str):
+    """Array method `name` as a function of the array and the method's arguments."""
+
+    def call_method(array, *args, **kwargs):
+        return getattr(array, name)(*args, **kwargs)
+
+    call_method.__name__ = name
+    return call_method
 
 
 def _builder_op_name(builder) -> str:
