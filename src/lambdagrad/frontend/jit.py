@@ -244,9 +244,11 @@ def jit(fun, entry: str = "main"):
     What translates: `if`/`elif`, `while`, `for` over ``range`` or an ``lg.List`` (with
     `break`, `continue` and `return`), recursion, nested functions and lambdas (closures),
     `match` on ADT values (``lg.adt``, ``lg.List``), ``lambdagrad.numpy``/``numpy``
-    functions and array methods, and numpy's indexing by ints, slices (any step), ``None``
-    and ``...``, by ints the program computes and by lists of ints. Anything else (``try``,
-    ``with``, comprehensions, calls of plain Python functions) is an error naming the line.
+    functions and array methods (any that ``lambdagrad.numpy`` has: those without a
+    translation of their own run its implementation on the program's values), and numpy's
+    indexing by ints, slices (any step), ``None`` and ``...``, by ints the program computes
+    and by lists of ints. Anything else (``try``, ``with``, comprehensions, calls of plain
+    Python functions) is an error naming the line.
 
     >>> import numpy as np
     >>> import lambdagrad as lg
