@@ -195,5 +195,7 @@ def bad_slice(x):
 def test_bad_attributes_and_slices():
     with pytest.raises(JitError, match="cast: .*no such dtype"):
         bad_dtype(np.ones(2))
-    with pytest.raises(JitError, match=r"slice bounds must be Python ints, got slice\(0.5, 2, None\)"):
+    with pytest.raises(
+        JitError, match=r"slice bounds must be Python ints, got slice\(0.5, 2, None\)"
+    ):
         bad_slice(np.ones(3))
