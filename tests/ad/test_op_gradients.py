@@ -45,6 +45,11 @@ class Case:
         return lg.Function(params, self.build(*params)), arrays
 
 
+def one_hots(indices, on, off):
+    """one_hot in the dtype of the parameter `off` (the float64 runs of these cases change it)."""
+    return op.one_hot(indices, on, off, depth=4, axis=0, dtype=off.type_annotation.dtype)
+
+
 op = lg.op
 UNARY = [
     Case("negative", op.negative, normal(3, 4)),
@@ -202,6 +207,24 @@ SHAPE = [
         normal(3, 4),
     ),
     Case("full", lambda v: op.full(v * v, shape=[2, 3]), normal()),
+    Case(
+        "arange",
+        lambda start, stop, step: (
+            op.arange(start * start, stop, step) * op.arange(start, stop, step)
+        ),
+        lambda rng: 0.9,
+        lambda rng: 4.2,
+        lambda rng: 0.45,
+    ),
+    Case("arange_stop", lambda stop: op.arange(stop) * op.arange(stop), lambda rng: 3.4),
+    Case(
+        "one_hot",
+        lambda i, on, off: one_hots(i, on * off, off) * one_hots(i, on, on),
+        lambda rng: [[0, 3, 5], [-1, 2, 2]],
+        normal(),
+        normal(),
+        dtypes=["int32", "float32", "float32"],
+    ),
 ]
 NN = [
     Case("dense", op.nn.dense, normal(3, 4), normal(5, 4)),

@@ -104,6 +104,20 @@ CASES = [
     ),
     ("arange", [], {"start": 10, "stop": 1, "step": -3, "dtype": "int32"}, lambda: [10, 7, 4]),
     (
+        "arange",
+        [np.array(1, "float32"), np.array(4.2, "float32"), np.array(0.5, "float32")],
+        {},
+        lambda *bounds: np.arange(1, 4.2, 0.5),
+    ),
+    (
+        "arange",
+        [np.array(2, "float64"), np.array(-1, "float64"), np.array(-0.75, "float64")],
+        {"dtype": "float64"},
+        lambda *bounds: [2, 1.25, 0.5, -0.25],
+    ),
+    ("arange", [np.array(4, "int32")], {"dtype": "int32"}, lambda stop: [0, 1, 2, 3]),
+    ("arange", [np.array(3, "int64"), np.array(0, "int64")], {"dtype": "int64"}, lambda *b: []),
+    (
         "one_hot",
         [np.array([0, 2, -1, 5], "int32")],
         {"depth": 3},
@@ -116,6 +130,23 @@ CASES = [
         {"depth": 2, "axis": 0, "on_value": 5.0, "off_value": -1.0},
         lambda i: [[[-1, 5]], [[5, -1]]],
     ),
+    (
+        "one_hot",
+        [np.array([2, 0, 7], "int32"), np.array(2.5, "float32"), np.array(-1, "float32")],
+        {"depth": 3},
+        lambda i, on, off: [[-1, -1, 2.5], [2.5, -1, -1], [-1, -1, -1]],
+    ),
+    (
+        "one_hot",
+        [np.array([1, 0], "int64"), np.array(7.9, "float64"), np.array(1, "int32")],
+        {"depth": 2, "axis": 0, "dtype": "int32"},
+        lambda i, on, off: [[1, 7], [7, 1]],
+    ),
+    *[
+        (name, [np.array(s, dt)], {"dtype": "int32"}, lambda shape, fill=fill: np.full(shape, fill))
+        for name, fill in [("dyn.zeros", 0), ("dyn.ones", 1), ("zeros", 0), ("ones", 1)]
+        for s, dt in [([2, 3], "int64"), ([0], "int32"), ([], "int64")]
+    ],
     # reductions
     *[
         (name, [data((2, 3, 4), dt)], attrs, reduce_ref(fn, axes, keep))

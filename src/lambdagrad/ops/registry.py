@@ -54,6 +54,9 @@ class AttrSpec:
 
 
 TypeRelation = Callable[[list[Type], Attrs], Type]
+# ``spelling(args, attrs) -> (name, args, attrs)``: another way of writing a call of the op
+# (Relay's Python conveniences, an older attribute form) turned into the op's own form
+Spelling = Callable[[list, dict], tuple[str, list, dict]]
 
 
 @dataclass
@@ -71,6 +74,7 @@ class OpDef:
     # gradient's, the op itself for linear ops, or transposed from the gradient)
     jvp: Callable | None = None
     jvp_source: str = ""
+    spelling: Spelling | None = None
 
 
 _DEFS: dict[Op, OpDef] = {}
@@ -95,6 +99,13 @@ def register_op(
     wrapped = None if impl is None else _returning_arrays(impl)
     _DEFS[op] = OpDef(op, num_inputs, dict(attrs or {}), type_rel, wrapped, doc=doc)
     return op
+
+
+def register_spelling(name: str, spelling: Spelling) -> None:
+    """Let calls of op `name` be written another way: `make_call` hands the arguments and
+    attributes to ``spelling(args, attrs)``, which returns the call in its own form (possibly
+    of another op, as ``zeros`` of a shape tensor is ``dyn.zeros``)."""
+    op_def(name).spelling = spelling
 
 
 def register_alias(alias: str, name: str) -> None:
@@ -146,6 +157,9 @@ def make_call(name: str, args: Sequence, attrs: dict | None = None, span=None) -
     """
     name = resolve_alias(name)
     definition = op_def(name)
+    if definition.spelling is not None:
+        name, args, attrs = definition.spelling(list(args), dict(attrs or {}))
+        definition = op_def(name)
     if len(args) != definition.num_inputs:
         raise AttrError(
             f"operator {name} takes {definition.num_inputs} argument(s), got {len(args)}"

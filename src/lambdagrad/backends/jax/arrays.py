@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
 from ...ops import creation, indexing
 from ...ops.reduce import reduced_axes
+from .lowering import NotJittable
 from .table import rule
 
 
@@ -40,17 +42,51 @@ def full(attrs, fill):
     return jnp.broadcast_to(fill.astype(attrs.dtype or fill.dtype), attrs.shape)
 
 
+@rule("dyn.zeros")
+def dynamic_zeros(attrs, shape):
+    return jnp.zeros(known_ints(shape, "dyn.zeros", "shape"), attrs.dtype)
+
+
+@rule("dyn.ones")
+def dynamic_ones(attrs, shape):
+    return jnp.ones(known_ints(shape, "dyn.ones", "shape"), attrs.dtype)
+
+
+UNKNOWN_WHILE_TRACING = (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError)
+
+
+def known_values(values: tuple, op: str, what: str) -> tuple:
+    """The values of arguments that decide a result's shape: they must be known while
+    tracing (else the program runs op by op, see `NotJittable`)."""
+    try:
+        return tuple(np.asarray(v) for v in values)
+    except UNKNOWN_WHILE_TRACING:
+        raise NotJittable(
+            f"{op}: its result's shape depends on the value of {what}, which jax.jit cannot trace"
+        ) from None
+
+
+def known_ints(shape, op: str, what: str) -> tuple[int, ...]:
+    return tuple(int(d) for d in known_values((shape,), op, what)[0])
+
+
 @rule("arange")
-def arange(attrs):
-    """A constant: numpy computes it at trace time exactly as the interpreter does."""
-    return jnp.asarray(creation.arange(**attrs))
+def arange(attrs, start, stop, step):
+    """``start + step * k``: the length from the attributes, or else from the bounds' values,
+    so that JAX differentiates in start and step."""
+    bounds = (attrs.start, attrs.stop, attrs.step)
+    if None in bounds:
+        known = known_values((start, stop, step), "arange", "start, stop and step")
+        bounds = tuple(float(b) for b in known)
+    length = creation.arange_bounds(*bounds)[1]
+    return (start + step * jnp.arange(length)).astype(attrs.dtype)
 
 
 @rule("one_hot")
-def one_hot(attrs, indices):
+def one_hot(attrs, indices, on_value, off_value):
     """Indices outside ``[0, depth)`` give an all-`off_value` row, as in Relay."""
     hot = jnp.expand_dims(indices, -1) == jnp.arange(attrs.depth)
-    on, off = constant(attrs.on_value, attrs.dtype), constant(attrs.off_value, attrs.dtype)
+    on, off = on_value.astype(attrs.dtype), off_value.astype(attrs.dtype)
     return jnp.moveaxis(jnp.where(hot, on, off), -1, attrs.axis)
 
 

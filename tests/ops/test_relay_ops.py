@@ -1,0 +1,113 @@
+"""Relay's signatures of the creation ops: values as tensor arguments, the older spellings
+building the same calls, static lengths from constants, printing and parsing round trips, and
+errors that name the op, the argument and the shapes."""
+
+import numpy as np
+import pytest
+
+import lambdagrad as lg
+
+
+def typed(text: str) -> lg.Type:
+    return lg.transform.infer_type(lg.parse_expr(text)).checked_type
+
+
+def round_trip(text: str) -> None:
+    """`text` parses, prints, and parses back to an alpha-equal expression."""
+    expr = lg.parse_expr(text)
+    again = lg.parse_expr(str(expr))
+    assert lg.analysis.alpha_equal(expr, again), str(expr)
+    assert str(again) == str(expr)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fn (%a: float32, %b: float32, %c: float32) { arange(%a, %b, %c) }",
+        'fn () { arange(1, 7, 2, dtype="int32") }',
+        "fn (%i: Tensor[(3), int32], %on: float32) { one_hot(%i, %on, 0f, depth=4, axis=0) }",
+        'fn (%s: Tensor[(2), int64]) { dyn.zeros(%s, dtype="int32") }',
+        "fn (%s: Tensor[(3), int32]) { dyn.ones(%s) }",
+    ],
+)
+def test_print_and_parse_round_trip(text):
+    round_trip(text)
+
+
+ARANGE_TYPES = [
+    ("fn (%a: float32, %b: float32, %c: float32) { arange(%a, %b, %c) }", "Tensor[(?), float32]"),
+    ("fn (%b: float32) { arange(0f, %b, 1f) }", "Tensor[(?), float32]"),
+    ("fn () { arange(0f, 5f, 1f) }", "Tensor[(5), float32]"),
+    ('fn () { arange(10, 1, -3, dtype="int32") }', "Tensor[(3), int32]"),
+    ("fn () { arange(start=5.0) }", "Tensor[(5), float32]"),
+    ("fn () { arange(start=1.0, stop=2.0, step=0.25) }", "Tensor[(4), float32]"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ARANGE_TYPES)
+def test_arange_length_is_known_exactly_when_its_bounds_are_constants(text, expected):
+    assert str(typed(text).ret_type) == expected
+
+
+def test_arange_spellings_build_relays_three_argument_call():
+    relay_form = lg.op.arange(lg.const(np.float32(0)), lg.const(np.float32(5)), lg.const(1.0))
+    for call in [lg.op.arange(5), lg.op.arange(0, 5), lg.op.arange(start=5.0), relay_form]:
+        assert len(call.args) == 3
+        assert (call.attrs.start, call.attrs.stop, call.attrs.step) == (0, 5, 1)
+
+
+def test_arange_attributes_must_agree_with_constant_bounds():
+    with pytest.raises(lg.Error, match="arange: attribute stop=6.0 but the argument is 5"):
+        lg.parse_expr("fn () { arange(0f, 5f, 1f, stop=6.0) }")
+
+
+def test_one_hot_spellings_build_relays_three_argument_call():
+    i = lg.var("i", shape=(3,), dtype="int32")
+    old = lg.op.one_hot(i, depth=3, on_value=2.0, off_value=-1.0)
+    relay_form = lg.op.one_hot(i, 2.0, -1.0, depth=3)
+    assert lg.analysis.alpha_equal(old, relay_form)
+    assert str(relay_form) == 'one_hot(%i, 2f, -1f, depth=3, axis=-1, dtype="float32")'
+
+
+def test_zeros_of_a_shape_tensor_is_dyn_zeros_and_of_a_constant_the_attribute_form():
+    shape = lg.var("s", shape=(2,), dtype="int64")
+    assert lg.op.zeros(shape).op.name == "dyn.zeros"
+    assert lg.op.ones(shape, dtype="int32").op.name == "dyn.ones"
+    static = lg.op.zeros(lg.const(np.array([2, 3])))
+    assert static.op.name == "zeros" and static.attrs.shape == (2, 3)
+    assert str(typed("fn (%s: Tensor[(2), int64]) { zeros(%s) }").ret_type) == (
+        "Tensor[(?, ?), float32]"
+    )
+
+
+BAD = [
+    (
+        "fn (%a: Tensor[(2), float32]) { arange(%a, 3f, 1f) }",
+        ["arange", r"argument 0 \(start\)", "scalar", r"Tensor\[\(2\), float32\]"],
+    ),
+    ("fn () { arange(0f, 3f, 0f) }", ["arange", "step must not be zero"]),
+    (
+        "fn (%i: Tensor[(3), int32], %on: Tensor[(2), float32]) { one_hot(%i, %on, 0f, depth=2) }",
+        ["one_hot", "argument 1", "scalar", r"\(2,\)"],
+    ),
+    ("fn (%i: Tensor[(3), float32]) { one_hot(%i, 1f, 0f, depth=2) }", ["argument 0", "integer"]),
+    (
+        "fn (%s: Tensor[(?), int64]) { dyn.zeros(%s) }",
+        ["dyn.zeros", "argument 0 \\(shape\\)", "known length", r"\(\?,\)"],
+    ),
+    ("fn (%s: Tensor[(2), float32]) { dyn.ones(%s) }", ["dyn.ones", "argument 0", "integer"]),
+]
+
+
+@pytest.mark.parametrize(("text", "fragments"), BAD)
+def test_type_errors_name_the_op_the_argument_and_the_shapes(text, fragments):
+    with pytest.raises(lg.TypeInferenceError) as caught:
+        typed(text)
+    for fragment in fragments:
+        assert caught.match(fragment)
+
+
+def test_a_negative_run_time_shape_is_an_evaluation_error(executor_kind):
+    func = lg.parse_expr("fn (%s: Tensor[(2), int64]) { dyn.zeros(%s) }")
+    with pytest.raises(lg.EvaluationError, match=r"dyn.zeros.*shape \[2, -3\]"):
+        lg.create_executor(executor_kind).evaluate(func)(np.array([2, -3]))
