@@ -467,7 +467,11 @@ class ExpressionTranslator:
         ty = self.type_of(base)
         if isinstance(ty, TupleType):
             if not (isinstance(index, Static) and isinstance(index.value, int)):
-                raise self.source.error(node, "a tuple index must be a Python int")
+                raise self.source.error(
+                    node,
+                    "a tuple index must be a Python int (a loop over range() runs in the "
+                    "program: loop over the tuple itself, or over enumerate(...) of it)",
+                )
             if not -len(ty.fields) <= index.value < len(ty.fields):
                 raise self.source.error(node, f"tuple index {index.value} out of range for {ty}")
             return TupleGetItem(base, index.value % len(ty.fields), span=self.span(node))
@@ -582,6 +586,8 @@ class ExpressionTranslator:
 
     def _len(self, value: Expr, node):
         ty = self.type_of(value)
+        if isinstance(ty, TupleType):  # a Python list or tuple argument
+            return Static(len(ty.fields))
         if not isinstance(ty, TensorType) or not ty.shape or ty.shape[0] is None:
             raise self.source.error(node, f"len() of a value of type {ty or 'unknown here'}")
         return Static(ty.shape[0])

@@ -43,7 +43,7 @@ from .adts import ConstructorHandle
 from .analysis import assigned_names, has_exit, returns_in
 from .arrays import promoted_dtype
 from .expressions import ExpressionTranslator, substitute_adt_fields
-from .values import Deferred, Static
+from .values import Deferred, Pack, Static
 
 # Python statements and expressions with no translation, named for the error message.
 UNSUPPORTED = {
@@ -51,7 +51,6 @@ UNSUPPORTED = {
     ast.AsyncWith: "an async with statement",
     ast.Try: "a try statement",
     ast.Raise: "a raise statement",
-    ast.Assert: "an assert statement",
     ast.Delete: "a del statement",
     ast.Global: "a global statement (global mutation)",
     ast.Nonlocal: "a nonlocal statement (mutation of an enclosing function's variable)",
@@ -199,6 +198,8 @@ class FunctionTranslator(ExpressionTranslator):
 
     def assign(self, target, value, env: dict) -> None:
         """Bind `target` (a name or a tuple of targets) to `value` in `env`."""
+        if isinstance(value, Pack) and not isinstance(target, ast.Tuple | ast.List):
+            value = self._packed(value, target)
         if isinstance(target, ast.Name):
             env[target.id] = value if isinstance(value, Static) else self.emit(value, target.id)
         elif isinstance(target, ast.Tuple | ast.List):
@@ -212,7 +213,17 @@ class FunctionTranslator(ExpressionTranslator):
                 "immutable here (build a new one, e.g. with lnp.where)",
             )
 
+    def _packed(self, pack: Pack, node):
+        """A Python tuple of translated values as one value: Python's or the program's."""
+        if all(isinstance(v, Static) for v in pack.items):
+            return Static(tuple(v.value for v in pack.items))
+        return Tuple([self.materialize(v, node) for v in pack.items], span=self.span(node))
+
     def unpack(self, value, count: int, node) -> list:
+        if isinstance(value, Pack):
+            if len(value.items) != count:
+                raise self.source.error(node, f"cannot unpack {len(value.items)} into {count}")
+            return value.items
         if isinstance(value, Static):
             if not isinstance(value.value, tuple) or len(value.value) != count:
                 raise self.source.error(node, f"cannot unpack {value.value!r} into {count}")
@@ -236,6 +247,18 @@ class FunctionTranslator(ExpressionTranslator):
         )
 
     def _pass(self, stmt, rest, env, exit, end):
+        return env
+
+    def _assert(self, stmt, rest, env, exit, end):
+        """An assert on Python values (shapes, dtypes, arguments' Python values) is checked
+        while translating; one on program values cannot be (the program has no exceptions)."""
+        test = self.expr(stmt.test, env)
+        if not isinstance(test, Static):
+            raise self.source.error(stmt, "assert on a value known only when the program runs")
+        if not test.value:
+            message = self.expr(stmt.msg, env) if stmt.msg is not None else None
+            shown = f": {message.value}" if isinstance(message, Static) else ""
+            raise self.source.error(stmt, f"assertion failed{shown}")
         return env
 
     def _def(self, stmt, rest, env, exit, end):
@@ -441,6 +464,9 @@ class FunctionTranslator(ExpressionTranslator):
         flow = (rest, exit, end)
         if isinstance(iterator, ast.Call) and self._is_range(iterator.func, env):
             return self._for_range(stmt, env, flow)
+        grouped = self._enumerate_or_zip(iterator, env)
+        if grouped is not None:
+            return self._unrolled(stmt, grouped, rest, env, exit, end)
         items = self.expr(iterator, env)
         elements = self._tuple_elements(items, iterator)
         if elements is not None:
@@ -460,6 +486,35 @@ class FunctionTranslator(ExpressionTranslator):
             return None
         items = self.emit(items, "items")
         return [TupleGetItem(items, i, span=self.span(node)) for i in range(len(ty.fields))]
+
+    def _enumerate_or_zip(self, call, env) -> list | None:
+        """The elements of ``enumerate(t)`` or ``zip(t, u, ...)`` over tuples, unrolled as a
+        loop over a tuple is (None for other iterators)."""
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+            return None
+        function = self.expr(call.func, env)
+        if not (isinstance(function, Static) and function.value in (enumerate, zip)):
+            return None
+        keywords = {k.arg: self.expr(k.value, env) for k in call.keywords}
+        strict = keywords.pop("strict", Static(False)) if function.value is zip else Static(False)
+        if keywords or not isinstance(strict, Static) or not call.args:
+            raise self.source.error(call, "enumerate and zip take iterables (zip: and strict=)")
+        if function.value is enumerate and len(call.args) > 1:
+            raise self.source.error(call, "enumerate takes one iterable (a start is not taken)")
+        columns = []
+        for arg in call.args:
+            elements = self._tuple_elements(self.expr(arg, env), arg)
+            if elements is None:
+                raise self.source.error(
+                    arg, "enumerate and zip run over tuples here (an lg.List: keep a counter)"
+                )
+            columns.append(elements)
+        if strict.value and len({len(c) for c in columns}) > 1:
+            lengths = ", ".join(str(len(c)) for c in columns)
+            raise self.source.error(call, f"zip(..., strict=True) of lengths {lengths}")
+        if function.value is enumerate:
+            columns.insert(0, [Static(i) for i in range(len(columns[0]))])
+        return [Pack(list(group)) for group in zip(*columns, strict=False)]
 
     def _unrolled(self, stmt, elements: list, rest, env, exit, end) -> Expr:
         """A loop over a tuple: its body once per element (the tuple's length is part of
@@ -677,6 +732,7 @@ class FunctionTranslator(ExpressionTranslator):
         ast.Match: _match,
         ast.While: _while,
         ast.For: _for,
+        ast.Assert: _assert,
     }
 
 

@@ -28,6 +28,14 @@ class Static:
 
 
 @dataclass(frozen=True)
+class Pack:
+    """A Python tuple of translated values (Static or IR), as ``enumerate`` and ``zip``
+    make them: unpacked by an assignment, or made one value when bound to a name."""
+
+    items: list
+
+
+@dataclass(frozen=True)
 class ArrayFunction:
     """A numpy-style function by name (``lnp.tanh``, ``np.sum``)."""
 
