@@ -242,7 +242,8 @@ def jit(fun, entry: str = "main"):
     takes the same arguments as `fun`.
 
     What translates: `if`/`elif`, `while`, `for` over ``range`` or an ``lg.List`` (with
-    `break`, `continue` and `return`), recursion, nested functions and lambdas (closures),
+    `break`, `continue` and `return`) or over a tuple or list argument (unrolled, with
+    ``enumerate`` and ``zip``), asserts on shapes and other Python values, recursion, nested functions and lambdas (closures),
     `match` on ADT values (``lg.adt``, ``lg.List``), ``lambdagrad.numpy``/``numpy``
     functions and array methods (any that ``lambdagrad.numpy`` has: those without a
     translation of their own run its implementation on the program's values), and numpy's
