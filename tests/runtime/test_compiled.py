@@ -96,9 +96,9 @@ def test_source_has_closures_lets_ifs_refs_and_numpy_calls():
         "    acc = RefValue(x)",
         "    def scale(k):",  # a closure is a nested def
         "        t1 = np.tanh(t)",
-        "        t2 = t1 * k",
+        "        t2 = t1 * k[()]",  # a 0-d argument as its numpy scalar
         "        acc.value = t2",
-        "    t3 = n > _k1",  # a 0-d constant as a numpy scalar
+        "    t3 = n[()] > _k1",  # a 0-d constant as a numpy scalar
         "    if t3:",
         "    t5 = _sum1(x)",  # an op with its attributes bound
     ]:
