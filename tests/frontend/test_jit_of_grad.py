@@ -1,5 +1,7 @@
 """lg.jit of lg.grad(f) / lg.value_and_grad(f): the IR gradient of f's whole program."""
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -85,3 +87,22 @@ def test_what_grad_refuses_jit_of_grad_refuses(fun, args, message):
 def test_has_aux_is_refused_with_a_hint():
     with pytest.raises(lg.Error, match="has_aux=True: jit the function instead"):
         lg.jit(lg.grad(lambda x: (lnp.sum(x), x), has_aux=True))
+
+
+@lg.jit
+def doubled(x):
+    return x * 2.0
+
+
+def test_jit_of_a_wrapper_of_a_jitted_function_is_refused_not_the_inner_result():
+    """functools.wraps copies a jitted function's attributes, its compiled cache among them,
+    onto the wrapper: lg.jit of the wrapper must not take them (it returned doubled's)."""
+    doubled(np.ones(2))  # fills doubled's cache
+
+    @functools.wraps(doubled)
+    def plus_one(x):
+        return doubled(x) + 1.0
+
+    for wrapper in (plus_one, lg.jacfwd(doubled), lg.hessian(doubled), lg.vmap(doubled)):
+        with pytest.raises(lg.Error, match="it wraps another function"):
+            lg.jit(wrapper)(np.ones(2))

@@ -195,6 +195,7 @@ def jacrev(fun, argnums=0, has_aux=False):
     """
     fun = as_python_function(fun)
 
+    @functools.wraps(fun)
     def run(*args, **kwargs):
         nums = checked_argnums(argnums, args, "jacrev")
         lin = Linearization(fun, args, nums, kwargs, has_aux, "jacrev")
@@ -231,6 +232,7 @@ def jacfwd(fun, argnums=0, has_aux=False):
     """
     fun = as_python_function(fun)
 
+    @functools.wraps(fun)
     def run(*args, **kwargs):
         nums = checked_argnums(argnums, args, "jacfwd")
         leaves, in_tree = tree_flatten(tuple(args[i] for i in nums))

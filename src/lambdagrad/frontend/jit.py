@@ -110,7 +110,9 @@ class JitFunction(Jitted):
 
     def __init__(self, fun):
         super().__init__()
-        functools.update_wrapper(self, fun)
+        # its name and docstring only: a wrapper's __dict__ may hold another jitted
+        # function's attributes (functools.wraps copies them), its compiled cache among them
+        functools.update_wrapper(self, fun, updated=())
         self.fun = fun
         self._syntax: tuple[Source, ast.AST] | None = None
 
