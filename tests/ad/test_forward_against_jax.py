@@ -61,7 +61,18 @@ def assert_tree_close(actual, expected):
     np.testing.assert_allclose(actual, np.asarray(expected), rtol=RTOL, atol=1e-12)
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def shaped_by_values(case: Case) -> bool:
+    """Whether the case's result shape depends on its inputs' values (an arange of computed
+    bounds): JAX cannot transform such a program (tests/backends/test_jax_ops.py says so)."""
+    func, _ = case.function(np.random.default_rng(0))
+    ret_type = lg.transform.infer_type(func).checked_type.ret_type
+    return isinstance(ret_type, lg.TensorType) and None in ret_type.shape
+
+
+STATIC_CASES = [case for case in CASES if not shaped_by_values(case)]
+
+
+@pytest.mark.parametrize("case", STATIC_CASES, ids=lambda c: c.name)
 def test_every_op_agrees_with_jax_jvp(case):
     rng = np.random.default_rng(0)
     func, inputs = in_float64(case).function(rng)

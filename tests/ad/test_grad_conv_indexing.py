@@ -87,6 +87,12 @@ INDEXING = {
         "strided_slice", (4, 5), begin=(-1, 4), end=(-9, 0), strides=(-2, -1)
     ),
     "strided_slice_axes": case("strided_slice", (3, 4, 2), begin=(1,), end=(10,), axes=(1,)),
+    "strided_slice_size": case(
+        "strided_slice", (4, 5), begin=(1, -3), end=(2, -1), strides=(3, 3), slice_mode="size"
+    ),
+    "strided_slice_size_axes": case(
+        "strided_slice", (3, 4, 2), begin=(-1,), end=(1,), axes=(0,), slice_mode="size"
+    ),
     "strided_set": case("strided_set", (4, 5), (2, 3), begin=(0, 1), end=(4, 4), strides=(2, 1)),
     "strided_set_broadcast": case(
         "strided_set", (4, 5), (1,), begin=(3, 4), end=(0, 0), strides=(-1, -2)
@@ -139,6 +145,12 @@ def test_index_inputs_get_zero_gradients(build, shape, indices, mode, executor_k
     out, (dx, di) = lg.create_executor(executor_kind).evaluate(grad)(data, indices)
     assert di.dtype == np.int32 and di.shape == indices.shape and not di.any()
     assert dx.sum() == out.size
+
+
+@pytest.mark.parametrize("executor", ["debug", "compiled"])
+@pytest.mark.parametrize("name", ["strided_slice_size", "strided_slice_size_axes"])
+def test_forward_rule_of_slices_by_size(name, executor):
+    check_jvp(INDEXING[name](), executor=executor)
 
 
 UNKNOWN_LENGTH_TAKES = {

@@ -299,6 +299,18 @@ CASES = [
         lambda x: x[::-1],
     ),
     (
+        "strided_slice",
+        [X],
+        {"begin": (1, -3), "end": (1, -1), "strides": (5, 7), "slice_mode": "size"},
+        lambda x: x[1:2, -3:],
+    ),
+    (
+        "strided_slice",
+        [data((6,), "int32")],
+        {"begin": (2,), "end": (10,), "axes": (0,), "slice_mode": "size"},
+        lambda x: x[2:],
+    ),
+    (
         "strided_set",
         [data((4, 3), "int32"), np.array(9, "int32")],
         {"begin": (0,), "end": (4,), "strides": (2,)},

@@ -1,6 +1,6 @@
-"""Relay's signatures of the creation ops: values as tensor arguments, the older spellings
-building the same calls, static lengths from constants, printing and parsing round trips, and
-errors that name the op, the argument and the shapes."""
+"""Relay's signatures of the creation ops (values as tensor arguments, the older spellings
+building the same calls, static lengths from constants) and strided_slice's size mode:
+printing and parsing round trips, and errors that name the op, the argument and the shapes."""
 
 import numpy as np
 import pytest
@@ -111,3 +111,26 @@ def test_a_negative_run_time_shape_is_an_evaluation_error(executor_kind):
     func = lg.parse_expr("fn (%s: Tensor[(2), int64]) { dyn.zeros(%s) }")
     with pytest.raises(lg.EvaluationError, match=r"dyn.zeros.*shape \[2, -3\]"):
         lg.create_executor(executor_kind).evaluate(func)(np.array([2, -3]))
+
+
+def test_slices_by_size_become_ends_as_relay_converts_them():
+    x = lg.var("x", shape=(4, 5))
+    sized = lg.op.strided_slice(x, begin=[1, -3], end=[2, -1], strides=[2, 2], slice_mode="size")
+    assert (sized.attrs.end, sized.attrs.strides) == ((3, 2**31 - 1), None)
+    assert "slice_mode" not in sized.attrs
+    body = 'strided_slice(%x, begin=[1], end=[2], slice_mode="size")'
+    text = f"fn (%x: Tensor[(4, 5), float32]) {{ {body} }}"
+    assert str(typed(text).ret_type) == "Tensor[(2, 5), float32]"
+    round_trip(text)
+
+
+@pytest.mark.parametrize(
+    ("attrs", "fragment"),
+    [
+        ({"begin": [0], "end": [1], "slice_mode": "stride"}, "slice_mode='stride' is not one of"),
+        ({"begin": [0, 1], "end": [1], "slice_mode": "size"}, r"begin \[0, 1\] and the sizes"),
+    ],
+)
+def test_bad_slice_modes_are_attribute_errors_naming_the_op(attrs, fragment):
+    with pytest.raises(lg.Error, match=f"operator strided_slice.*{fragment}"):
+        lg.op.strided_slice(lg.var("x", shape=(3, 3)), **attrs)

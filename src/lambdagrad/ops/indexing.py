@@ -22,7 +22,7 @@ from .gradients import (
     tensor_type,
     zeros_like_value,
 )
-from .registry import AttrSpec, OpTypeError, register_op
+from .registry import AttrError, AttrSpec, OpTypeError, register_op, register_spelling
 from .relations import broadcasts_to, fmt_shape, need_dtype, norm_axis, same_dtype, size, tensor
 
 SLICE_ATTRS = {
@@ -69,6 +69,33 @@ def strided_set_type(arg_types: list[Type], attrs) -> Type:
     same_dtype([data, value], [0, 1])
     broadcasts_to(value.shape, sliced_shape(data, attrs), 1)
     return data
+
+
+# Relay's end for "to the end of the axis" in size mode (Python's slices clamp it)
+TO_THE_END = 2**31 - 1
+
+
+def slice_mode_spelling(args: list, attrs: dict) -> tuple[str, list, dict]:
+    """Relay's ``slice_mode="size"``: `end` holds sizes counted from begin (a negative size runs
+    to the end) and strides are ignored. As Relay itself does, the sizes become ends: ``end =
+    begin + size``, with strides 1."""
+    mode = attrs.pop("slice_mode", "end")
+    if mode not in ("end", "size"):
+        message = f"attribute slice_mode={mode!r} is not one of 'end', 'size'"
+        raise AttrError(f"operator strided_slice: {message}")
+    if mode == "size":
+        begin, sizes = listed(attrs.get("begin", ())), listed(attrs.get("end", ()))
+        if len(begin) != len(sizes):
+            message = f"begin {begin} and the sizes in end {sizes} differ in length"
+            raise AttrError(f"operator strided_slice with slice_mode='size': {message}")
+        attrs["end"] = [b + s if s >= 0 else TO_THE_END for b, s in zip(begin, sizes, strict=True)]
+        attrs["strides"] = None
+    return "strided_slice", args, attrs
+
+
+def listed(value) -> list:
+    """An ``ints`` attribute as given (one int or a sequence) as a list."""
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def strided_slice(x, begin, end, strides, axes):
@@ -208,6 +235,7 @@ def scatter_nd(data, indices, updates, mode):
 
 
 register_op("strided_slice", 1, strided_slice_type, SLICE_ATTRS, strided_slice)
+register_spelling("strided_slice", slice_mode_spelling)
 register_op("strided_set", 2, strided_set_type, SLICE_ATTRS, strided_set)
 register_op(
     "take",
