@@ -146,3 +146,11 @@ def test_declaring_an_adt_again_replaces_it_as_a_class_statement_run_twice_does(
 
         results.append(squared(Radius.Disk(3.0)))
     assert [(float(r), r.dtype.name) for r in results] == [(9.0, "float32"), (9.0, "float64")]
+
+
+def test_lambdas_sharing_a_line_are_told_apart_by_their_code():
+    square, cube = lg.jit(lambda x: x * x), lg.jit(lambda x: x * x * x)
+    assert (float(square(2.0)), float(cube(2.0))) == (4.0, 8.0)
+    nested = (lambda: lg.jit(lambda x, n: x * n))()
+    assert float(nested(2.0, 3.0)) == 6.0
+    assert float(lg.jit(lg.grad(lg.grad(lambda s: s**3)))(2.0)) == 12.0

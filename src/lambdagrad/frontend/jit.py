@@ -245,13 +245,14 @@ def jit(fun, entry: str = "main"):
 
     What translates: `if`/`elif`, `while`, `for` over ``range`` or an ``lg.List`` (with
     `break`, `continue` and `return`) or over a tuple or list argument (unrolled, with
-    ``enumerate`` and ``zip``), asserts on shapes and other Python values, recursion, nested functions and lambdas (closures),
-    `match` on ADT values (``lg.adt``, ``lg.List``), ``lambdagrad.numpy``/``numpy``
-    functions and array methods (any that ``lambdagrad.numpy`` has: those without a
-    translation of their own run its implementation on the program's values), and numpy's
-    indexing by ints, slices (any step), ``None`` and ``...``, by ints the program computes
-    and by lists of ints. Anything else (``try``, ``with``, comprehensions, calls of plain
-    Python functions) is an error naming the line.
+    ``enumerate`` and ``zip``), asserts on shapes and other Python values, recursion,
+    nested functions and lambdas (closures), `match` on ADT values (``lg.adt``,
+    ``lg.List``), ``lambdagrad.numpy``/``numpy`` functions and array methods (any that
+    ``lambdagrad.numpy`` has: those without a translation of their own run its
+    implementation on the program's values), and numpy's indexing by ints, slices (any
+    step), ``None`` and ``...``, by ints the program computes and by lists of ints.
+    Anything else (``try``, ``with``, comprehensions, calls of plain Python functions) is an
+    error naming the line.
 
     >>> import numpy as np
     >>> import lambdagrad as lg
@@ -319,6 +320,7 @@ def _parse_function(fun) -> tuple[Source, ast.AST]:
     except (OSError, TypeError):
         raise JitError(f"lg.jit cannot read the source of {fun!r}") from None
     text = textwrap.dedent("".join(lines))
+    indent = len(lines[0]) - len(text.splitlines(keepends=True)[0])  # what dedent removed
     try:
         tree = ast.parse(text)
     except SyntaxError:  # e.g. a lambda on a line that continues a statement
@@ -328,14 +330,30 @@ def _parse_function(fun) -> tuple[Source, ast.AST]:
         ) from None
     ast.increment_lineno(tree, first - 1)
     source = Source(filename, first, tuple(lines))
-    return source, _function_node(tree, fun, source)
+    return source, _function_node(tree, fun, source, indent)
 
 
-def _function_node(tree: ast.AST, fun, source: Source) -> ast.AST:
+def _function_node(tree: ast.AST, fun, source: Source, indent: int) -> ast.AST:
     if fun.__name__ == "<lambda>":
         found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda)]
+        if len(found) > 1:  # several on its lines: the innermost the code starts in
+            found = [n for n in found if _starts_in(fun.__code__, n.body, indent)]
+            found = sorted(found, key=lambda n: (n.lineno, n.col_offset))[-1:]
     else:
         found = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)][:1]
     if len(found) != 1:
-        raise JitError(f"lg.jit cannot tell which function in {source.where(source.first_line)}")
+        where = source.where(source.first_line)
+        raise JitError(f"lg.jit cannot tell which function in {where} (define it with def)")
     return found[0]
+
+
+def _starts_in(code, node: ast.AST, indent: int) -> bool:
+    """Whether the first source position of `code`'s instructions lies within `node`
+    (instructions without a real span, such as the one starting the call, do not count)."""
+    spans = [(p[0], p[2]) for p in code.co_positions() if None not in p and p[3] > p[2]]
+    if not spans:
+        return False
+    line, column = min(spans)
+    column -= indent
+    start, end = (node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset)
+    return start <= (line, column) < end
