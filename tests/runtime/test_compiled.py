@@ -106,6 +106,53 @@ def test_source_has_closures_lets_ifs_refs_and_numpy_calls():
     assert "#   _k1 = 0 (int32 scalar)" in source
 
 
+EVEN_ODD = """
+def @even(%n: int32) -> bool { if (equal(%n, 0)) { True } else { @odd(subtract(%n, 1)) } }
+def @odd(%n: int32) -> bool { if (equal(%n, 0)) { False } else { @even(subtract(%n, 1)) } }
+"""
+
+
+def test_globals_calling_each_other_in_tail_position_share_one_loop():
+    mod = lg.parse(EVEN_ODD + "def @main(%n: int32) { (@even(%n), @odd(%n)) }")
+    source = lg.to_python(mod)
+    assert source.count("while True:") == 1 and "n1, run = t1, 1" in source
+    assert "def even(n):\n    return even_odd(0, n, ())" in source
+    for n in (0, 1, 6, 7):
+        assert_same(*both(None, n, mod=mod))
+    assert lg.create_executor("compiled", mod=mod).evaluate()(1_000_000) == (True, False)
+
+
+def test_a_tail_call_group_of_three_with_other_arities_and_calls_from_inside():
+    text = """
+    def @a(%n: int32, %acc: float64) -> float64 {
+      if (less(%n, 1)) { %acc } else { @b(subtract(%n, 1), add(%acc, @c(0, 1f64, 2f64))) }
+    }
+    def @b(%n: int32, %acc: float64) -> float64 { @c(%n, %acc, 2f64) }
+    def @c(%n: int32, %acc: float64, %k: float64) -> float64 {
+      if (equal(%n, 0)) { %acc } else { @a(%n, multiply(%acc, %k)) }
+    }
+    def @main(%n: int32) -> float64 { @a(%n, 1f64) }
+    """
+    mod = lg.parse(text)
+    assert lg.to_python(mod).count("while True:") == 1
+    for n in (0, 1, 2, 5, 9):
+        assert_same(*both(None, n, mod=mod))
+
+
+def test_globals_whose_closures_capture_their_variables_keep_their_own_calls():
+    text = """
+    def @f(%n: int32) -> int32 {
+      let %g = fn () -> int32 { %n };
+      if (less(%n, 1)) { %g() } else { @h(subtract(%n, 1)) }
+    }
+    def @h(%n: int32) -> int32 { @f(%n) }
+    def @main(%n: int32) -> int32 { @f(%n) }
+    """
+    mod = lg.parse(text)
+    assert "while True:" not in lg.to_python(mod)
+    assert_same(*both(None, 5, mod=mod))
+
+
 def test_a_let_bound_recursive_closure_is_a_loop():
     text = """
     def @main(%n: int32) -> float32 {

@@ -4,7 +4,9 @@ The source reads like the program: lets are assignments, closures are nested ``d
 closures capture what they use, as the interpreter's do), ``if`` is if/else, ``match`` tests
 constructors and unpacks fields, refs are `RefValue` cells, ADT values `ConstructorValue`s,
 and ops are Python operators or numpy calls where that is exact (see `opcalls`). A function
-that calls itself in tail position runs as a ``while True`` loop that rebinds its parameters.
+that calls itself in tail position runs as a ``while True`` loop that rebinds its parameters;
+globals that call each other in tail position (``@even`` and ``@odd``) share one such loop,
+in which a variable says whose body runs next.
 
 Nothing from the program is pasted into the source. Names go through `Namer`; constants,
 constructors, bound ops and messages live in the namespace the code runs in, under private
@@ -171,12 +173,31 @@ class _Text:
 
 
 @dataclass(frozen=True)
-class _Loop:
-    """A function compiled as a loop: what it calls itself by, and its parameters."""
+class _Member:
+    """A function whose body a loop runs: what it is called by, and its parameters."""
 
     target: Expr
     params: tuple[str, ...]
     scalar_params: tuple[bool, ...]
+
+
+@dataclass(frozen=True)
+class _Loop:
+    """A loop running the body of `members[current]`; a tail call of a member continues it.
+
+    `state` (for several members) is the variable saying which member's body runs next.
+    """
+
+    members: tuple[_Member, ...]
+    current: int = 0
+    state: str | None = None
+
+    def member(self, call: Expr) -> int | None:
+        """The index of the member `call` calls with all its arguments, if any."""
+        for index, member in enumerate(self.members):
+            if _calls(call, member.target, len(member.params)):
+                return index
+        return None
 
 
 @dataclass(frozen=True)
@@ -237,6 +258,7 @@ class Codegen:
         self.scope = _Scope()
         self._texts: list[_Text] = []
         self._pending: list[GlobalVar] = []
+        self._groups_written: set[tuple[GlobalVar, ...]] = set()
 
     def function(self, func: Function) -> str:
         """Write `func` (a function literal, so named ``fn``) as a top-level function."""
@@ -276,6 +298,12 @@ class Codegen:
     def _write_global(self, gvar: GlobalVar) -> None:
         func = self.mod.functions.get(gvar)
         name = self.ns.globals[gvar]
+        group = self._tail_group(gvar, func)
+        if group:
+            if group not in self._groups_written:
+                self._groups_written.add(group)
+                self._write_tail_group(group)
+            return
         frame = self._new_frame()
         if func is None:  # the interpreter fails when it looks the global up, so do we
             frame.line(f"def {name}(*args):")
@@ -283,6 +311,23 @@ class Codegen:
             frame.inner().line(f"raise EvaluationError({message})")
             return
         self._function_def(func, name, f"@{gvar.name_hint}", frame, gvar)
+
+    def _tail_group(self, gvar: GlobalVar, func) -> tuple[GlobalVar, ...] | None:
+        """The globals `gvar` shares a loop with (itself among them), if it calls another
+        global in tail position and that one calls it back the same way."""
+        if func is None or not any(
+            isinstance(e, Call) and isinstance(e.op, GlobalVar) and e.op != gvar
+            for e in _tail_positions(func.body)
+        ):
+            return None
+        if self.ns.tail_groups is None:
+            self.ns.tail_groups = tail_groups(self.mod)
+        group = self.ns.tail_groups.get(gvar)
+        if group is None:
+            return None
+        for member in group:
+            self.global_name(member)  # named before any body calls it
+        return group
 
     def _new_frame(self, namer: Namer | None = None) -> _Frame:
         """A frame at the top level of a new text, its locals named by a new child namer."""
@@ -300,15 +345,56 @@ class Codegen:
         frame.text.defs[len(frame.text.lines)] = FunctionInfo(ir_name, func.params, ret_type, func)
         frame.line(f"def {name}({', '.join(params)}):")
         body = frame.body(loop)
-        mark = self.scope.mark()
-        for i, (param, pname) in enumerate(zip(func.params, params, strict=True)):
-            scalar = loop is not None and loop.scalar_params[i]
-            self.scope.bind(param, Atom(pname, maybe_scalar=scalar, local=True))
         if loop is not None:
             body.line("while True:")
             body = body.inner()
-        self._finish(func.body, body, None)
+        self._member_body(func, params, loop, body)
+
+    def _member_body(self, func: Function, params, loop: _Loop | None, frame: _Frame) -> None:
+        """The body of `func`, its parameters named `params` (rebound if `loop` runs it)."""
+        mark = self.scope.mark()
+        scalars = loop.members[loop.current].scalar_params if loop else (False,) * len(params)
+        for param, pname, scalar in zip(func.params, params, scalars, strict=True):
+            self.scope.bind(param, Atom(pname, maybe_scalar=scalar, local=True))
+        self._finish(func.body, frame, None)
         self.scope.restore(mark)
+
+    def _write_tail_group(self, group: tuple[GlobalVar, ...]) -> None:
+        """Globals calling each other in tail position: one loop running each one's body as a
+        variable says, and per global a function entering the loop at its own body."""
+        frame = self._new_frame()
+        namer = frame.text.namer
+        funcs = [self.mod.functions[g] for g in group]
+        members = tuple(
+            _Member(g, tuple(namer.fresh(p.name_hint) for p in f.params), _scalars(f))
+            for g, f in zip(group, funcs, strict=True)
+        )
+        state = namer.fresh("run")
+        loop_name = self.ns.namer.fresh("_".join(g.name_hint for g in group))
+        slots = [p for m in members for p in m.params]
+        frame.line(f"def {loop_name}({', '.join([state, *slots])}):")
+        body = frame.inner()
+        body.line("while True:")
+        body = body.inner()
+        for index, (member, func) in enumerate(zip(members, funcs, strict=True)):
+            branch = body
+            if index < len(members) - 1:
+                body.line(f"if {state} == {index}:")
+                branch = body.inner()
+            loop = _Loop(members, index, state)
+            self._member_body(func, member.params, loop, _Frame(frame.text, branch.depth, loop))
+        for index, (member, func) in enumerate(zip(members, funcs, strict=True)):
+            self._write_entry(member, func, index, loop_name, slots)
+
+    def _write_entry(self, member: _Member, func: Function, index: int, loop_name, slots):
+        """``def g(params): return loop(index, ...)``: calls of global `g` from anywhere."""
+        frame = self._new_frame()
+        ret_type = func.checked_type.ret_type if isinstance(func.checked_type, FuncType) else None
+        ir_name = f"@{member.target.name_hint}"
+        frame.text.defs[0] = FunctionInfo(ir_name, func.params, ret_type, func)
+        frame.line(f"def {self.ns.globals[member.target]}({', '.join(member.params)}):")
+        args = [p if p in member.params else "()" for p in slots]
+        frame.inner().line(f"return {loop_name}({', '.join([str(index), *args])})")
 
     def _closure(self, func: Function, name: str, ir_name: str, frame: _Frame, self_ref) -> None:
         """A nested def, or when nested too deep, a call of a top-level factory making it."""
@@ -339,7 +425,7 @@ class Codegen:
         expr = self._lets(expr, frame)
         if isinstance(expr, If | Match):
             scalar = self._branch(expr, frame, dest)
-        elif dest is None and _is_self_call(expr, frame.loop):
+        elif dest is None and frame.loop is not None and frame.loop.member(expr) is not None:
             self._loop_again(expr, frame)
             scalar = False
         else:
@@ -366,14 +452,18 @@ class Codegen:
         return expr
 
     def _loop_again(self, call: Call, frame: _Frame) -> None:
-        """A self-call in tail position of a loop: rebind the parameters and go round."""
+        """A tail call of a member of the loop: rebind its parameters and go round."""
         loop = frame.loop
+        index = loop.member(call)
+        member = loop.members[index]
         args = [self._value(a, frame) for a in call.args]
         pairs = [
             (param, arg.code if scalar else arg.array())
-            for param, scalar, arg in zip(loop.params, loop.scalar_params, args, strict=True)
+            for param, scalar, arg in zip(member.params, member.scalar_params, args, strict=True)
             if arg.code != param
         ]
+        if index != loop.current:
+            pairs.append((loop.state, str(index)))
         if pairs:
             frame.line(f"{', '.join(p for p, _ in pairs)} = {', '.join(v for _, v in pairs)}")
         frame.line("continue")
@@ -625,16 +715,60 @@ def _loop_for(func: Function, self_ref, params: tuple[str, ...]) -> _Loop | None
         return None
     if _captures_own_variables(func):
         return None
-    scalars = tuple(_is_scalar(p.checked_type) for p in func.params)
-    return _Loop(self_ref, params, scalars)
+    return _Loop((_Member(self_ref, params, _scalars(func)),))
+
+
+def _scalars(func: Function) -> tuple[bool, ...]:
+    """Which parameters are 0-d: a loop rebinds them to what may be a numpy scalar."""
+    return tuple(_is_scalar(p.checked_type) for p in func.params)
 
 
 def _is_scalar(ty) -> bool:
     return isinstance(ty, TensorType) and ty.ndim == 0
 
 
-def _is_self_call(expr: Expr, loop: _Loop | None) -> bool:
-    return loop is not None and _calls(expr, loop.target, len(loop.params))
+def tail_groups(mod: IRModule) -> dict[GlobalVar, tuple[GlobalVar, ...]]:
+    """The globals that call each other in tail position, with all their arguments, in cycles
+    through more than one global, each mapped to its group (a strongly connected component of
+    the tail-call graph), in the module's order. A group's bodies must not make closures
+    capturing their variables, as for a loop of one function.
+
+    >>> import lambdagrad as lg
+    >>> mod = lg.parse(
+    ...     "def @ping(%n: int32) -> int32 { if (less(%n, 1)) { %n } else { @pong(%n) } }"
+    ...     "def @pong(%n: int32) -> int32 { @ping(subtract(%n, 1)) }")
+    >>> [g.name_hint for g in tail_groups(mod)[mod.get_global_var("pong")]]
+    ['ping', 'pong']
+    """
+    loopable = [g for g, f in mod.functions.items() if not _captures_own_variables(f)]
+    calls = {g: set(_tail_callees(mod.functions[g], mod)) & set(loopable) for g in loopable}
+    reach = {g: _reachable(g, calls) for g in loopable}
+    groups = {}
+    for gvar in loopable:
+        group = tuple(h for h in loopable if h in reach[gvar] and gvar in reach[h])
+        if len(group) > 1:
+            groups[gvar] = group
+    return groups
+
+
+def _tail_callees(func: Function, mod: IRModule):
+    for expr in _tail_positions(func.body):
+        if isinstance(expr, Call) and isinstance(expr.op, GlobalVar):
+            callee = mod.functions.get(expr.op)
+            if isinstance(callee, Function) and len(callee.params) == len(expr.args):
+                yield expr.op
+
+
+def _reachable(start: GlobalVar, calls: dict) -> set:
+    """The globals reached from `start` through one call or more."""
+    seen: set = set()
+    stack = list(calls[start])
+    while stack:
+        gvar = stack.pop()
+        if gvar not in seen:
+            seen.add(gvar)
+            stack.extend(calls[gvar])
+    return seen
 
 
 def _calls(expr: Expr, target, arity: int) -> bool:

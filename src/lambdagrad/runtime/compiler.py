@@ -29,15 +29,24 @@ def to_python(target, mod: IRModule | None = None) -> str:
     assignments, `if` is if/else, `match` compares constructors, ops are numpy calls. Names
     starting with an underscore are values the compiled executor binds: constants (``_c1``,
     and ``_k1`` for a 0-d constant as a numpy scalar), ops with their attributes bound,
-    messages. This is the code the ``"compiled"`` executor runs.
+    messages. This is the code the ``"compiled"`` executor runs. Scalars: an elementwise op
+    takes a 0-d array as its numpy scalar (``x[()]``), and float64 scalars are computed as
+    Python floats (``_f1`` for a constant).
 
     >>> import lambdagrad as lg
     >>> f = lg.parse_expr("fn (%x: float32) { let %y = multiply(%x, %x); tanh(%y) }")
     >>> print(lg.to_python(f).split("\\n\\n", 1)[1])
     def fn(x):
-        y = x * x
+        y = x[()] * x[()]
         t = np.tanh(y)
         return np.asarray(t)
+    <BLANKLINE>
+    >>> g = lg.parse_expr("fn (%x: float64) { add(multiply(%x, %x), 1f64) }")
+    >>> print(lg.to_python(g).split("\\n\\n", 1)[1])
+    def fn(x):
+        t = float(x) * float(x)
+        t1 = t + _f1
+        return np.asarray(t1)
     <BLANKLINE>
     """
     return run_deep(without_gc, _to_python, target, mod)

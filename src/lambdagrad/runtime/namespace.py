@@ -40,6 +40,8 @@ class Namespace:
         self.values["canonical"] = self.canonical
         self.namer = Namer(reserved=self.values)
         self.globals: dict[GlobalVar, str] = {}
+        # the globals sharing a tail-call loop, worked out for the module when first needed
+        self.tail_groups: dict[GlobalVar, tuple[GlobalVar, ...]] | None = None
         self._constants: dict[object, tuple[np.ndarray, Atom]] = {}
         self._objects: dict[int, tuple[object, str]] = {}
         self._ops: dict[tuple, tuple[OpForm, str | None]] = {}
