@@ -101,6 +101,18 @@ PROGRAMS = Config(
     budget=20,
     depth=4,
 )
+# For runs on infinities, NaN and signed zeros: arithmetic-heavy programs (with `if`, refs and
+# closures) whose ops make and absorb them. No divide: the optimizer keeps values only up to
+# the sign of a zero, which 1 / x would turn into the sign of an infinity.
+SPECIAL_VALUES = Config(
+    shapes=((), (3,)),
+    unary=("tanh", "negative", "exp", "log", "sqrt", "zeros_like", "zeros_like", "ones_like"),
+    binary=("add", "subtract", "multiply", "multiply", "maximum", "minimum"),
+    kinds=("leaf", "shared", "unary", "unary", "binary", "binary", "binary", "reduce", "if", "let"),
+    let_kinds=("tensor", "ref", "closure"),
+    budget=16,
+    depth=5,
+)
 FIRST_ORDER = Config(
     shapes=((), (3,), (2, 3), (3, 3)),
     unary=("tanh", "sin", "negative", "exp"),
@@ -562,6 +574,13 @@ def programs(differentiable: bool = False):
     """
     results = ("tensor", "tuple") if differentiable else ("tensor", "tuple", "ref", "list")
     return _programs(PROGRAMS, PRELUDE, results)
+
+
+def special_value_programs(differentiable: bool = False):
+    """Like `programs`, with ops that make and absorb infinities and NaN (``log``, ``sqrt``,
+    ``zeros_like``, ...): for runs on special values (their `args` are finite)."""
+    results = ("tensor", "tuple") if differentiable else ("tensor", "tuple", "ref", "list")
+    return _programs(SPECIAL_VALUES, PRELUDE, results)
 
 
 def first_order_programs(with_if: bool = False):

@@ -7,8 +7,8 @@ import lambdagrad as lg
 from lambdagrad.transform.simplify import simplify
 
 
-def check(before: str, after: str):
-    result = simplify(lg.parse_expr(before))
+def check(before: str, after: str, fast_math: bool = False):
+    result = simplify(lg.parse_expr(before), fast_math=fast_math)
     assert lg.analysis.alpha_equal(result, lg.parse_expr(after)), str(result)
 
 
@@ -26,12 +26,56 @@ def test_adding_and_subtracting_zeros_of_the_same_type():
     )
 
 
-def test_multiplying_by_ones_and_zeros():
+def test_multiplying_by_ones_and_by_zeros_with_fast_math():
     check(
         f"""fn (%x: {T}, %y: {T}) {{
             (multiply(%x, ones_like(%y)), multiply(1f, %x), multiply(%x, zeros_like(%y)))
         }}""",
         f"fn (%x: {T}, %y: {T}) {{ (%x, %x, zeros_like(%y)) }}",
+        fast_math=True,
+    )
+
+
+# Each of these is NaN somewhere the zero alone would not say: where %x or %w is infinite or
+# NaN, or (a divisor) 0; and a mean over an empty axis is NaN.
+KEPT_WITHOUT_FAST_MATH = [
+    "multiply(%x, 0f)",
+    "multiply(zeros(shape=[40, 30], dtype='float32'), %s)",
+    "multiply(%x, zeros_like(%x))",
+    "multiply(zeros_like(%x), %v)",
+    "nn.dense(zeros_like(%x), %w)",
+    "nn.dense(%x, zeros_like(%w))",
+    "divide(zeros_like(%x), %x)",
+    "divide(zeros_like(%x), 0f)",
+    "divide(zeros_like(%x), zeros_like(%x))",
+    "mean(zeros(shape=[0, 3000], dtype='float32'), axis=0)",
+]
+SIGNATURE = f"fn (%x: {T}, %w: Tensor[(50, 30), float32], %v: Tensor[(30), float32], %s: float32)"
+
+
+@pytest.mark.parametrize("body", KEPT_WITHOUT_FAST_MATH)
+def test_a_zero_absorbs_no_value_that_may_be_infinite_or_nan(body):
+    program = f"{SIGNATURE} {{ {body} }}".replace("'", '"')
+    check(program, program)
+    fast = simplify(lg.parse_expr(program), fast_math=True)
+    assert not lg.analysis.alpha_equal(fast, lg.parse_expr(program))  # Relay's liberty, asked for
+
+
+def test_a_zero_absorbs_known_finite_values():
+    check(
+        f"""{SIGNATURE} {{
+            (multiply(2f, zeros_like(%x)), nn.dense(zeros_like(%x), ones_like(%w)),
+             divide(zeros_like(%x), 4f), multiply(zeros_like(%x), zeros_like(%x)))
+        }}""",
+        f"""{SIGNATURE} {{
+            (zeros_like(%x), zeros(shape=[40, 50], dtype="float32"), zeros_like(%x), zeros_like(%x))
+        }}""",
+    )
+    check(  # 0 / inf is 0 too
+        """fn (%x: Tensor[(400, 3), float32]) {
+            divide(zeros_like(%x), constant([1.0, -2.0, inf], dtype="float32"))
+        }""",
+        "fn (%x: Tensor[(400, 3), float32]) { zeros_like(%x) }",
     )
 
 

@@ -6,7 +6,6 @@ operation) back into tight first-order code. Each step says why it is there.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import NamedTuple
 
 from ..deep import run_deep, without_gc
@@ -43,9 +42,10 @@ PIPELINE = [
 
 
 NEEDS_MODULE = (partial_evaluate, simplify)
+TAKES_FAST_MATH = (simplify,)
 
 
-def optimize(target, level: int = 2, mod: IRModule | None = None):
+def optimize(target, level: int = 2, mod: IRModule | None = None, *, fast_math: bool = False):
     """Run the optimizer pipeline (`PIPELINE`, the steps up to `level`) on a module or function.
 
     Level 0 returns the input unchanged, level 1 runs the cheap local passes, level 2 adds
@@ -55,6 +55,13 @@ def optimize(target, level: int = 2, mod: IRModule | None = None):
     they are not part of the result: `optimize_program` optimizes them too and returns them
     in a new module with the function, which is what an executor should run.
 
+    The optimized program computes what the program computes, infinities and NaN included; only
+    the sign of a zero may differ (``add(%x, 0f)`` becomes ``%x``). `fast_math` lets a zero
+    factor absorb values that may be infinite or NaN, as Relay does: ``multiply(%x, 0f)``
+    becomes ``0f`` although it is NaN where ``%x`` is. Higher-order gradients of programs with
+    unused intermediate values (and nested gradients, such as a Hessian) need it to lose the
+    products of those values' zero gradients with their local derivatives.
+
     >>> import lambdagrad as lg
     >>> f = lg.parse_expr("fn (%x: Tensor[(3), float32]) { multiply(%x, %x) }")
     >>> print(optimize(lg.transform.gradient(f)))
@@ -62,32 +69,35 @@ def optimize(target, level: int = 2, mod: IRModule | None = None):
       (multiply(%x, %x), (add(%x, %x),))
     }
     """
-    _check_level("optimize", level)
+    _check_options("optimize", level, fast_math)
     check_target("optimize", target, mod)
     if isinstance(target, Expr) and mod is not None:
         mod = _reached_module(target, mod)  # the passes read (and normalize) only these
     # One pause of the collector for the whole pipeline: between passes it would scan each
     # pass's output (and now and then the whole heap), a third of the time on long programs.
-    return run_deep(without_gc, _run_pipeline, target, level, mod)
+    return run_deep(without_gc, _run_pipeline, target, level, mod, fast_math)
 
 
-def _check_level(caller: str, level) -> None:
+def _check_options(caller: str, level, fast_math) -> None:
     if isinstance(level, bool) or level not in (0, 1, 2):
         raise Error(f"{caller}: level must be 0, 1 or 2, got {level!r}")
+    if not isinstance(fast_math, bool):
+        raise Error(f"{caller}: fast_math must be True or False, got {fast_math!r}")
 
 
-def _run_pipeline(target, level: int, mod: IRModule | None):
+def _run_pipeline(target, level: int, mod: IRModule | None, fast_math: bool):
     for step_level, _, step in PIPELINE:
         if step_level <= level:
-            target = _apply(step, target, mod)
+            target = _apply(step, target, mod, fast_math)
     return target
 
 
-def _apply(step, target, mod: IRModule | None):
+def _apply(step, target, mod: IRModule | None, fast_math: bool):
     """Run one step; those that need types get the globals and ADTs of `mod`."""
-    if isinstance(target, IRModule) or mod is None or step not in NEEDS_MODULE:
-        return step(target)
-    return partial(step, mod=mod)(target)
+    options = {"fast_math": True} if fast_math and step in TAKES_FAST_MATH else {}
+    if not isinstance(target, IRModule) and mod is not None and step in NEEDS_MODULE:
+        options["mod"] = mod
+    return step(target, **options)
 
 
 class Program(NamedTuple):
@@ -97,13 +107,16 @@ class Program(NamedTuple):
     mod: IRModule
 
 
-def optimize_program(func: Function, mod: IRModule, level: int = 2) -> Program:
+def optimize_program(
+    func: Function, mod: IRModule, level: int = 2, *, fast_math: bool = False
+) -> Program:
     """Optimize `func` and every global of `mod` it reaches; `mod` itself is not changed.
 
     Returns ``(func, module)``: the optimized function and a copy of `mod` in which the
     reached globals are replaced by their optimized versions (the same as `optimize(mod)`
     gives them). Run the function on that module. This is the way to optimize a gradient:
     `gradient` puts the per-step work of recursive functions in derived ``@f_grad`` globals.
+    `level` and `fast_math` are `optimize`'s.
 
     >>> import lambdagrad as lg
     >>> mod = lg.parse('''
@@ -117,7 +130,7 @@ def optimize_program(func: Function, mod: IRModule, level: int = 2) -> Program:
     >>> print(round(float(run(0.5)[1][0]), 4))  # d/dx sin(x)^4 = 4 sin(x)^3 cos(x)
     0.3868
     """
-    _check_level("optimize_program", level)
+    _check_options("optimize_program", level, fast_math)
     if not isinstance(func, Function) or not isinstance(mod, IRModule):
         got = f"{type(func).__name__} and {type(mod).__name__}"
         raise Error(
@@ -126,7 +139,7 @@ def optimize_program(func: Function, mod: IRModule, level: int = 2) -> Program:
     sub = _reached_module(func, mod)
     entry = _unused_global(mod)
     sub[entry] = func
-    optimized = optimize(sub, level)
+    optimized = optimize(sub, level, fast_math=fast_math)
     out = mod.copy()
     for gvar in sub.functions:
         if gvar != entry:

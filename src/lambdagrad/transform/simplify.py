@@ -10,8 +10,13 @@ their order stay. Each node is rewritten to a local fixpoint bottom-up in one fo
 uses come after definitions and see their simplified values, so a second pass finds nothing
 new. Aliases ``let %a = %b;`` are substituted away.
 
-One deliberate liberty, as in Relay: ``multiply(x, zeros_like(y))`` becomes zeros even though
-IEEE arithmetic would give NaN where `x` is infinite or NaN.
+Results stay what IEEE arithmetic gives, infinities and NaN included, up to the sign of a zero
+(``add(x, 0f)`` becomes `x`, which is -0 where the sum was +0; XLA does the same). So a zero
+absorbs an operand only when that operand is known to be finite: ``multiply(x, zeros_like(x))``
+is NaN where `x` is infinite or NaN and stays, ``multiply(2f, zeros_like(x))`` is zeros, and
+``divide(zeros, y)`` is zeros only for a known divisor that is neither 0 nor NaN. With
+``fast_math=True`` (an option of `optimize`) every zero absorbs its operands, as in Relay:
+``multiply(x, 0f)`` is 0 even where `x` is NaN.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import math
 
 import numpy as np
 
+from ..errors import Error
 from ..ir.expr import (
     Call,
     Constant,
@@ -48,10 +54,12 @@ ZEROS = ("zeros_like", "zeros")
 ONES = ("ones_like", "ones")
 
 
-def simplify(target, mod: IRModule | None = None):
+def simplify(target, mod: IRModule | None = None, fast_math: bool = False):
     """`target` (an expression or module) with algebraic identities applied.
 
-    `mod` is accepted for symmetry with the other passes; the rules need no globals.
+    `mod` is accepted for symmetry with the other passes; the rules need no globals. Results
+    keep IEEE semantics on infinities and NaN unless `fast_math` is set (see the module
+    docstring): ``multiply(%x, 0f)`` stays, as it is NaN where `%x` is.
 
     >>> import lambdagrad as lg
     >>> f = lg.parse_expr('''fn (%x: Tensor[(50, 50), float32], %y: Tensor[(50, 50), float32]) {
@@ -63,8 +71,15 @@ def simplify(target, mod: IRModule | None = None):
       let %z = zeros_like(%y);
       %x
     }
+    >>> g = lg.parse_expr("fn (%x: float32) { multiply(%x, 0f) }")
+    >>> print(simplify(g, fast_math=True))
+    fn (%x: float32) {
+      0f
+    }
     """
-    return map_functions(target, _Simplifier().visit, "simplify")
+    if not isinstance(fast_math, bool):
+        raise Error(f"simplify: fast_math must be True or False, got {fast_math!r}")
+    return map_functions(target, _Simplifier(fast_math).visit, "simplify")
 
 
 def _concrete(ty: Type | None) -> bool:
@@ -80,8 +95,9 @@ def _same(a: Type | None, b: Type | None) -> bool:
 
 
 class _Simplifier(ExprMutator):
-    def __init__(self):
+    def __init__(self, fast_math: bool = False):
         super().__init__()
+        self.fast_math = fast_math  # zeros absorb operands that may be infinite or NaN
         # Types are worked out only when a rule asks. A rewritten node has the type of the
         # node it replaces. (Entries hold their node: its id must stay its own.)
         self.types: dict[int, tuple[Expr, Type | None]] = {}
@@ -222,6 +238,21 @@ class _Simplifier(ExprMutator):
     def one(self, expr: Expr) -> bool:
         return self.is_const(expr, ONES, 1)
 
+    def absorbed(self, expr: Expr, by_divisor: bool = False) -> bool:
+        """Whether a zero factor beside `expr` makes the result zero: `expr` is known finite
+        (a zero divided by it: known to be neither 0 nor NaN), or fast math says to assume it."""
+        if self.fast_math:
+            return True
+        known = self.resolve(expr)
+        if isinstance(known, Call) and isinstance(known.op, Op):
+            return known.op.name in ONES or (known.op.name in ZEROS and not by_divisor)
+        if not isinstance(known, Constant):
+            return False
+        data = known.data
+        if by_divisor:
+            return not np.any(np.isnan(data) | (data == 0))
+        return bool(np.all(np.isfinite(data)))
+
     def op_arg(self, expr: Expr, name: str) -> Call | None:
         """`expr` (or its let-bound value) when it is a call of the op `name`."""
         known = self.resolve(expr)
@@ -302,12 +333,35 @@ ZERO_IN_ZERO_OUT = {
 
 
 def _zero_through(self: _Simplifier, call: Call) -> Expr | None:
-    """``op(..., zeros, ...)`` is zeros of the result type when `op` is linear there."""
+    """``op(..., zeros, ...)`` is zeros of the result type when `op` is linear there (and
+    the other operands cannot turn the zero into NaN)."""
     positions = ZERO_IN_ZERO_OUT[call.op.name]
     zeros = [call.args[i] for i in positions if self.zero(call.args[i])]
-    if zeros and all(self.pure(a) for a in call.args) and is_static_tensor(self.result_type()):
+    fires = zeros and all(self.pure(a) for a in call.args) and _absorbing(self, call, zeros)
+    if fires and is_static_tensor(self.result_type()):
         return _zeros_of(self, self.result_type(), zeros, call.args)
     return _RULES.get(call.op.name, _no_rule)(self, call)
+
+
+def _absorbing(self: _Simplifier, call: Call, zeros: list) -> bool:
+    """Whether the zero arguments `zeros` of `call` make its result zero under IEEE rules:
+    the other factors of a product are finite, a divisor is neither 0 nor NaN, and a mean
+    is not over an empty axis (that is NaN)."""
+    if self.fast_math:
+        return True
+    name = call.op.name
+    if name == "divide":
+        return zeros[0] is call.args[0] and self.absorbed(call.args[1], by_divisor=True)
+    if name == "mean":
+        arg_type = self.type_of(call.args[0])
+        return is_static_tensor(arg_type) and math.prod(arg_type.shape) > 0
+    if name not in PRODUCTS:
+        return True  # the other arguments give only a shape (``like``) or indices
+    others = [a for a in call.args if all(a is not z for z in zeros)]
+    return all(self.absorbed(a) for a in others)
+
+
+PRODUCTS = ("nn.dense", "nn.matmul", "nn.batch_matmul")
 
 
 def _zeros_of(self: _Simplifier, ty: Type, zeros: list, args) -> Expr:
@@ -360,9 +414,11 @@ def _multiply(self: _Simplifier, call: Call) -> Expr | None:
     for x, y in (call.args, reversed(call.args)):
         if self.one(y) and self.pure(y) and _same(self.type_of(x), self.result_type()):
             return x
-        if self.zero(y) and _same(self.type_of(y), self.result_type()) and self.pure(x):
+        if not (self.zero(y) and self.absorbed(x)):
+            continue
+        if _same(self.type_of(y), self.result_type()) and self.pure(x):
             return y
-        if self.zero(y) and _same(self.type_of(x), self.result_type()) and self.pure(y):
+        if _same(self.type_of(x), self.result_type()) and self.pure(y):
             return make_call("zeros_like", [x])
     return None
 
