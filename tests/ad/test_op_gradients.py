@@ -147,6 +147,11 @@ SHAPE = [
     ),
     Case("reshape_like", lambda x, y: op.reshape_like(x, y) * y, normal(6), normal(2, 3)),
     Case(
+        "reverse_reshape",
+        lambda x: op.reverse_reshape(x * x, newshape=[0, -1]) * op.reshape(x, newshape=[3, 4]),
+        normal(2, 3, 2),
+    ),
+    Case(
         "transpose",
         lambda x: op.transpose(x, axes=[1, 2, 0]) * op.transpose(x, axes=[1, 2, 0]),
         normal(2, 3, 4),

@@ -184,6 +184,20 @@ CASES = [
     ("reshape", [X], {"newshape": (0, -1)}, lambda x: x.reshape(2, 12)),
     ("reshape", [X], {"newshape": (4, 0, 2)}, lambda x: x.reshape(4, 3, 2)),
     ("reshape", [np.array(7, "int32")], {"newshape": (1, 1)}, lambda x: [[7]]),
+    ("reshape", [X], {"newshape": (-3, -2)}, lambda x: x.reshape(6, 4)),
+    ("reshape", [X], {"newshape": (2, -4, -1, 3, -2)}, lambda x: x.reshape(2, 1, 3, 4)),
+    ("reshape", [X], {"newshape": (-2, 1, 1)}, lambda x: x.reshape(2, 3, 4, 1, 1)),
+    *[
+        ("reverse_reshape", [X], {"newshape": newshape}, lambda x, shape=shape: x.reshape(shape))
+        for newshape, shape in [
+            ((4, 0, 2), (4, 3, 2)),
+            ((0, -1), (3, 8)),
+            ((-1, 0), (6, 4)),
+            ((0, -3), (2, 12)),
+            ((-2, -4, 2, 2), (2, 3, 2, 2)),
+            ((-4, -1, 2, 0, 0), (1, 2, 3, 4)),
+        ]
+    ],
     ("reshape_like", [X, data((6, 4), "int32")], {}, lambda x, y: x.reshape(6, 4)),
     ("transpose", [X], {}, lambda x: x.T),
     ("transpose", [X], {"axes": (1, -1, 0)}, lambda x: np.moveaxis(x, 0, 2)),

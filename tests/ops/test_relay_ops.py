@@ -1,5 +1,6 @@
 """Relay's signatures of the creation ops (values as tensor arguments, the older spellings
-building the same calls, static lengths from constants) and strided_slice's size mode:
+building the same calls, static lengths from constants), strided_slice's size mode and
+reverse_reshape:
 printing and parsing round trips, and errors that name the op, the argument and the shapes."""
 
 import numpy as np
@@ -28,6 +29,8 @@ def round_trip(text: str) -> None:
         "fn (%i: Tensor[(3), int32], %on: float32) { one_hot(%i, %on, 0f, depth=4, axis=0) }",
         'fn (%s: Tensor[(2), int64]) { dyn.zeros(%s, dtype="int32") }',
         "fn (%s: Tensor[(3), int32]) { dyn.ones(%s) }",
+        "fn (%x: Tensor[(10, 5, 4), float32]) { contrib_reverse_reshape(%x, newshape=[-1, 0]) }",
+        "fn (%x: Tensor[(4, 5), float32]) { strided_slice(%x, begin=[1], end=[2], axes=[1]) }",
     ],
 )
 def test_print_and_parse_round_trip(text):
@@ -134,3 +137,9 @@ def test_slices_by_size_become_ends_as_relay_converts_them():
 def test_bad_slice_modes_are_attribute_errors_naming_the_op(attrs, fragment):
     with pytest.raises(lg.Error, match=f"operator strided_slice.*{fragment}"):
         lg.op.strided_slice(lg.var("x", shape=(3, 3)), **attrs)
+
+
+def test_reverse_reshape_is_relays_contrib_reverse_reshape():
+    call = lg.parse_expr("reverse_reshape(%x, newshape=[-1, 0])")
+    assert call.op.name == "contrib_reverse_reshape"
+    assert str(call) == "contrib_reverse_reshape(%x, newshape=[-1, 0])"

@@ -34,30 +34,134 @@ from .relations import (
 
 
 def reshape_type(arg_types: list[Type], attrs) -> Type:
-    """Relay's reshape: 0 copies the input dimension, -1 is inferred from the rest."""
+    """Relay's reshape: 0 copies an input dimension, -1 is inferred from the rest, -2 copies
+    the remaining dimensions, -3 merges two, -4 splits one into the next two values."""
     data = tensor(arg_types, 0)
-    dims = [_reshape_dim(d, i, data) for i, d in enumerate(attrs.newshape)]
-    if dims.count(-1) > 1:
-        raise OpTypeError(f"newshape {attrs.newshape} has more than one -1")
-    known, total = size(tuple(d for d in dims if d != -1)), size(data.shape)
-    if -1 in dims:
-        fill = None if None in (known, total) or known == 0 else total // known
-        dims[dims.index(-1)] = fill
-        known = None if fill is None else known * fill
+    return TensorType(checked_newshape(data, attrs.newshape, reverse=False), data.dtype)
+
+
+def reverse_reshape_type(arg_types: list[Type], attrs) -> Type:
+    """Relay's contrib_reverse_reshape: reshape's special values, read from right to left."""
+    data = tensor(arg_types, 0)
+    return TensorType(checked_newshape(data, attrs.newshape, reverse=True), data.dtype)
+
+
+def checked_newshape(data: TensorType, newshape: tuple, reverse: bool) -> tuple:
+    """`newshape` of argument 0 resolved, with its element count checked."""
+    dims = resolve_newshape(data.shape, newshape, reverse)
+    known, total = size(dims), size(data.shape)
     if None not in (known, total) and known != total:
         message = f"cannot reshape argument 0 of shape {fmt_shape(data.shape)}"
-        raise OpTypeError(f"{message} ({total} elements) to {attrs.newshape}", 0)
-    return TensorType(tuple(dims), data.dtype)
+        raise OpTypeError(f"{message} ({total} elements) to {newshape}", 0)
+    return dims
 
 
-def _reshape_dim(dim: int, i: int, data: TensorType) -> int | None:
-    if dim == 0:
-        if i >= data.ndim:
-            raise OpTypeError(f"newshape position {i} is 0 but argument 0 has rank {data.ndim}", 0)
-        return data.shape[i]
-    if dim < -1:
-        raise OpTypeError(f"newshape value {dim} is not supported (only -1 and 0 are special)")
-    return dim
+def resolve_newshape(shape: tuple, newshape: tuple, reverse: bool = False) -> tuple:
+    """Relay's InferNewShape: the dimensions `newshape` gives a tensor of `shape` (None where
+    unknown). `reverse` reads the special values from right to left (reverse_reshape): both
+    shapes are reversed, a ``-4, a, b`` group staying a group whose factors trade places.
+
+    >>> resolve_newshape((2, 3, 4), (-4, 1, 2, -2)), resolve_newshape((10, 5, 4), (-1, 0), True)
+    ((1, 2, 3, 4), (50, 4))
+    """
+    if not reverse:
+        return _NewShape(shape, newshape).resolve()
+    groups = _groups(newshape)
+    flipped = [g if g[0] != -4 else (-4, g[2], g[1]) for g in reversed(groups)]
+    tokens = tuple(v for g in flipped for v in g)
+    return _NewShape(shape[::-1], tokens, newshape).resolve()[::-1]
+
+
+def _groups(newshape: tuple) -> list[tuple]:
+    """The values of `newshape`, a -4 together with the two values that follow it."""
+    groups, i = [], 0
+    while i < len(newshape):
+        width = 3 if newshape[i] == -4 else 1
+        groups.append(tuple(newshape[i : i + width]))
+        i += width
+    return groups
+
+
+class _NewShape:
+    """One left-to-right pass over newshape's values (Relay's InferNewShape)."""
+
+    def __init__(self, shape: tuple, tokens: tuple, spelled: tuple | None = None):
+        self.shape, self.tokens, self.spelled = shape, tokens, spelled or tokens
+        self.out: list = []
+        self.src = 0
+        self.copied_in: set[int] = set()  # input dimensions taken over (0, -2, -3, -4)
+        self.copied_out: set[int] = set()  # output dimensions that came from them
+        self.inferred: int | None = None
+
+    def fail(self, problem: str):
+        message = f"newshape {tuple(self.spelled)} does not fit argument 0 of shape"
+        raise OpTypeError(f"{message} {fmt_shape(self.shape)}: {problem}", 0)
+
+    def take(self) -> int | None:
+        if self.src >= len(self.shape):
+            self.fail("it reads more dimensions than there are")
+        self.copied_in.add(self.src)
+        self.src += 1
+        return self.shape[self.src - 1]
+
+    def put(self, dim, copied: bool = True) -> None:
+        if copied:
+            self.copied_out.add(len(self.out))
+        self.out.append(dim)
+
+    def resolve(self) -> tuple:
+        i = 0
+        while i < len(self.tokens):
+            i = self.step(i)
+        if self.inferred is not None:
+            self.out[self.inferred] = self.inferred_dim()
+        return tuple(self.out)
+
+    def step(self, i: int) -> int:
+        value = self.tokens[i]
+        if value > 0:
+            self.put(value, copied=False)
+            self.src += 1
+        elif value == 0:
+            self.put(self.take())
+        elif value == -1:
+            if self.inferred is not None:
+                self.fail("it has more than one -1")
+            self.inferred = len(self.out)
+            self.put(1, copied=False)
+            self.src += 1
+        elif value == -2:
+            while self.src < len(self.shape):
+                self.put(self.take())
+        elif value == -3:
+            first, second = self.take(), self.take()
+            self.put(None if None in (first, second) else first * second)
+        elif value == -4:
+            if i + 2 >= len(self.tokens):
+                self.fail("-4 needs the two dimensions it splits into after it")
+            self.split(self.take(), *self.tokens[i + 1 : i + 3])
+            return i + 3
+        else:
+            self.fail(f"{value} is not a dimension or one of the special values 0, -1 .. -4")
+        return i + 1
+
+    def split(self, dim, left: int, right: int) -> None:
+        """-4: `dim` as ``(left, right)``, one of which may be -1 (inferred)."""
+        if left == -1 and right == -1:
+            self.fail("-4 cannot split into two -1s")
+        if left == -1:
+            left = None if dim is None else dim // right
+        elif right == -1:
+            right = None if dim is None else dim // left
+        self.put(left)
+        self.put(right)
+
+    def inferred_dim(self) -> int | None:
+        """-1: the input dimensions not taken over, divided by the output ones not copied."""
+        rest = size(tuple(d for j, d in enumerate(self.shape) if j not in self.copied_in))
+        others = [d for j, d in enumerate(self.out) if j not in self.copied_out]
+        divisor = size(tuple(others))
+        return None if rest is None or not divisor else rest // divisor
 
 
 def reshape_like_type(arg_types: list[Type], attrs) -> Type:
@@ -241,8 +345,13 @@ def pad_type(arg_types: list[Type], attrs) -> Type:
 
 
 def reshape(x, newshape):
-    """Relay's reshape: 0 copies the input dimension at that position, -1 is inferred."""
-    return x.reshape([x.shape[i] if d == 0 else d for i, d in enumerate(newshape)])
+    """Relay's reshape (see `resolve_newshape` for its special values)."""
+    return x.reshape(resolve_newshape(x.shape, newshape))
+
+
+def reverse_reshape(x, newshape):
+    """Relay's reverse_reshape: reshape with the special values read from right to left."""
+    return x.reshape(resolve_newshape(x.shape, newshape, reverse=True))
 
 
 def expand_dims(x, axis, num_newaxis):
@@ -281,6 +390,14 @@ def like_op(name: str, relation, impl):
 
 
 register_op("reshape", 1, reshape_type, {"newshape": AttrSpec("shape")}, reshape)
+register_op(
+    "contrib_reverse_reshape",
+    1,
+    reverse_reshape_type,
+    {"newshape": AttrSpec("shape")},
+    reverse_reshape,
+)
+register_alias("reverse_reshape", "contrib_reverse_reshape")
 like_op("reshape_like", reshape_like_type, lambda x, like: x.reshape(like.shape))
 register_op("transpose", 1, transpose_type, {"axes": AttrSpec("axis", None)}, np.transpose)
 register_op("squeeze", 1, squeeze_type, {"axis": AttrSpec("axis", None)}, np.squeeze)
@@ -464,7 +581,7 @@ def _typed(ty: Type) -> Expr:
 
 _padding_by_slices = decomposed(_pad_parts)
 
-for _name in ("reshape", "squeeze", "expand_dims", "nn.batch_flatten"):
+for _name in ("reshape", "contrib_reverse_reshape", "squeeze", "expand_dims", "nn.batch_flatten"):
     register_gradient(_name, _reshape_back)
 register_gradient("reshape_like", lambda c, g: [*_reshape_back(c, g), zeros_like_value(c.args[1])])
 register_gradient("transpose", _transpose_grad)
@@ -492,6 +609,7 @@ non_differentiable("shape_of")
 # data movement is linear in the data: the forward rule moves the tangent the same way
 for _name in (
     "reshape",
+    "contrib_reverse_reshape",
     "squeeze",
     "expand_dims",
     "nn.batch_flatten",

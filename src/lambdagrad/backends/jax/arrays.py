@@ -15,6 +15,7 @@ from jax import lax
 
 from ...ops import creation, indexing
 from ...ops.reduce import reduced_axes
+from ...ops.shape import resolve_newshape
 from .lowering import NotJittable
 from .table import rule
 
@@ -152,8 +153,13 @@ rule("argmin")(arg_reduce(jnp.argmin))
 
 @rule("reshape")
 def reshape(attrs, x):
-    """Relay's reshape: 0 copies the input dimension at that position, -1 is inferred."""
-    return x.reshape([x.shape[i] if d == 0 else d for i, d in enumerate(attrs.newshape)])
+    """Relay's reshape, its special values resolved as the numpy implementation does."""
+    return x.reshape(resolve_newshape(x.shape, attrs.newshape))
+
+
+@rule("contrib_reverse_reshape")
+def reverse_reshape(attrs, x):
+    return x.reshape(resolve_newshape(x.shape, attrs.newshape, reverse=True))
 
 
 @rule("reshape_like")
