@@ -43,6 +43,42 @@ CONV = {
     ),
     "conv2d_groups": case("nn.conv2d", (2, 4, 4, 4), (4, 2, 2, 2), groups=2, strides=2),
     "conv2d_depthwise": case("nn.conv2d", (1, 3, 5, 5), (3, 1, 3, 3), groups=3, padding=1),
+    "conv2d_nhwc_hwio": case(
+        "nn.conv2d",
+        (1, 5, 5, 4),
+        (2, 3, 2, 4),
+        data_layout="NHWC",
+        kernel_layout="HWIO",
+        groups=2,
+        strides=2,
+        padding=1,
+    ),
+    "conv2d_nhwc_out_nchw": case(
+        "nn.conv2d", (2, 4, 4, 2), (3, 2, 2, 2), data_layout="NHWC", out_layout="NCHW"
+    ),
+    "conv2d_out_dtype": case("nn.conv2d", (1, 2, 4, 4), (3, 2, 3, 3), out_dtype="float64"),
+    "conv2d_backward_weight": case(
+        "nn.conv2d_backward_weight", (1, 3, 2, 3), (1, 2, 4, 4), kernel_size=(3, 2)
+    ),
+    "conv2d_backward_weight_groups_strides": case(
+        "nn.conv2d_backward_weight",
+        (2, 4, 3, 3),
+        (2, 4, 5, 5),
+        kernel_size=2,
+        strides=2,
+        padding=1,
+        dilation=(1, 2),
+        groups=2,
+    ),
+    "conv2d_backward_weight_layouts": case(
+        "nn.conv2d_backward_weight",
+        (1, 3, 3, 2),
+        (1, 4, 4, 2),
+        kernel_size=(2, 2),
+        data_layout="NHWC",
+        kernel_layout="NHWC",
+        out_layout="HWIO",
+    ),
     "conv2d_transpose": case(
         "nn.conv2d_transpose", (1, 3, 3, 3), (3, 2, 3, 3), strides=2, padding=1, output_padding=1
     ),
@@ -151,6 +187,42 @@ def test_index_inputs_get_zero_gradients(build, shape, indices, mode, executor_k
 @pytest.mark.parametrize("name", ["strided_slice_size", "strided_slice_size_axes"])
 def test_forward_rule_of_slices_by_size(name, executor):
     check_jvp(INDEXING[name](), executor=executor)
+
+
+RELAY_CONV = [name for name in CONV if "nhwc" in name or "dtype" in name or "backward" in name]
+
+
+@pytest.mark.parametrize("executor", ["debug", "compiled"])
+@pytest.mark.parametrize("name", RELAY_CONV)
+def test_forward_rule_of_convolutions_in_relays_layouts(name, executor):
+    check_jvp(CONV[name](), executor=executor)
+
+
+BACKWARD_WEIGHT_ATTRS = [
+    {},
+    {"strides": (2, 1), "padding": (1, 0, 2, 1), "dilation": (1, 2), "groups": 2},
+    {"strides": 2, "padding": 1, "groups": 4, "channels": 8},
+]
+
+
+@pytest.mark.parametrize("attrs", BACKWARD_WEIGHT_ATTRS)
+def test_conv2d_backward_weight_is_conv2ds_weight_gradient(attrs, executor_kind):
+    rng = np.random.default_rng(0)
+    x, w = (
+        lg.var("x", shape=(2, 4, 6, 5)),
+        lg.var("w", shape=(8, 4 // attrs.get("groups", 1), 3, 2)),
+    )
+    conv = lg.Function([x, w], lg.op.nn.conv2d(x, w, **attrs))
+    out_shape = lg.transform.infer_type(conv).checked_type.ret_type.shape
+    g = lg.var("g", shape=out_shape)
+    weight_grad = lg.op.nn.conv2d_backward_weight(g, x, kernel_size=(3, 2), **attrs)
+    shapes = (v.type_annotation.shape for v in (x, w, g))
+    data, weight, cotangent = (rng.standard_normal(s).astype("float32") for s in shapes)
+    run = lg.create_executor(executor_kind).evaluate
+    _, (_, expected) = run(lg.transform.vjp(conv))(data, weight, cotangent)
+    np.testing.assert_allclose(
+        run(lg.Function([g, x], weight_grad))(cotangent, data), expected, rtol=1e-5, atol=1e-5
+    )
 
 
 UNKNOWN_LENGTH_TAKES = {

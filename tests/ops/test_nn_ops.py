@@ -32,6 +32,26 @@ def conv_ref(x, w, stride=1, pad=(0, 0, 0, 0), dil=1, groups=1):
     return out
 
 
+def backward_weight_ref(g, x, kernel, stride=1, pad=(0, 0, 0, 0), dil=1, groups=1):
+    """conv2d's weight gradient, one weight element at a time."""
+    top, left, bottom, right = pad
+    x = np.pad(x.astype("float64"), ((0, 0), (0, 0), (top, bottom), (left, right)))
+    n, o, oh, ow = g.shape
+    cg = x.shape[1] // groups
+    out = np.zeros((o, cg, *kernel))
+    for oc, ic, p, q in np.ndindex(out.shape):
+        channel = oc // (o // groups) * cg + ic
+        for b_, i, j in np.ndindex(n, oh, ow):
+            out[oc, ic, p, q] += (
+                g[b_, oc, i, j] * x[b_, channel, i * stride + p * dil, j * stride + q * dil]
+            )
+    return out
+
+
+NHWC, HWIO = (0, 2, 3, 1), (2, 3, 1, 0)  # from NCHW and OIHW
+NCHW, OIHW = (0, 3, 1, 2), (3, 2, 0, 1)  # from NHWC and HWIO
+
+
 def conv_transpose_ref(x, w, stride=1, pad=(0, 0, 0, 0), dil=1, groups=1, out_pad=0):
     """Scatter each input pixel times the kernel, then crop the padding."""
     n, c, h, wd = x.shape
@@ -192,6 +212,56 @@ CASES = [
         [data((1, 2, 4, 4), "int32"), data((2, 1, 2, 2), "int32")],
         {"padding": (1, 0, 0, 1), "groups": 2, "kernel_size": (2, 2)},
         lambda x, w: conv_ref(x, w, 1, (1, 0, 0, 1), 1, 2),
+    ),
+    (
+        "nn.conv2d",
+        [IMG.transpose(NHWC), data((3, 4, 3, 3)).transpose(HWIO)],
+        {"data_layout": "NHWC", "kernel_layout": "HWIO", "padding": 1},
+        lambda x, w: conv_ref(x.transpose(NCHW), w.transpose(OIHW), 1, (1,) * 4).transpose(NHWC),
+    ),
+    (
+        "nn.conv2d",
+        [IMG.transpose(NHWC).astype("float64"), data((6, 2, 2, 3), "float64")],
+        {"data_layout": "NHWC", "out_layout": "NCHW", "groups": 2, "strides": 2},
+        lambda x, w: conv_ref(x.transpose(NCHW), w, 2, (0,) * 4, 1, 2),
+    ),
+    (
+        "nn.conv2d",
+        [IMG, data((3, 4, 2, 2)).transpose(HWIO)],
+        {"kernel_layout": "HWIO", "out_layout": "NHWC", "out_dtype": "float64", "dilation": 2},
+        lambda x, w: conv_ref(x, w.transpose(OIHW), 1, (0,) * 4, 2).transpose(NHWC),
+    ),
+    (
+        "nn.conv2d",
+        [data((1, 2, 4, 4), "int32"), data((3, 2, 2, 2), "int32")],
+        {"out_dtype": "int64"},
+        lambda x, w: conv_ref(x, w),
+    ),
+    (
+        "nn.conv2d_backward_weight",
+        [data((2, 3, 3, 5)), IMG],
+        {"kernel_size": (3, 2)},
+        lambda g, x: backward_weight_ref(g, x, (3, 2)),
+    ),
+    (
+        "nn.conv2d_backward_weight",
+        [data((2, 6, 3, 3), "float64"), IMG.astype("float64")],
+        {"kernel_size": 2, "strides": 2, "padding": 1, "dilation": 2, "groups": 2, "channels": 6},
+        lambda g, x: backward_weight_ref(g, x, (2, 2), 2, (1,) * 4, 2, 2),
+    ),
+    (
+        "nn.conv2d_backward_weight",
+        [data((2, 3, 3, 5)).transpose(NHWC), IMG.transpose(NHWC)],
+        {
+            "kernel_size": (3, 2),
+            "data_layout": "NHWC",
+            "kernel_layout": "NHWC",
+            "out_layout": "HWIO",
+            "out_dtype": "float64",
+        },
+        lambda g, x: backward_weight_ref(g.transpose(NCHW), x.transpose(NCHW), (3, 2)).transpose(
+            HWIO
+        ),
     ),
     (
         "nn.conv2d_transpose",

@@ -1,7 +1,7 @@
 """Relay's signatures of the creation ops (values as tensor arguments, the older spellings
-building the same calls, static lengths from constants), strided_slice's size mode and
-reverse_reshape:
-printing and parsing round trips, and errors that name the op, the argument and the shapes."""
+building the same calls, static lengths from constants), strided_slice's size mode,
+reverse_reshape, conv2d's layouts and conv2d_backward_weight: printing and parsing round
+trips, and errors that name the op, the argument and the shapes."""
 
 import numpy as np
 import pytest
@@ -143,3 +143,48 @@ def test_reverse_reshape_is_relays_contrib_reverse_reshape():
     call = lg.parse_expr("reverse_reshape(%x, newshape=[-1, 0])")
     assert call.op.name == "contrib_reverse_reshape"
     assert str(call) == "contrib_reverse_reshape(%x, newshape=[-1, 0])"
+
+
+CONV2D = "nn.conv2d(%x, %w, padding=[1, 1], channels=3, kernel_size=[3, 3])"
+
+
+def test_conv2d_prints_relays_layout_and_dtype_attributes():
+    call = lg.parse_expr(CONV2D)
+    assert str(call) == (
+        "nn.conv2d(%x, %w, strides=[1, 1], padding=[1, 1], dilation=[1, 1], groups=1, "
+        'channels=3, kernel_size=[3, 3], data_layout="NCHW", kernel_layout="OIHW", '
+        'out_layout="", out_dtype="")'
+    )
+    round_trip(str(call))
+    round_trip('nn.conv2d(%x, %w, data_layout="NHWC", kernel_layout="HWIO", out_dtype="float64")')
+
+
+@pytest.mark.parametrize(
+    ("attr", "value"),
+    [("data_layout", "NCHW4c"), ("kernel_layout", "OHWI"), ("out_layout", "CHWN")],
+)
+def test_an_unsupported_layout_is_an_error_naming_the_op_the_attribute_and_the_value(attr, value):
+    with pytest.raises(lg.Error, match=f"operator nn.conv2d: attribute {attr}='{value}'"):
+        lg.parse_expr(f'nn.conv2d(%x, %w, {attr}="{value}")')
+
+
+BACKWARD_WEIGHT_ERRORS = [
+    ("", ["nn.conv2d_backward_weight", "kernel_size must be given"]),
+    (
+        ", kernel_size=[2, 2]",
+        ["argument 0 \\(grad\\) of shape \\(1, 3, 2, 2\\)", "gives shape \\(1, 3, 3, 3\\)"],
+    ),
+    (", kernel_size=[3, 3], groups=2", ["groups=2 does not divide the channels"]),
+]
+
+
+@pytest.mark.parametrize(("attrs", "fragments"), BACKWARD_WEIGHT_ERRORS)
+def test_conv2d_backward_weight_errors_name_the_arguments_and_shapes(attrs, fragments):
+    text = (
+        "fn (%g: Tensor[(1, 3, 2, 2), float32], %x: Tensor[(1, 2, 4, 4), float32]) {"
+        f" nn.conv2d_backward_weight(%g, %x{attrs}) }}"
+    )
+    with pytest.raises(lg.TypeInferenceError) as caught:
+        typed(text)
+    for fragment in fragments:
+        assert caught.match(fragment)

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..ir.expr import Call, Expr
-from ..ir.types import TensorType, Type
+from ..ir.types import DTYPES, TensorType, Type
 from .gradients import (
     bilinear,
     call,
@@ -30,6 +30,7 @@ from .gradients import (
     linear_forward,
     register_gradient,
     scalar,
+    tensor_type,
     transposed,
     zeros_like_value,
 )
@@ -46,6 +47,28 @@ CONV_ATTRS = {
     "groups": AttrSpec("int", 1),
     "channels": AttrSpec("int?", None),
     "kernel_size": AttrSpec("axis", None),
+}
+# Relay's conv2d layouts: the data and the result as NCHW or NHWC, the weight as OIHW or HWIO
+# (worked on as NCHW/OIHW, with transposes around); an empty out_layout is the data's layout
+# and an empty out_dtype the data's dtype.
+TO_NCHW = {"NCHW": (0, 1, 2, 3), "NHWC": (0, 3, 1, 2)}
+TO_OIHW = {"OIHW": (0, 1, 2, 3), "HWIO": (3, 2, 0, 1)}
+DTYPE_OR_EMPTY = ("", *DTYPES)
+CONV2D_ATTRS = {
+    **CONV_ATTRS,
+    "data_layout": AttrSpec("str", "NCHW", tuple(TO_NCHW)),
+    "kernel_layout": AttrSpec("str", "OIHW", tuple(TO_OIHW)),
+    "out_layout": AttrSpec("str", "", ("", *TO_NCHW)),
+    "out_dtype": AttrSpec("str", "", DTYPE_OR_EMPTY),
+}
+# Relay's conv2d_backward_weight reuses conv2d's attributes: data_layout is the output
+# gradient's layout, kernel_layout the data's and out_layout the weight gradient's.
+BACKWARD_WEIGHT_ATTRS = {
+    **CONV_ATTRS,
+    "data_layout": AttrSpec("str", "NCHW", tuple(TO_NCHW)),
+    "kernel_layout": AttrSpec("str", "NCHW", tuple(TO_NCHW)),
+    "out_layout": AttrSpec("str", "OIHW", tuple(TO_OIHW)),
+    "out_dtype": AttrSpec("str", "", DTYPE_OR_EMPTY),
 }
 POOL_ATTRS = {
     "pool_size": AttrSpec("ints", (1, 1)),
@@ -127,10 +150,68 @@ def out_channels(count, attrs) -> int | None:
 
 
 def conv2d_type(arg_types: list[Type], attrs) -> Type:
-    data, weight = conv_inputs(arg_types, attrs, "OIHW")
+    """Relay's conv2d: NCHW/NHWC data, OIHW/HWIO weight, the result in `out_layout` (empty:
+    the data's) and `out_dtype` (empty: the data's)."""
+    data = four_d(arg_types, 0, f"data {attrs.data_layout}")
+    weight = four_d(arg_types, 1, f"weight {attrs.kernel_layout}")
+    viewed = [
+        viewed_as(data, TO_NCHW[attrs.data_layout]),
+        viewed_as(weight, TO_OIHW[attrs.kernel_layout]),
+    ]
+    data, weight = conv_inputs(viewed, attrs, "OIHW")
     height, width = spatial(data, weight.shape[2:], attrs)
     channels = out_channels(weight.shape[0], attrs)
-    return TensorType((data.shape[0], channels, height, width), data.dtype)
+    out = TensorType((data.shape[0], channels, height, width), attrs.out_dtype or data.dtype)
+    return viewed_as(out, from_nchw(result_layout(attrs)))
+
+
+def viewed_as(t: TensorType, axes: tuple) -> TensorType:
+    """`t` with its axes in the order `axes` (a layout's transpose)."""
+    return TensorType(tuple(t.shape[a] for a in axes), t.dtype)
+
+
+def result_layout(attrs) -> str:
+    return attrs.out_layout or attrs.data_layout
+
+
+def from_nchw(layout: str) -> tuple:
+    """The axes that take an NCHW tensor to `layout`."""
+    return tuple(np.argsort(TO_NCHW[layout]).tolist())
+
+
+def from_oihw(layout: str) -> tuple:
+    return tuple(np.argsort(TO_OIHW[layout]).tolist())
+
+
+def backward_weight_type(arg_types: list[Type], attrs) -> Type:
+    """Relay's conv2d_backward_weight ``(grad, data)``: the weight gradient of the conv2d of
+    data whose output gradient is grad, shape ``(O, C / groups, KH, KW)`` (in `out_layout`);
+    `kernel_size` is required."""
+    given = [
+        four_d(arg_types, 0, f"grad {attrs.data_layout}"),
+        four_d(arg_types, 1, f"data {attrs.kernel_layout}"),
+    ]
+    grad = viewed_as(given[0], TO_NCHW[attrs.data_layout])
+    data = viewed_as(given[1], TO_NCHW[attrs.kernel_layout])
+    same_dtype([grad, data], [0, 1])
+    if attrs.kernel_size is None:
+        raise OpTypeError("kernel_size must be given (the forward convolution's kernel size)")
+    kernel = pair(attrs.kernel_size, "kernel_size")
+    channels = out_channels(grad.shape[1], attrs)
+    shapes = f"argument 0 (grad) of shape {fmt_shape(given[0].shape)} and argument 1 (data) of"
+    shapes = f"{shapes} shape {fmt_shape(given[1].shape)}"
+    if attrs.groups < 1 or any(
+        c is not None and c % attrs.groups for c in (data.shape[1], channels)
+    ):
+        raise OpTypeError(f"groups={attrs.groups} does not divide the channels of {shapes}", 1)
+    expected = (data.shape[0], channels, *spatial(data, kernel, attrs))
+    if any(None not in (a, b) and a != b for a, b in zip(grad.shape, expected, strict=True)):
+        wanted = fmt_shape(viewed_as(TensorType(expected), from_nchw(attrs.data_layout)).shape)
+        message = f"{shapes}: convolving the data by a {kernel} kernel gives shape {wanted}"
+        raise OpTypeError(f"{message}, not the grad's", 0)
+    per_group = None if data.shape[1] is None else data.shape[1] // attrs.groups
+    weight = TensorType((channels, per_group, *kernel), attrs.out_dtype or grad.dtype)
+    return viewed_as(weight, from_oihw(attrs.out_layout))
 
 
 def windows(x, kernel: tuple, strides: tuple, dilation: tuple):
@@ -145,7 +226,36 @@ def pad_hw(x, padding: tuple, value=0):
     return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=value)
 
 
-def conv2d(data, weight, strides, padding, dilation, groups, channels, kernel_size):
+def conv2d(data, weight, data_layout, kernel_layout, out_layout, out_dtype, **window):
+    """conv2d in any of its layouts, computed in NCHW/OIHW and in `out_dtype` (Relay
+    accumulates int8 data in int32 that way)."""
+    dtype = out_dtype or data.dtype
+    data = np.transpose(data, TO_NCHW[data_layout]).astype(dtype)
+    out = conv2d_nchw(data, np.transpose(weight, TO_OIHW[kernel_layout]).astype(dtype), **window)
+    return np.transpose(out, from_nchw(out_layout or data_layout))
+
+
+def conv2d_backward_weight(
+    grad, data, data_layout, kernel_layout, out_layout, out_dtype, kernel_size, **window
+):
+    """``dw[o, c, i, j] = sum_{n,p,q} g[n, o, p, q] * xpad[n, G(o) + c, p*s + i*d, q*s + j*d]``:
+    each window of the padded data weighted by the output gradient where it lands."""
+    dtype = out_dtype or grad.dtype
+    grad = np.transpose(grad, TO_NCHW[data_layout]).astype(dtype)
+    data = np.transpose(data, TO_NCHW[kernel_layout]).astype(dtype)
+    kernel, groups = pair(kernel_size, "kernel_size"), window["groups"]
+    patches = windows(
+        pad_hw(data, window["padding"]), kernel, window["strides"], window["dilation"]
+    )
+    n, c, oh, ow, kh, kw = patches.shape
+    grouped = patches.reshape(n, groups, c // groups, oh, ow, kh, kw)
+    by_group = grad.reshape(n, groups, -1, oh, ow)
+    dw = np.einsum("ngchwij,ngohw->gocij", grouped, by_group, optimize=True)
+    dw = dw.reshape(-1, c // groups, kh, kw).astype(dtype)
+    return np.transpose(dw, from_oihw(out_layout))
+
+
+def conv2d_nchw(data, weight, strides, padding, dilation, groups, channels, kernel_size):
     """Grouped convolution: each group's input channels meet its own output channels."""
     patches = windows(pad_hw(data, padding), weight.shape[2:], strides, dilation)
     n, c, oh, ow, kh, kw = patches.shape
@@ -328,7 +438,14 @@ def global_avg_pool2d(data):
     return np.mean(data, axis=(2, 3), keepdims=True).astype(data.dtype)
 
 
-register_op("nn.conv2d", 2, conv2d_type, CONV_ATTRS, conv2d)
+register_op("nn.conv2d", 2, conv2d_type, CONV2D_ATTRS, conv2d)
+register_op(
+    "nn.conv2d_backward_weight",
+    2,
+    backward_weight_type,
+    BACKWARD_WEIGHT_ATTRS,
+    conv2d_backward_weight,
+)
 register_op(
     "nn.conv2d_transpose",
     2,
@@ -431,13 +548,59 @@ def conv_data_grad(out_grad: Expr, weight: Expr, shapes: ConvShapes, attrs) -> E
 
 
 def conv2d_grad(orig_call: Call, out_grad: Expr) -> list:
-    """``dx = conv2d_transpose(g, w)`` and ``dw = conv_weight_grad(x, g)``."""
+    """``dx = conv2d_transpose(g, w)`` and ``dw = conv_weight_grad(x, g)``, in NCHW/OIHW
+    (transposed there and back for other layouts; g cast to the data's dtype)."""
     data, weight = orig_call.args
-    shapes = ConvShapes(known_shape(data), known_shape(orig_call), known_shape(weight)[2:])
+    attrs = orig_call.attrs
+    out_axes = TO_NCHW[result_layout(attrs)]
+    shapes = ConvShapes(
+        permuted(known_shape(data), TO_NCHW[attrs.data_layout]),
+        permuted(known_shape(orig_call), out_axes),
+        permuted(known_shape(weight), TO_OIHW[attrs.kernel_layout])[2:],
+    )
+    g = transposed_to(in_dtype_of(out_grad, orig_call, data), out_axes)
+    x = transposed_to(data, TO_NCHW[attrs.data_layout])
+    w = transposed_to(weight, TO_OIHW[attrs.kernel_layout])
     return [
-        conv_data_grad(out_grad, weight, shapes, orig_call.attrs),
-        conv_weight_grad(data, out_grad, shapes, orig_call.attrs),
+        transposed_to(conv_data_grad(g, w, shapes, attrs), from_nchw(attrs.data_layout)),
+        transposed_to(conv_weight_grad(x, g, shapes, attrs), from_oihw(attrs.kernel_layout)),
     ]
+
+
+def backward_weight_grad(orig_call: Call, out_grad: Expr) -> list:
+    """conv2d_backward_weight is bilinear in (g, x): for its output gradient h (a weight),
+    ``dg = conv2d(x, h)`` and ``dx = conv_data_grad(g, h)`` (conv2d's data gradient)."""
+    grad, data = orig_call.args
+    attrs = orig_call.attrs
+    shapes = ConvShapes(
+        permuted(known_shape(data), TO_NCHW[attrs.kernel_layout]),
+        permuted(known_shape(grad), TO_NCHW[attrs.data_layout]),
+        pair(attrs.kernel_size, "kernel_size"),
+    )
+    h = transposed_to(in_dtype_of(out_grad, orig_call, grad), TO_OIHW[attrs.out_layout])
+    g = transposed_to(grad, TO_NCHW[attrs.data_layout])
+    x = transposed_to(data, TO_NCHW[attrs.kernel_layout])
+    window = {k: attrs[k] for k in ("strides", "padding", "dilation", "groups")}
+    return [
+        transposed_to(call("nn.conv2d", x, h, **window), from_nchw(attrs.data_layout)),
+        transposed_to(conv_data_grad(g, h, shapes, attrs), from_nchw(attrs.kernel_layout)),
+    ]
+
+
+def permuted(shape: tuple, axes: tuple) -> tuple:
+    return tuple(shape[a] for a in axes)
+
+
+def transposed_to(expr: Expr, axes: tuple) -> Expr:
+    """`expr` transposed by `axes`; itself when that is the identity (the default layouts)."""
+    return expr if axes == tuple(range(len(axes))) else call("transpose", expr, axes=axes)
+
+
+def in_dtype_of(out_grad: Expr, orig_call: Call, arg: Expr) -> Expr:
+    """The output gradient in `arg`'s dtype, when out_dtype made the result's differ."""
+    if tensor_type(orig_call).dtype == tensor_type(arg).dtype:
+        return out_grad
+    return call("cast_like", out_grad, arg)
 
 
 def conv2d_transpose_grad(orig_call: Call, out_grad: Expr) -> list:
@@ -496,6 +659,7 @@ def global_avg_pool2d_gradient(orig_call: Call, out_grad: Expr) -> list:
 
 
 register_gradient("nn.conv2d", conv2d_grad)
+register_gradient("nn.conv2d_backward_weight", backward_weight_grad)
 register_gradient("nn.conv2d_transpose", conv2d_transpose_grad)
 register_gradient("nn.max_pool2d", max_pool2d_gradient)
 register_gradient("nn.max_pool2d_grad", max_pool2d_grad_gradient)
@@ -504,6 +668,7 @@ register_gradient("nn.avg_pool2d", avg_pool2d_gradient)
 register_gradient("nn.avg_pool2d_grad", avg_pool2d_grad_gradient)
 register_gradient("nn.global_avg_pool2d", global_avg_pool2d_gradient)
 bilinear("nn.conv2d")
+bilinear("nn.conv2d_backward_weight")
 bilinear("nn.conv2d_transpose")
 linear_forward("nn.avg_pool2d")
 linear_forward("nn.global_avg_pool2d")

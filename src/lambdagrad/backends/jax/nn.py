@@ -119,8 +119,9 @@ def dropout(attrs, data, key):
 # ---- convolution
 
 
-def conv(data, kernel, strides, padding, dilation, groups, lhs_dilation=(1, 1)):
-    """A grouped NCHW convolution by an OIHW kernel; `padding` as (low, high) per axis."""
+def conv(data, kernel, strides, padding, dilation, groups, lhs_dilation=(1, 1), layouts=None):
+    """A grouped convolution (NCHW data by an OIHW kernel unless `layouts` says otherwise);
+    `padding` as (low, high) per axis."""
     return lax.conv_general_dilated(
         data,
         kernel,
@@ -129,17 +130,43 @@ def conv(data, kernel, strides, padding, dilation, groups, lhs_dilation=(1, 1)):
         lhs_dilation=lhs_dilation,
         rhs_dilation=dilation,
         feature_group_count=groups,
-        dimension_numbers=("NCHW", "OIHW", "NCHW"),
+        dimension_numbers=layouts or ("NCHW", "OIHW", "NCHW"),
         precision=HIGHEST,
     )
 
 
-@rule("nn.conv2d")
-def conv2d(attrs, data, weight):
+def window_of(attrs) -> tuple:
+    """Strides, (low, high) padding per spatial axis and dilation of a convolution."""
     top, left, bottom, right = pad4(attrs.padding)
     strides, dilation = pair(attrs.strides, "strides"), pair(attrs.dilation, "dilation")
-    padding = ((top, bottom), (left, right))
-    return conv(data, weight, strides, padding, dilation, attrs.groups).astype(data.dtype)
+    return strides, ((top, bottom), (left, right)), dilation
+
+
+@rule("nn.conv2d")
+def conv2d(attrs, data, weight):
+    """In `out_dtype`, as the numpy implementation computes it."""
+    dtype = attrs.out_dtype or data.dtype
+    layouts = (attrs.data_layout, attrs.kernel_layout, attrs.out_layout or attrs.data_layout)
+    data, weight = data.astype(dtype), weight.astype(dtype)
+    return conv(data, weight, *window_of(attrs), attrs.groups, layouts=layouts)
+
+
+@rule("nn.conv2d_backward_weight")
+def conv2d_backward_weight(attrs, grad, data):
+    """The transpose of the convolution of `data`, as a linear map of its weight, at grad."""
+    groups, kernel = attrs.groups, pair(attrs.kernel_size, "kernel_size")
+    channels = grad.shape[attrs.data_layout.index("C")]
+    per_group = data.shape[attrs.kernel_layout.index("C")] // groups
+    oihw = dict(zip("OIHW", (channels, per_group, *kernel), strict=True))
+    dtype = attrs.out_dtype or grad.dtype
+    weight = jnp.zeros([oihw[axis] for axis in attrs.out_layout], dtype)
+    layouts = (attrs.kernel_layout, attrs.out_layout, attrs.data_layout)
+
+    def convolved(w):
+        return conv(data.astype(dtype), w, *window_of(attrs), groups, layouts=layouts)
+
+    (dw,) = jax.linear_transpose(convolved, weight)(grad.astype(dtype))
+    return dw
 
 
 @rule("nn.conv2d_transpose")
