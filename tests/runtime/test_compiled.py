@@ -604,6 +604,26 @@ def test_strided_slice_and_set_with_their_index_worked_out_once(attrs):
     np.testing.assert_array_equal(x, np.arange(12).reshape(3, 4))  # strided_set copies
 
 
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        "indices_or_sections=3, axis=1",
+        "indices_or_sections=1, axis=0",
+        "indices_or_sections=[1, 5], axis=-1",
+        "indices_or_sections=[-2, 2, 7], axis=1",
+        "indices_or_sections=[0], axis=0",
+    ],
+)
+def test_split_with_its_bounds_worked_out_once(attrs):
+    text = f"""fn (%x: Tensor[(2, 6), float32], %y: Tensor[(?, ?), float32]) {{
+      (split(%x, {attrs}), split(%y, {attrs}))
+    }}"""
+    x = np.arange(12, dtype="float32").reshape(2, 6)
+    debug, compiled = both(lg.parse_expr(text), x, x + 1)
+    assert_same(debug, compiled)
+    assert [p.strides for p in compiled[0]] == [p.strides for p in debug[0]]
+
+
 @pytest.mark.parametrize("target", [42, "fn (%x: float32) { %x }", None])
 def test_to_python_of_something_else_is_an_lg_error(target):
     with pytest.raises(lg.Error, match="to_python needs an IRModule, a global or an expression"):

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import Error
 from ..ir.expr import Call
+from ..ir.op import Op
 from ..ir.types import TensorType
 from ..ops.elementwise import divide, keep_dtype
 from ..ops.indexing import slices, strided_set, strided_slice
@@ -110,6 +111,9 @@ def op_form(call: Call) -> OpForm:
         return floats
     if plain in (strided_slice, strided_set) and isinstance(call.args[0].checked_type, TensorType):
         return OpForm(bound=_indexing(plain, call), per_site=True)
+    bounds = _split_bounds(call) if call.op is Op.get("split") else None
+    if bounds is not None:
+        return OpForm(bound=_split(bounds, call), per_site=True)
     ufunc = _as_ufunc(plain, call)
     scalar_out = _may_be_scalar(call)
     if ufunc is not None and not call.attrs:
@@ -164,6 +168,31 @@ def _indexing(plain, call: Call):
     if plain is strided_slice:
         return operator.itemgetter(index)
     return functools.partial(_set_at, index)
+
+
+def _split_bounds(call: Call) -> list[int] | None:
+    """Where `split` cuts its input's axis, as `np.split` works them out, if the type gives
+    the axis's length."""
+    data, attrs = call.args[0].checked_type, call.attrs
+    if not isinstance(data, TensorType) or not -data.ndim <= attrs.axis < data.ndim:
+        return None
+    dim, parts = data.shape[attrs.axis], attrs.indices_or_sections
+    if not dim:  # not known (or empty): np.split works it out
+        return None
+    if isinstance(parts, int):
+        return list(range(0, dim + 1, dim // parts)) if parts > 0 and dim % parts == 0 else None
+    return [0, *parts, dim]
+
+
+def _split(bounds: list[int], call: Call):
+    """`split` at ready `bounds`: the same views of the input as `np.split` gives."""
+    axis = call.attrs.axis % call.args[0].checked_type.ndim
+    pieces = [
+        (slice(None),) * axis + (slice(a, b),) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+    if len(pieces) == 1:
+        return lambda x: (x[pieces[0]],)
+    return operator.itemgetter(*pieces)
 
 
 def _set_at(index: tuple, x: np.ndarray, value) -> np.ndarray:
