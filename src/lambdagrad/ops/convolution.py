@@ -1,6 +1,9 @@
-"""2-d convolution and pooling in Relay's NCHW layout: conv2d, conv2d_transpose, pools.
+"""2-d convolution and pooling in Relay's NCHW layout: conv2d, conv2d_backward_weight,
+conv2d_transpose, pools.
 
-Weights are OIHW for conv2d and IOHW for conv2d_transpose, as in Relay. `padding` takes 1
+Weights are OIHW for conv2d and IOHW for conv2d_transpose, as in Relay; conv2d also takes
+NHWC data and HWIO weights (its `data_layout`, `kernel_layout`, `out_layout`), worked on as
+NCHW/OIHW with transposes around. `padding` takes 1
 value (all sides), 2 (top/bottom, left/right) or 4 (top, left, bottom, right); `strides`,
 `dilation` and `pool_size` take 1 or 2 values. The numpy implementations take sliding-window
 views of the padded input and contract them with einsum.
@@ -438,13 +441,30 @@ def global_avg_pool2d(data):
     return np.mean(data, axis=(2, 3), keepdims=True).astype(data.dtype)
 
 
-register_op("nn.conv2d", 2, conv2d_type, CONV2D_ATTRS, conv2d)
+register_op(
+    "nn.conv2d",
+    2,
+    conv2d_type,
+    CONV2D_ATTRS,
+    conv2d,
+    doc=(
+        "Relay's 2-d convolution of `data` (`data_layout` NCHW or NHWC) by `weight` "
+        "(`kernel_layout` OIHW or HWIO) with `groups`; the result in `out_layout` (empty: the "
+        "data's) and computed in `out_dtype` (empty: the data's)."
+    ),
+)
 register_op(
     "nn.conv2d_backward_weight",
     2,
     backward_weight_type,
     BACKWARD_WEIGHT_ATTRS,
     conv2d_backward_weight,
+    doc=(
+        "Relay's ``nn.conv2d_backward_weight(grad, data)``: the gradient of conv2d with "
+        "respect to its weight, given the output gradient `grad` (in `data_layout`) and the "
+        "data (in `kernel_layout`); the result in `out_layout` (OIHW or HWIO). `kernel_size` is "
+        "required; the other attributes are the forward convolution's."
+    ),
 )
 register_op(
     "nn.conv2d_transpose",

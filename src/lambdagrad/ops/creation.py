@@ -196,15 +196,25 @@ def one_hot_spelling(args: list, attrs: dict) -> tuple[str, list, dict]:
 
 register_op("zeros", 0, from_attrs, SHAPE_AND_DTYPE, np.zeros)
 register_op("ones", 0, from_attrs, SHAPE_AND_DTYPE, np.ones)
+DYNAMIC_FILL_DOC = (
+    "``dyn.{0}(shape, dtype)``: {0} of the shape held by the 1-d integer tensor `shape`, known "
+    "at run time (Relay's dyn.{0}); ``{0}(%shape)`` builds this call."
+)
 register_op(
     "dyn.zeros",
     1,
     dynamic_shape_type,
     {"dtype": AttrSpec("dtype", "float32")},
     filled_like(np.zeros),
+    doc=DYNAMIC_FILL_DOC.format("zeros"),
 )
 register_op(
-    "dyn.ones", 1, dynamic_shape_type, {"dtype": AttrSpec("dtype", "float32")}, filled_like(np.ones)
+    "dyn.ones",
+    1,
+    dynamic_shape_type,
+    {"dtype": AttrSpec("dtype", "float32")},
+    filled_like(np.ones),
+    doc=DYNAMIC_FILL_DOC.format("ones"),
 )
 register_op("full", 1, full_type, {**SHAPE_AND_DTYPE, "dtype": AttrSpec("dtype?", None)}, full)
 register_op(
@@ -218,6 +228,13 @@ register_op(
         "dtype": AttrSpec("dtype", "float32"),
     },
     arange,
+    doc=(
+        "``arange(start, stop, step, dtype)`` (Relay's): ``start + step * k`` for ``k`` in "
+        "``0 .. ceil((stop - start) / step)``, from scalar tensors; differentiable in start and "
+        "step. Bounds that are constants are also recorded as the attributes start, stop and "
+        "step, which give the length statically; else it is ``?``. Also spelled "
+        "``arange(stop)``, ``arange(start, stop)`` and ``arange(start=.., stop=.., step=..)``."
+    ),
 )
 register_op(
     "one_hot",
@@ -229,6 +246,12 @@ register_op(
         "dtype": AttrSpec("dtype", "float32"),
     },
     one_hot,
+    doc=(
+        "``one_hot(indices, on_value, off_value, depth, axis, dtype)`` (Relay's): `on_value` "
+        "where the new `axis` equals the index, `off_value` elsewhere (and for indices outside "
+        "``[0, depth)``); differentiable in the two scalar values. Also spelled "
+        "``one_hot(%i, depth=3, on_value=1.0, off_value=0.0)``."
+    ),
 )
 register_spelling("zeros", fill_spelling("zeros"))
 register_spelling("ones", fill_spelling("ones"))

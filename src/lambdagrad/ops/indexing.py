@@ -234,7 +234,18 @@ def scatter_nd(data, indices, updates, mode):
     return out
 
 
-register_op("strided_slice", 1, strided_slice_type, SLICE_ATTRS, strided_slice)
+register_op(
+    "strided_slice",
+    1,
+    strided_slice_type,
+    SLICE_ATTRS,
+    strided_slice,
+    doc=(
+        "Python's slicing of the `axes` (all, from the first, when None) from `begin` to `end` "
+        'by `strides`. Relay\'s ``slice_mode="size"`` (`end` holds sizes, -1 runs to the '
+        "end, strides ignored) is accepted and written as ends when the call is built."
+    ),
+)
 register_spelling("strided_slice", slice_mode_spelling)
 register_op("strided_set", 2, strided_set_type, SLICE_ATTRS, strided_set)
 register_op(
