@@ -334,3 +334,42 @@ def test_a_gradient_that_needs_static_shapes_says_so():
     f = lg.Function([x, i], lg.op.sum(lg.op.take(x, i, axis=0)))
     with pytest.raises(lg.GradientError, match="the gradient of take needs known shapes"):
         lg.transform.gradient(f, mode="first_order")
+
+
+# Relay v0.19's own gradient tests of issue 16's ops (test_op_grad_level3/10), restated.
+
+
+@pytest.mark.parametrize("executor", ["debug", "compiled"])
+@pytest.mark.parametrize(
+    ("index_dtype", "value_dtype"), [("int32", "float32"), ("int64", "float64")]
+)
+def test_relays_one_hot_gradient(index_dtype, value_dtype, executor):
+    rng = np.random.default_rng(0)
+    i = lg.var("indices", shape=(3, 4), dtype=index_dtype)
+    on, off = (lg.var(name, shape=(), dtype=value_dtype) for name in ("on_val", "off_val"))
+    func = lg.Function([i, on, off], op.one_hot(i, on, off, 5, -1, value_dtype))
+    values = [rng.integers(5, size=(3, 4)).astype(index_dtype)]
+    values += [np.array(rng.standard_normal() * 1e-5, dtype=value_dtype) for _ in range(2)]
+    check_grad(func, values, executor=executor)
+
+
+@pytest.mark.parametrize("executor", ["debug", "compiled"])
+def test_relays_arange_gradient(executor):
+    start, stop, step = (lg.var(name, shape=(), dtype="float64") for name in ("a", "b", "c"))
+    func = lg.Function([start, stop, step], op.arange(start, stop, step, "float64"))
+    check_grad(func, [np.array(v) for v in (2.5, 9.5, 1.8)], executor=executor)
+
+
+@pytest.mark.parametrize("build", [op.zeros, op.ones])
+def test_relays_zeros_and_ones_gradients(build, executor_kind):
+    shape = lg.var("shape_data", shape=(3,), dtype="int32")
+    grad = lg.transform.gradient(lg.Function([shape], build(shape, "float32")))
+    constant = lg.const(np.array([2, 3, 4], "int32")) * lg.const(np.int32(1))
+    dynamic = lg.transform.gradient(lg.Function([], build(constant, "float32")))
+    assert str(lg.transform.infer_type(dynamic).checked_type) == (
+        "fn () -> (Tensor[(?, ?, ?), float32], ())"
+    )
+    result, (zeros,) = lg.create_executor(executor_kind).evaluate(grad)(
+        np.array([2, 1, 3], "int32")
+    )
+    assert result.shape == (2, 1, 3) and zeros.dtype == np.int32 and not zeros.any()

@@ -188,3 +188,15 @@ def test_conv2d_backward_weight_errors_name_the_arguments_and_shapes(attrs, frag
         typed(text)
     for fragment in fragments:
         assert caught.match(fragment)
+
+
+def test_relays_python_builders_pass_attributes_positionally():
+    shape, i = lg.var("s", shape=(2,), dtype="int32"), lg.var("i", shape=(2,), dtype="int32")
+    assert str(lg.op.zeros(shape, "int32")) == 'dyn.zeros(%s, dtype="int32")'
+    assert str(lg.op.ones((2, 3), "int64")) == 'ones(shape=[2, 3], dtype="int64")'
+    assert lg.op.arange(1, 5, 2, "int32").attrs.dtype == "int32"
+    assert str(lg.op.one_hot(i, 1.0, 0.0, 3, 0, "float64")) == (
+        'one_hot(%i, 1f64, 0f64, depth=3, axis=0, dtype="float64")'
+    )
+    with pytest.raises(lg.Error, match="operator one_hot takes at most 6 arguments, got 7"):
+        lg.op.one_hot(i, 1.0, 0.0, 3, 0, "float64", 7)

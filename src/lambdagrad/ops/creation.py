@@ -81,9 +81,11 @@ def filled_like(value):
 
 
 def fill_spelling(name: str):
-    """``zeros(%shape)`` of a shape tensor is ``dyn.zeros``; a list or constant is the attribute."""
+    """``zeros(%shape)`` of a shape tensor is ``dyn.zeros``; a list or constant is the attribute
+    (and Relay's Python ``zeros(shape, dtype)`` passes the dtype second)."""
 
     def spelling(args: list, attrs: dict) -> tuple[str, list, dict]:
+        args, attrs = trailing_attrs(name, args, attrs, 1, ("dtype",))
         if not args:
             return name, args, attrs
         (shape,) = args
@@ -134,6 +136,7 @@ def arange_spelling(args: list, attrs: dict) -> tuple[str, list, dict]:
     """Relay's Python ``arange(stop)``, ``arange(start, stop)``, ``arange(start, stop, step)``
     and the attribute form ``arange(start=.., stop=.., step=..)``: three scalar arguments,
     with the bounds that are constants recorded as attributes."""
+    args, attrs = trailing_attrs("arange", args, attrs, 3, ("dtype",))
     dtype = attrs.get("dtype", "float32")
     if not args:
         given = [attrs.pop(name, None) for name in BOUNDS]
@@ -146,6 +149,16 @@ def arange_spelling(args: list, attrs: dict) -> tuple[str, list, dict]:
     for name, bound in zip(BOUNDS, bounds, strict=True):
         attrs[name] = known_bound(name, bound, attrs.get(name))
     return "arange", bounds, attrs
+
+
+def trailing_attrs(op: str, args: list, attrs: dict, inputs: int, names: tuple) -> tuple:
+    """Relay's Python builders take attributes positionally after the `inputs` arguments
+    (``arange(start, stop, step, "float64")``): those become the attributes `names`."""
+    extra = args[inputs:]
+    if len(extra) > len(names):
+        message = f"takes at most {inputs + len(names)} arguments, got {len(args)}"
+        raise AttrError(f"operator {op} {message}")
+    return args[:inputs], {**attrs, **dict(zip(names, extra, strict=False))}
 
 
 def bound_of(value, dtype: str) -> Expr:
@@ -187,7 +200,9 @@ def one_hot(indices, on_value, off_value, depth, axis, dtype):
 
 
 def one_hot_spelling(args: list, attrs: dict) -> tuple[str, list, dict]:
-    """``one_hot(%i, depth=3, on_value=1.0, off_value=0.0)``: the values as attributes."""
+    """``one_hot(%i, depth=3, on_value=1.0, off_value=0.0)``: the values as attributes; and
+    Relay's Python ``one_hot(indices, on_value, off_value, depth, axis, dtype)``."""
+    args, attrs = trailing_attrs("one_hot", args, attrs, 3, ("depth", "axis", "dtype"))
     dtype = attrs.get("dtype", "float32")
     if len(args) == 1:
         args = [*args, attrs.pop("on_value", 1.0), attrs.pop("off_value", 0.0)]
