@@ -22,7 +22,14 @@ from .api import (
 )
 from .backends import to_jax
 from .builders import const, var
-from .errors import Error, EvaluationError, GradientError, ParseError, TypeInferenceError
+from .errors import (
+    Error,
+    EvaluationError,
+    GradientError,
+    ParseError,
+    TypeInferenceError,
+    ZeroGradientWarning,
+)
 from .frontend import List, adt, jit
 from .ir import (
     Call,
@@ -99,6 +106,7 @@ __all__ = [
     "GradientError",
     "ParseError",
     "TypeInferenceError",
+    "ZeroGradientWarning",
     "Call",
     "Clause",
     "Constant",

@@ -41,6 +41,21 @@ class EvaluationError(Error):
     """A program that failed while running, or was given bad arguments."""
 
 
+class ZeroGradientWarning(UserWarning):
+    """A gradient that is zero because of how the program is written, not because of its
+    values: an integer parameter, or a non-differentiable op (``round``, ``sign``, ...)
+    between a parameter and the result.
+
+    >>> import warnings, lambdagrad as lg
+    >>> f = lg.parse_expr("fn (%x: float32, %n: int32) { %x }")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = lg.transform.gradient(f)
+    >>> print(str(caught[0].message).split(":")[1])
+     parameter %n has type int32, which holds no floating-point value
+    """
+
+
 def _located(message: str, text: str, line: int, column: int) -> str:
     """Append `line:column` and a caret excerpt of the offending line to `message`."""
     if line <= 0:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
+
 from ..deep import run_deep, without_gc
-from ..errors import GradientError
-from ..ir.expr import Call, Expr, Function, GlobalVar, RefRead, Tuple, Var
+from ..errors import GradientError, ZeroGradientWarning
+from ..ir.expr import Call, Expr, Function, GlobalVar, Let, Match, RefRead, Tuple, Var, pattern_vars
 from ..ir.module import IRModule
 from ..ir.op import Op
-from ..ir.types import FuncType, TupleType
-from ..ir.visitor import free_vars, post_order
-from ..ops.gradients import gradient_of
+from ..ir.types import FuncType, TensorType, TupleType, Type
+from ..ir.visitor import children, free_vars, post_order
+from ..ops.gradients import gradient_of, is_non_differentiable
 from ..transform.anf import computed_once, to_anf
 from ..typing import infer_type
 from .adtypes import BACKPROP_TYPE
@@ -44,8 +46,15 @@ def gradient(
     >>> value, (dw,) = lg.create_executor().evaluate(lg.transform.gradient(g, wrt=(1,)))(3.0, 2.0)
     >>> float(dw)
     3.0
+
+    A gradient that is zero by construction comes with a `lg.ZeroGradientWarning`: that of
+    an integer parameter, and any through a non-differentiable op with a float result
+    (``round``, ``floor``, ``ceil``, ``sign``, ``floor_divide``) applied to a value computed
+    from a differentiated parameter. Comparisons (``greater``, ...) and ``argmax`` give
+    booleans and integers that choose or index (``if``, ``where``, ``take``); the gradient
+    flows around them, so they do not warn.
     """
-    return run_deep(without_gc, _differentiate, expr, mod, mode, False, wrt)
+    return _warned(run_deep(without_gc, _differentiate, expr, mod, mode, False, wrt))
 
 
 def vjp(
@@ -56,10 +65,18 @@ def vjp(
     The cotangent has the result's type; the gradients are those of ``<result, cotangent>``,
     for the parameters at the indices in `wrt` only when it is given (see ``gradient``).
     """
-    return run_deep(without_gc, _differentiate, expr, mod, mode, True, wrt)
+    return _warned(run_deep(without_gc, _differentiate, expr, mod, mode, True, wrt))
 
 
-def _differentiate(expr, mod, mode: str, with_cotangent: bool, wrt) -> Function:
+def _warned(result: tuple[Function, list[str]]) -> Function:
+    """The function, after warning (on the caller's thread, at its line) what is zero."""
+    func, notes = result
+    for note in notes:
+        warnings.warn(note, ZeroGradientWarning, stacklevel=3)
+    return func
+
+
+def _differentiate(expr, mod, mode: str, with_cotangent: bool, wrt) -> tuple[Function, list]:
     # AD builds a few nodes per node of the program and frees none until it returns: paused
     # collection keeps long programs linear; the big stack serves deeply nested ones.
     if mode not in MODES:
@@ -73,15 +90,99 @@ def _differentiate(expr, mod, mode: str, with_cotangent: bool, wrt) -> Function:
     typed_mod = infer_type(normal(mod))
     typed = infer_type(normal(func), mod=typed_mod)
     check_rules_exist(typed, typed_mod)
+    notes = zero_gradient_notes(expr, typed, typed_mod, wrt)
     if mode == "first_order":
         from .first_order import first_order_gradient
 
-        return first_order_gradient(typed, typed_mod, with_cotangent, wrt)
+        return first_order_gradient(typed, typed_mod, with_cotangent, wrt), notes
     if wrt is not None:
         from .activity import gradient_wrt
 
-        return gradient_wrt(typed, mod, typed_mod, with_cotangent, wrt)
-    return _higher_order(typed, mod, typed_mod, with_cotangent)
+        return gradient_wrt(typed, mod, typed_mod, with_cotangent, wrt), notes
+    return _higher_order(typed, mod, typed_mod, with_cotangent), notes
+
+
+def zero_gradient_notes(expr, func: Function, mod: IRModule, wrt) -> list[str]:
+    """The warnings `gradient` gives for typed `func`: integer parameters it differentiates,
+    and non-differentiable ops with a float result applied to a value computed from them (in
+    the globals `func` reaches: from any parameter)."""
+    name = f"@{getattr(expr, 'name_hint', expr)}" if not isinstance(expr, Function) else ""
+    where = f"gradient of {name or 'the function'}"
+    wanted = [func.params[i] for i in (range(len(func.params)) if wrt is None else wrt)]
+    notes = [
+        f"{where}: parameter %{p.name_hint} has type {p.checked_type}, which holds no "
+        "floating-point value: its gradient is zeros (JAX refuses such inputs; wrt=... "
+        "leaves it out)"
+        for p in wanted
+        if _integers_only(p.checked_type)
+    ]
+    calls = _flattening_calls(func, wanted)
+    for body in _reachable(func, mod)[1:]:
+        calls += _flattening_calls(body, body.params)
+    if calls:
+        ops = ", ".join(_described(call) for call in calls[:5])
+        more = f" and {len(calls) - 5} more" if len(calls) > 5 else ""
+        notes.append(
+            f"{where}: {ops}{more} {'has' if len(calls) == 1 else 'have'} a zero gradient and "
+            "a float result computed from a differentiated parameter: no gradient flows back "
+            "through them"
+        )
+    return notes
+
+
+def _integers_only(ty: Type) -> bool:
+    """Whether `ty` is integer or boolean tensors (in tuples) only."""
+    if isinstance(ty, TupleType):
+        return bool(ty.fields) and all(_integers_only(f) for f in ty.fields)
+    return isinstance(ty, TensorType) and not ty.dtype.startswith("float")
+
+
+# Non-differentiable ops whose result does not depend on their arguments' values.
+VALUE_BLIND = ("zeros_like", "ones_like")
+
+
+def _flattening_calls(body: Expr, active_params) -> list[Call]:
+    """Calls in `body` of non-differentiable ops with a float result, on an argument that
+    depends on `active_params` (or on a parameter of a closure: those may)."""
+    bound: dict[int, list[Var]] = {}  # a let's value or a match's data -> the vars it binds
+    active = {id(p) for p in active_params}
+    for node in post_order(body):
+        if isinstance(node, Let):
+            bound.setdefault(id(node.value), []).append(node.var)
+        elif isinstance(node, Match):
+            for clause in node.clauses:
+                bound.setdefault(id(node.data), []).extend(pattern_vars(clause.lhs))
+        elif isinstance(node, Function) and node is not body:
+            active.update(id(p) for p in node.params)
+    hot: set[int] = set()  # nodes whose value depends on an active variable
+    found = []
+    for node in post_order(body):
+        parts = [id(c) in (active if isinstance(c, Var) else hot) for c in children(node)]
+        if not any(parts):
+            continue
+        hot.add(id(node))
+        active.update(id(v) for v in bound.get(id(node), ()))
+        if _flattens(node):
+            found.append(node)
+    return found
+
+
+def _flattens(node: Expr) -> bool:
+    return (
+        isinstance(node, Call)
+        and isinstance(node.op, Op)
+        and node.op.name not in VALUE_BLIND
+        and is_non_differentiable(node.op)
+        and has_float_leaf(node.checked_type)
+    )
+
+
+def _described(call: Call) -> str:
+    return (
+        call.op.name
+        if call.span is None
+        else f"{call.op.name} (line {call.span[0]}, column {call.span[1]})"
+    )
 
 
 def function_of(expr, mod: IRModule, transformation: str = "gradient") -> Function:

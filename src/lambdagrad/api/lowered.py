@@ -12,11 +12,13 @@ derivatives of any order stay in the IR.
 from __future__ import annotations
 
 import functools
+import warnings
 import weakref
 
 import numpy as np
 
 from ..deep import run_deep
+from ..errors import ZeroGradientWarning
 from ..ir.expr import Call, Function, GlobalVar, Tuple, TupleGetItem, Var
 from ..ir.module import IRModule
 from ..ir.types import TensorType
@@ -146,7 +148,11 @@ class ProgramPrim(Primitive):
     def _derived(self, transform, suffix: str) -> ProgramPrim:
         """The program ``fn(args...) = transform(@entry)(args...).1``, as a new global."""
         mod = self.mod.copy()
-        derived = transform(mod.get_global_var(self.entry), mod)
+        # The rule serves every argument, integer leaves too; which ones are differentiated
+        # is checked where the caller says (argnums), so the IR's warnings would be noise.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ZeroGradientWarning)
+            derived = transform(mod.get_global_var(self.entry), mod)
         params = [Var(p.name_hint, p.type_annotation) for p in derived.params]
         entry = f"{self.entry}_{suffix}"
         mod[GlobalVar(entry)] = Function(params, TupleGetItem(Call(derived, params), 1))
