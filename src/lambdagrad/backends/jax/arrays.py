@@ -68,6 +68,8 @@ def known_values(values: tuple, op: str, what: str) -> tuple:
 
 
 def known_ints(shape, op: str, what: str) -> tuple[int, ...]:
+    if shape.size == 0:  # a scalar's shape: known from the type alone
+        return ()
     return tuple(int(d) for d in known_values((shape,), op, what)[0])
 
 
