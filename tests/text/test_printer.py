@@ -107,10 +107,10 @@ def test_sibling_scopes_reuse_names():
     assert roundtrips(expr) == "(fn (%x) {\n  %x\n}, fn (%x) {\n  %x\n})"
 
 
-def test_names_are_sanitised():
+def test_names_that_are_not_identifiers_are_quoted():
     odd, digits, empty = lg.var("a-b.c"), lg.var("0"), lg.var("")
     text = roundtrips(lg.Function([odd, digits, empty], lg.Tuple([odd, digits, empty])))
-    assert text.startswith("fn (%a_b_c, %v0, %v)")
+    assert text.startswith('fn (%"a-b.c", %"0", %v)')
 
 
 def test_shared_nodes_are_bound_once_where_all_uses_see_them():

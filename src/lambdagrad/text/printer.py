@@ -9,6 +9,7 @@ than once are printed once as graph bindings ``%0 = ...;`` (see ``layout.py``).
 
 from __future__ import annotations
 
+import json
 import re
 
 from ..deep import run_deep
@@ -162,8 +163,18 @@ def _span(item) -> tuple[int, int] | None:
     return item.span if isinstance(item, TypeData) else item[1].span
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _spelled(sigil: str, name: str) -> str:
+    """``%name`` or ``@name``; a name that is not an identifier (``a b``, ``é``, ``1``) is
+    quoted as a JSON string, ``%"a b"``, so that it parses back to itself."""
+    return sigil + (name if _IDENTIFIER.fullmatch(name) else json.dumps(name))
+
+
 def _identifier(name: str, fallback: str) -> str:
-    """`name` made a valid identifier (`fallback` prefix if it would start with a digit)."""
+    """`name` made a valid identifier (`fallback` prefix if it would start with a digit): for
+    type variables, which the grammar spells as bare names."""
     cleaned = re.sub(r"[^A-Za-z0-9_]", "_", name)
     if not cleaned or cleaned[0].isdigit():
         cleaned = fallback + cleaned
@@ -233,7 +244,7 @@ class _Printer:
 
     def definition(self, gvar: GlobalVar, func: Function) -> str:
         self._start(func, _ROOT)
-        header = f"def @{_identifier(gvar.name_hint, 'f')}"
+        header = f"def {_spelled('@', gvar.name_hint)}"
         return self.function(func, header)
 
     def type_definition(self, data: TypeData) -> str:
@@ -254,7 +265,7 @@ class _Printer:
     def _start(self, root: Expr, key) -> None:
         self.layout = Layout(root, key)
         for var in free_vars(root):
-            self.vars.bind(id(var), _identifier(var.name_hint, "v"))
+            self.vars.bind(id(var), var.name_hint or "v")
 
     # ---- blocks
     def block(self, expr: Expr, key) -> list[str]:
@@ -322,11 +333,11 @@ class _Printer:
     def x_var(self, var: Var) -> str:
         name = self.vars.of.get(id(var))
         if name is None:  # used outside any binder we printed: name it like a free variable
-            name = self.vars.bind(id(var), _identifier(var.name_hint, "v"))
-        return "%" + name
+            name = self.vars.bind(id(var), var.name_hint or "v")
+        return _spelled("%", name)
 
     def x_globalvar(self, gvar: GlobalVar) -> str:
-        return "@" + _identifier(gvar.name_hint, "f")
+        return _spelled("@", gvar.name_hint)
 
     def x_op(self, op: Op) -> str:
         return op.name
@@ -371,10 +382,10 @@ class _Printer:
 
     def binder(self, var: Var) -> str:
         """A variable at its binding site, with its type annotation."""
-        name = self.vars.bind(id(var), _identifier(var.name_hint, "v"))
+        name = _spelled("%", self.vars.bind(id(var), var.name_hint or "v"))
         if var.type_annotation is None:
-            return "%" + name
-        return f"%{name}: {self.type(var.type_annotation)}"
+            return name
+        return f"{name}: {self.type(var.type_annotation)}"
 
     def x_if(self, node: If) -> str:
         then = _braced(self.block(node.true_branch, (id(node), "then")))

@@ -51,7 +51,7 @@ from ..ir.types import (
 )
 from ..ops.registry import make_call, resolve_alias
 from .literals import DTYPE_ALIASES, build_constant, parse_number
-from .syntax import Node, Span, SyntaxProblem
+from .syntax import Node, Span, SyntaxProblem, sigil_name
 
 
 class Resolver:
@@ -85,7 +85,7 @@ class Resolver:
         self._declare_types(typedefs)
         self._declare_globals(defs)
         datas = [self._typedef(t) for t in typedefs]
-        functions = {self.globals[str(d.parts[0])[1:]]: self._def(d) for d in defs}
+        functions = {self.globals[sigil_name(d.parts[0])]: self._def(d) for d in defs}
         return IRModule(functions, {d.header: d for d in datas})
 
     def _declare_types(self, typedefs) -> None:
@@ -97,7 +97,7 @@ class Resolver:
 
     def _declare_globals(self, defs) -> None:
         for d in defs:
-            name = str(d.parts[0])[1:]
+            name = sigil_name(d.parts[0])
             if name in self.globals:
                 raise SyntaxProblem(f"global @{name} is already defined", d.span)
             self.globals[name] = GlobalVar(name, span=d.span)
@@ -146,7 +146,7 @@ class Resolver:
 
     def _new_var(self, token, annotation) -> Var:
         ann = None if annotation is None else self.type(annotation)
-        return Var(str(token)[1:], ann, span=(token.line, token.column))
+        return Var(sigil_name(token), ann, span=(token.line, token.column))
 
     def _push_type_params(self, names) -> tuple[tuple[TypeVar, ...], list[str]]:
         type_vars, pushed = [], []
@@ -182,7 +182,7 @@ class Resolver:
                     _push(self.vars, var.name_hint, var, pushed)
             else:
                 value = self.expr(binding.parts[-1])
-                _push(self.vars, str(binding.parts[0])[1:], value, pushed)
+                _push(self.vars, sigil_name(binding.parts[0]), value, pushed)
         body = self.expr(result)
         _pop(self.vars, pushed)
         for var, value, span in reversed(lets):
@@ -198,7 +198,7 @@ class Resolver:
             raise SyntaxProblem(
                 f"free_var {token} is only allowed in an expression, not in a module", node.span
             )
-        name = str(token)[1:]
+        name = sigil_name(token)
         if name in self.free_vars or self.vars.get(name):
             raise SyntaxProblem(f"free_var {token} comes after {token} is in use", node.span)
         self.free_vars[name] = self._new_var(token, annotation)

@@ -192,10 +192,10 @@ class _Build(Transformer):
 
     # ---- atoms
     def var(self, c):
-        return Node("var", span_of(c[0]), str(c[0])[1:])
+        return Node("var", span_of(c[0]), sigil_name(c[0]))
 
     def global_var(self, c):
-        return Node("global", span_of(c[0]), str(c[0])[1:])
+        return Node("global", span_of(c[0]), sigil_name(c[0]))
 
     def name(self, c):
         return Node("name", span_of(c[0]), str(c[0]))
@@ -270,7 +270,7 @@ class _Build(Transformer):
         return Node("pwild", span_of(c[0]))
 
     def pvar(self, c):
-        return Node("pvar", span_of(c[0]), str(c[0])[1:], c[2])
+        return Node("pvar", span_of(c[0]), sigil_name(c[0]), c[2])
 
     def pctor(self, c):
         return Node("pctor", span_of(c[0]), str(c[0]), tuple(_kept(c[1:])))
@@ -356,6 +356,18 @@ def _atom_value(c):
             span_of(c[0]),
         )
     return -words[word] if sign < 0 else words[word]
+
+
+def sigil_name(token: Token) -> str:
+    """The name a ``%name`` or ``@name`` token spells; a quoted one (``%"a b"``) is a JSON
+    string, as attribute strings are."""
+    text = str(token)[1:]
+    if not text.startswith('"'):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise SyntaxProblem(f"invalid quoted name {token}", span_of(token)) from None
 
 
 def _string_value(token: Token) -> str:
