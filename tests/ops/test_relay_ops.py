@@ -200,3 +200,12 @@ def test_relays_python_builders_pass_attributes_positionally():
     )
     with pytest.raises(lg.Error, match="operator one_hot takes at most 6 arguments, got 7"):
         lg.op.one_hot(i, 1.0, 0.0, 3, 0, "float64", 7)
+
+
+def test_conv2d_errors_in_other_layouts_say_how_the_arguments_were_seen():
+    text = (
+        "fn (%x: Tensor[(1, 5, 5, 3), float32], %w: Tensor[(3, 3, 2, 4), float32]) {"
+        ' nn.conv2d(%x, %w, data_layout="NHWC", kernel_layout="HWIO") }'
+    )
+    with pytest.raises(lg.TypeInferenceError, match=r"argument 0 \(NHWC\) seen as NCHW"):
+        typed(text)

@@ -155,17 +155,28 @@ def out_channels(count, attrs) -> int | None:
 def conv2d_type(arg_types: list[Type], attrs) -> Type:
     """Relay's conv2d: NCHW/NHWC data, OIHW/HWIO weight, the result in `out_layout` (empty:
     the data's) and `out_dtype` (empty: the data's)."""
+    data, weight = nchw_inputs(arg_types, attrs)
+    height, width = spatial(data, weight.shape[2:], attrs)
+    channels = out_channels(weight.shape[0], attrs)
+    out = TensorType((data.shape[0], channels, height, width), attrs.out_dtype or data.dtype)
+    return viewed_as(out, from_nchw(result_layout(attrs)))
+
+
+def nchw_inputs(arg_types: list[Type], attrs) -> tuple[TensorType, TensorType]:
+    """conv2d's data and weight, checked, seen as NCHW and OIHW (errors say so)."""
     data = four_d(arg_types, 0, f"data {attrs.data_layout}")
     weight = four_d(arg_types, 1, f"weight {attrs.kernel_layout}")
     viewed = [
         viewed_as(data, TO_NCHW[attrs.data_layout]),
         viewed_as(weight, TO_OIHW[attrs.kernel_layout]),
     ]
-    data, weight = conv_inputs(viewed, attrs, "OIHW")
-    height, width = spatial(data, weight.shape[2:], attrs)
-    channels = out_channels(weight.shape[0], attrs)
-    out = TensorType((data.shape[0], channels, height, width), attrs.out_dtype or data.dtype)
-    return viewed_as(out, from_nchw(result_layout(attrs)))
+    try:
+        return conv_inputs(viewed, attrs, "OIHW")
+    except OpTypeError as err:
+        if (attrs.data_layout, attrs.kernel_layout) == ("NCHW", "OIHW"):
+            raise
+        seen = f"argument 0 ({attrs.data_layout}) seen as NCHW, argument 1 ({attrs.kernel_layout})"
+        raise OpTypeError(f"{err} ({seen} as OIHW)", err.arg_index) from None
 
 
 def viewed_as(t: TensorType, axes: tuple) -> TensorType:
