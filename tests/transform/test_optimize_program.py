@@ -15,6 +15,8 @@ BENCH = {
     "rnn_list": (2, 3, 4),
     "treelstm": (1, 2, 3, 4, 5),
     "scalar_loop": (0,),
+    "rnn_list_helpers": (2, 3, 4),
+    "treelstm_helpers": (1, 2, 3, 4, 5),
 }
 
 
