@@ -305,3 +305,16 @@ def test_nothing_the_caller_passes_in_is_changed():
     assert str(mod) == text
     assert isinstance(lg.list_items(xs)[0], np.ndarray)
     np.testing.assert_array_equal(lg.list_items(xs)[0], first)
+
+
+def test_a_shape_known_only_from_values_runs_op_by_op_with_its_gradient():
+    """arange of computed bounds and dyn.zeros: jax.jit cannot trace their shapes."""
+    func = lg.parse_expr(
+        "fn (%a: float32, %s: float32, %n: Tensor[(1), int64]) {"
+        " sum(arange(%a, 7f, %s)) + sum(dyn.ones(%n)) }"
+    )
+    grad = lg.transform.gradient(func, wrt=(0, 1))
+    args = (np.float32(1), np.float32(0.7), np.array([3]))
+    with pytest.warns(RuntimeWarning, match="arange: its result's shape depends on the value"):
+        result = lg.create_executor("jax").evaluate(grad)(*args)
+    assert_same_values(result, lg.create_executor("compiled").evaluate(grad)(*args))
