@@ -13,7 +13,7 @@ the nodes it returns.
 
 from __future__ import annotations
 
-import sys
+import argparse
 import time
 
 import lambdagrad as lg
@@ -106,10 +106,16 @@ def per_pass(n_ops: int) -> None:
         print(f"{'':>9}{name:<26} {seconds:>6.2f} {len(list(post_order(target))):>10,}")
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000], help="op counts")
+    parser.add_argument("--passes", action="store_true", help="then time each step alone")
+    return parser.parse_args(argv)
+
+
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    sizes = [int(a) for a in args if a != "--passes"] or [1000, 10000]
-    main(sizes)
-    if "--passes" in args:
-        for size in sizes:
+    options = parse_args()
+    main(options.sizes)
+    if options.passes:
+        for size in options.sizes:
             per_pass(size)
