@@ -49,13 +49,21 @@ class Closure:
     Calling it from Python checks the arguments against the parameter types.
     """
 
-    __slots__ = ("func", "captured", "interpreter", "name")
+    __slots__ = ("func", "captured", "interpreter", "name", "prelude")
 
-    def __init__(self, func: Function, captured: dict, interpreter: Interpreter, name: str):
+    def __init__(
+        self,
+        func: Function,
+        captured: dict,
+        interpreter: Interpreter,
+        name: str,
+        prelude: bool = False,
+    ):
         self.func = func
         self.captured = captured
         self.interpreter = interpreter
         self.name = name
+        self.prelude = prelude  # a function of the standard prelude (its errors cite prelude.rly)
 
     def frame(self, args: list, call: Expr | None) -> dict:
         """The environment of a new activation with `args` bound to the parameters."""
@@ -105,25 +113,37 @@ class Interpreter:
         self.mod = mod
         self._globals: dict[GlobalVar, Closure] = {}
         self._captures: dict[int, list[Var]] = {}
+        # The call by which the program entered a prelude function, while that call runs:
+        # an error inside the prelude names the prelude's lines, and this the user's.
+        self.prelude_entry: Call | None = None
 
     def eval(self, expr: Expr, env: dict):
         """The value of `expr` in `env`; tail calls loop instead of recursing."""
-        while True:
-            kind = type(expr)
-            if kind is Let:
-                expr = self._bind_lets(expr, env)
-            elif kind is If:
-                expr = expr.true_branch if self._truth(expr, env) else expr.false_branch
-            elif kind is Match:
-                expr = self._select_clause(expr, env)
-            elif kind is Call and not isinstance(expr.op, Op | Constructor):
-                callee = self.eval(expr.op, env)
-                args = [self.eval(a, env) for a in expr.args]
-                if not isinstance(callee, Closure):
-                    return self._call_foreign(callee, args, expr)
-                env, expr = callee.frame(args, expr), callee.func.body
-            else:
-                return self._eval_simple(expr, env)
+        entry = self.prelude_entry  # a tail call into the prelude sets it until we return
+        try:
+            while True:
+                kind = type(expr)
+                if kind is Let:
+                    expr = self._bind_lets(expr, env)
+                elif kind is If:
+                    expr = expr.true_branch if self._truth(expr, env) else expr.false_branch
+                elif kind is Match:
+                    expr = self._select_clause(expr, env)
+                elif kind is Call and not isinstance(expr.op, Op | Constructor):
+                    callee = self.eval(expr.op, env)
+                    args = [self.eval(a, env) for a in expr.args]
+                    if not isinstance(callee, Closure):
+                        return self._call_foreign(callee, args, expr)
+                    if callee.prelude and self.prelude_entry is None:
+                        self.prelude_entry = expr
+                    env, expr = callee.frame(args, expr), callee.func.body
+                else:
+                    return self._eval_simple(expr, env)
+        except EvaluationError as err:
+            cite_prelude_call_site(err, self.prelude_entry)
+            raise
+        finally:
+            self.prelude_entry = entry
 
     def apply(self, closure: Closure, args: list, call: Expr | None):
         """Run `closure` on argument values."""
@@ -179,7 +199,7 @@ class Interpreter:
                 func = self.mod[expr]
             except Error:
                 raise EvaluationError(f"unknown global @{expr.name_hint}{location(expr)}") from None
-            closure = Closure(func, {}, self, f"@{expr.name_hint}")
+            closure = Closure(func, {}, self, f"@{expr.name_hint}", is_prelude_global(expr, func))
             self._globals[expr] = closure
         return closure
 
@@ -306,6 +326,26 @@ def _match(pattern: Pattern, value, bindings: dict) -> bool:
         case PatternTuple(patterns=subs):
             return all(_match(p, v, bindings) for p, v in zip(subs, value, strict=True))
     return False
+
+
+def is_prelude_global(gvar: GlobalVar, func: Function) -> bool:
+    """Whether global `gvar` is the prelude's own function (same name, same place in
+    prelude.rly: a user's function of the same name elsewhere is not)."""
+    from ..text.parser import prelude_module
+
+    prelude = prelude_module()
+    return gvar.name_hint in prelude and func.span == prelude[gvar.name_hint].span
+
+
+def cite_prelude_call_site(err: EvaluationError, entry: Call | None) -> None:
+    """Add to `err` (once) the user's call that led into the prelude function that failed:
+    the error's own location is a line of prelude.rly."""
+    if entry is None or getattr(err, "call_site", None) is not None:
+        return
+    err.call_site = entry
+    callee = f"@{entry.op.name_hint}" if isinstance(entry.op, GlobalVar) else "a prelude function"
+    message = f"{err.args[0]}\n  in the prelude, reached from the call of {callee}{location(entry)}"
+    err.args = (message, *err.args[1:])
 
 
 def location(expr: Expr | None) -> str:

@@ -109,6 +109,15 @@ def _located(text: str, work):
         raise ParseError(problem.message, text, line, column) from None
 
 
+def prelude_module() -> IRModule:
+    """The parsed standard prelude, shared: read it, never change it.
+
+    >>> prelude_module()["hd"].span
+    (42, 1)
+    """
+    return _prelude()
+
+
 @cache
 def _prelude() -> IRModule:
     """The parsed prelude, shared read-only: callers always get a copy via `parse_with_base`."""
