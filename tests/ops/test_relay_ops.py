@@ -209,3 +209,19 @@ def test_conv2d_errors_in_other_layouts_say_how_the_arguments_were_seen():
     )
     with pytest.raises(lg.TypeInferenceError, match=r"argument 0 \(NHWC\) seen as NCHW"):
         typed(text)
+
+
+@pytest.mark.parametrize(
+    ("build", "fragment"),
+    [
+        (lambda: lg.op.arange(5, dtype="float128"), "operator arange: attribute dtype='float128'"),
+        (lambda: lg.op.arange("five"), "operator arange: 'five' is not a float32 value"),
+        (
+            lambda: lg.op.one_hot(lg.var("i", shape=(2,), dtype="int32"), "on", 0.0, depth=2),
+            "operator one_hot: 'on' is not a float32 value",
+        ),
+    ],
+)
+def test_values_that_are_not_numbers_are_errors_naming_the_op(build, fragment):
+    with pytest.raises(lg.Error, match=fragment):
+        build()

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from ..ir.expr import Call, Constant, Expr
-from ..ir.types import TensorType, Type
+from ..ir.types import DTYPES, TensorType, Type
 from .gradients import (
     SHARED,
     call,
@@ -137,15 +137,14 @@ def arange_spelling(args: list, attrs: dict) -> tuple[str, list, dict]:
     and the attribute form ``arange(start=.., stop=.., step=..)``: three scalar arguments,
     with the bounds that are constants recorded as attributes."""
     args, attrs = trailing_attrs("arange", args, attrs, 3, ("dtype",))
-    dtype = attrs.get("dtype", "float32")
+    dtype = call_dtype("arange", attrs)
     if not args:
-        given = [attrs.pop(name, None) for name in BOUNDS]
-        start, stop, step = given
+        start, stop, step = (attrs.pop(name, None) for name in BOUNDS)
         args = [0, start, step] if stop is None else [start, stop, step]
         args = [d if v is None else v for v, d in zip(args, (0, 0, 1), strict=True)]
     elif len(args) < 3:
         args = ([0, *args] if len(args) == 1 else list(args)) + [1]
-    bounds = [bound_of(value, dtype) for value in args]
+    bounds = [bound_of("arange", value, dtype) for value in args]
     for name, bound in zip(BOUNDS, bounds, strict=True):
         attrs[name] = known_bound(name, bound, attrs.get(name))
     return "arange", bounds, attrs
@@ -161,11 +160,22 @@ def trailing_attrs(op: str, args: list, attrs: dict, inputs: int, names: tuple) 
     return args[:inputs], {**attrs, **dict(zip(names, extra, strict=False))}
 
 
-def bound_of(value, dtype: str) -> Expr:
-    """An arange bound: a Python number becomes a scalar constant of the call's dtype."""
+def call_dtype(op: str, attrs: dict) -> str:
+    """The call's `dtype` attribute (float32 if not given), which must be a dtype."""
+    dtype = attrs.get("dtype", "float32")
+    if dtype not in DTYPES:
+        raise AttrError(f"operator {op}: attribute dtype={dtype!r} is not one of {DTYPES}")
+    return dtype
+
+
+def bound_of(op: str, value, dtype: str) -> Expr:
+    """A value argument: a Python number becomes a scalar constant of the call's dtype."""
     if isinstance(value, Expr):
         return value
-    return Constant(np.asarray(value).astype(dtype))
+    try:
+        return Constant(np.asarray(value).astype(dtype))
+    except (TypeError, ValueError):
+        raise AttrError(f"operator {op}: {value!r} is not a {dtype} value") from None
 
 
 def known_bound(name: str, bound: Expr, given):
@@ -203,10 +213,10 @@ def one_hot_spelling(args: list, attrs: dict) -> tuple[str, list, dict]:
     """``one_hot(%i, depth=3, on_value=1.0, off_value=0.0)``: the values as attributes; and
     Relay's Python ``one_hot(indices, on_value, off_value, depth, axis, dtype)``."""
     args, attrs = trailing_attrs("one_hot", args, attrs, 3, ("depth", "axis", "dtype"))
-    dtype = attrs.get("dtype", "float32")
+    dtype = call_dtype("one_hot", attrs)
     if len(args) == 1:
         args = [*args, attrs.pop("on_value", 1.0), attrs.pop("off_value", 0.0)]
-    return "one_hot", [args[0], *(bound_of(v, dtype) for v in args[1:])], attrs
+    return "one_hot", [args[0], *(bound_of("one_hot", v, dtype) for v in args[1:])], attrs
 
 
 register_op("zeros", 0, from_attrs, SHAPE_AND_DTYPE, np.zeros)
@@ -309,11 +319,10 @@ def one_hot_grad(orig_call: Call, out_grad: Expr) -> list:
     """``out = hot * on + (1 - hot) * off``: ``don = sum(g * hot)``, ``doff = sum(g * (1 -
     hot))``, where hot is one_hot of the indices with the values 1 and 0; ``di = 0``."""
     indices, on_value, off_value = orig_call.args
-    dtype = orig_call.attrs.dtype
     attrs = dict(orig_call.attrs.items())
 
     def picked(on: float, off: float, like: Expr) -> Expr:
-        mask = call("one_hot", indices, bound_of(on, dtype), bound_of(off, dtype), **attrs)
+        mask = call("one_hot", indices, on, off, **attrs)
         return call("cast_like", call("sum", out_grad * mask), like)
 
     return [zeros_like_value(indices), picked(1, 0, on_value), picked(0, 1, off_value)]
