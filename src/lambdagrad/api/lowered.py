@@ -1,9 +1,11 @@
 """Jitted functions inside transformations: the IR program is differentiated, not traced.
 
 A jitted function is any object with ``lower(*args) -> IRModule`` whose ``@main`` takes the
-same arguments (arrays, Python numbers, tuples, ADT values) and returns the result (`lg.jit`
-makes them). Given as `fun` to a transformation, or called through `call_lowered` on values
-a transformation follows, its program becomes one primitive: it runs compiled, its gradient
+same arguments (arrays, Python numbers, tuples, ADT values; a dict as the tuple of its values
+in key order) and returns the result (`lg.jit` makes them; a module with a
+``result_to_python`` method gives the result through it, to rebuild the dicts in it). Given
+as `fun` to a transformation, or called through `call_lowered` on values a transformation
+follows, its program becomes one primitive: it runs compiled, its gradient
 is the program ``lg.transform.vjp`` derives and its forward rule the one
 ``lg.transform.jvp`` derives. Those derived programs are primitives of the same kind, so
 derivatives of any order stay in the IR.
@@ -50,7 +52,8 @@ def call_lowered(fun, args: tuple):
     if not any(isinstance(leaf, Tracer) for leaf in leaves):
         return fun(*args)
     values = tuple(_as_value(leaf) for leaf in leaves)
-    return apply(_program_of(fun, tree, values), values)
+    program, to_python = _program_of(fun, tree, values)
+    return to_python(apply(program, values))
 
 
 def _as_value(leaf):
@@ -61,8 +64,9 @@ def _as_value(leaf):
 _programs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _program_of(fun, tree: TreeDef, values: tuple) -> ProgramPrim:
-    """The primitive of `fun` at these arguments' structure and leaf types, made once."""
+def _program_of(fun, tree: TreeDef, values: tuple) -> tuple[ProgramPrim, object]:
+    """The primitive of `fun` at these arguments' structure and leaf types, and the function
+    giving its result as `fun` returns it; made once."""
     key = (tree, avals(values))
     per_signature = _programs.setdefault(fun, {})
     found = per_signature.get(key)
@@ -71,8 +75,14 @@ def _program_of(fun, tree: TreeDef, values: tuple) -> ProgramPrim:
         mod = fun.lower(*tree_unflatten(tree, placeholders))
         with_entry = run_deep(_flat_entry, mod, tree, placeholders)
         name = getattr(fun, "__name__", "jitted")
-        found = per_signature[key] = ProgramPrim(with_entry, name, FLAT_ENTRY)
+        program = ProgramPrim(with_entry, name, FLAT_ENTRY)
+        to_python = getattr(mod, "result_to_python", _as_it_is)
+        found = per_signature[key] = (program, to_python)
     return found
+
+
+def _as_it_is(result):
+    return result
 
 
 FLAT_ENTRY = "main_on_leaves"
@@ -94,7 +104,7 @@ def _rebuild(tree: TreeDef, params):
     fields = [_rebuild(child, params) for child in tree.children]
     if tree.kind == "adt":
         return Call(tree.keys[0], fields)
-    if tree.kind in ("tuple", "list"):
+    if tree.kind in ("tuple", "list", "dict"):  # a dict: its values in key order
         return Tuple(fields)
     raise TransformError(f"a jitted function takes no {tree.kind} argument (found {tree})")
 

@@ -37,12 +37,17 @@ from ..typing import infer_type
 from ..typing.unify import substitute, type_children
 from . import arrays, staging
 from .adts import ConstructorHandle, ListADT, definition_of
+from .dicts import field, index_of_key, keyed, layout_in
 from .errors import UnknownTypeError
 from .values import (
     ArrayFunction,
     Deferred,
+    DictMethod,
+    Keyed,
+    Layout,
     Method,
     OpBuilder,
+    Pack,
     PendingClosure,
     Static,
     constant_of,
@@ -99,7 +104,6 @@ UNSUPPORTED_EXPRESSIONS = {
     ast.YieldFrom: "yield from (a generator)",
     ast.Await: "await",
     ast.NamedExpr: "an assignment expression (:=)",
-    ast.Dict: "a dict",
     ast.Set: "a set",
     ast.JoinedStr: "an f-string",
     ast.Starred: "a starred expression",
@@ -151,6 +155,8 @@ class ExpressionTranslator:
 
     def type_of(self, expr: Expr) -> Type | None:
         """The type of `expr` if it can be known now (its free variables are typed)."""
+        if isinstance(expr, Keyed):
+            expr = expr.expr
         if isinstance(expr, Var):
             return expr.type_annotation
         if isinstance(expr, Constant):
@@ -182,6 +188,9 @@ class ExpressionTranslator:
 
     def materialize(self, value, node, hint: Type | None = None) -> Expr:
         """`value` as an IR expression (`hint`: the type a Python number should take)."""
+        value = self.with_static_dicts_built(value, node)
+        if isinstance(value, Keyed):
+            return value.expr
         if not isinstance(value, Static):
             return self._fit(value, hint, node)
         if isinstance(value.value, PendingClosure):
@@ -228,7 +237,91 @@ class ExpressionTranslator:
         items = [self.expr(e, env) for e in node.elts]
         if all(isinstance(i, Static) for i in items):
             return Static(tuple(i.value for i in items))
-        return Tuple([self.materialize(i, node) for i in items], span=self.span(node))
+        return self.tuple_value(items, node)
+
+    def tuple_value(self, items: list, node):
+        """A tuple of translated values in the program (kept with its layout when dicts
+        are inside)."""
+        items = [self.with_static_dicts_built(i, node) for i in items]
+        expr = Tuple([self.materialize(i, node) for i in items], span=self.span(node))
+        fields = tuple(layout_in(i) for i in items)
+        return keyed(expr, Layout(None, fields) if any(f is not None for f in fields) else None)
+
+    # ---- dicts (tuples in the IR, in key order; the keys are known here)
+
+    def _dict(self, node, env):
+        if None in node.keys:
+            raise self.source.error(node, "lg.jit cannot translate ** in a dict display")
+        items = {}
+        for key_node, value_node in zip(node.keys, node.values, strict=True):
+            key = self.expr(key_node, env)
+            if not (isinstance(key, Static) and isinstance(key.value, str)):
+                raise self.source.error(
+                    key_node, "the keys of a dict in a jitted function are constant strings"
+                )
+            items[key.value] = self.expr(value_node, env)
+        if all(isinstance(v, Static) for v in items.values()):
+            return Static({k: v.value for k, v in items.items()})
+        return self.dict_value(items, node)
+
+    def dict_value(self, items: dict, node) -> Keyed:
+        """A dict of translated values in the program: a tuple in key order."""
+        keys = tuple(sorted(items))
+        values = [self.with_static_dicts_built(items[k], node) for k in keys]
+        expr = Tuple([self.materialize(v, node) for v in values], span=self.span(node))
+        return Keyed(expr, Layout(keys, tuple(layout_in(v) for v in values)))
+
+    def with_static_dicts_built(self, value, node):
+        """`value`, or the program's dict of a Python dict (as ``{"a": 1.0}``): a Python
+        dict becomes a program value where the program needs one."""
+        if not (isinstance(value, Static) and isinstance(value.value, dict)):
+            return value
+        bad = [k for k in value.value if not isinstance(k, str)]
+        if bad:
+            raise self.source.error(
+                node, f"a dict in the program needs string keys, this one has {bad[0]!r}"
+            )
+        return self.dict_value({k: Static(v) for k, v in value.value.items()}, node)
+
+    def _keyed_subscript(self, base: Keyed, index, node):
+        """``p["w"]`` on a dict of the program, ``t[0]`` on a tuple holding dicts."""
+        span = self.span(node)
+        if base.layout.keys is None:
+            count = len(base.layout.fields)
+            if not (isinstance(index, Static) and _is_int(index.value)):
+                raise self.source.error(node, "a tuple index must be a Python int")
+            if not -count <= index.value < count:
+                raise self.source.error(node, f"tuple index {index.value} out of range")
+            return field(base, index.value % count, span)
+        if not (isinstance(index, Static) and isinstance(index.value, str)):
+            keys = ", ".join(map(repr, base.layout.keys)) or "none"
+            raise self.source.error(
+                node,
+                f"a dict is indexed by a constant string in a jitted function (its keys: {keys})",
+            )
+        return field(base, index_of_key(base, index.value, self.source, node), span)
+
+    def _dict_method(self, method: DictMethod, args, kwargs, node):
+        """``p.keys()`` (Python's strings), ``p.values()`` and ``p.items()`` (the program's
+        values, one per key, to loop over, unpack or zip)."""
+        if args or kwargs:
+            raise self.source.error(node, f"dict.{method.name}() takes no arguments")
+        target, span = method.target, self.span(node)
+        keys = target.layout.keys
+        if method.name == "keys":
+            return Static(keys)
+        values = [field(target, i, span) for i in range(len(keys))]
+        if method.name == "values":
+            return Pack(values)
+        return Pack([Pack([Static(k), v]) for k, v in zip(keys, values, strict=True)])
+
+    def _keyed_attribute(self, base: Keyed, name: str, node):
+        if base.layout.keys is not None and name in ("items", "keys", "values"):
+            return Static(DictMethod(name, base))
+        what = "a dict (it has .items(), .keys() and .values())"
+        if base.layout.keys is None:
+            what = "a tuple"
+        raise self.source.error(node, f"lg.jit cannot translate the attribute .{name} of {what}")
 
     def _binop(self, node, env):
         return self.binary(node.op, self.expr(node.left, env), self.expr(node.right, env), node)
@@ -327,6 +420,8 @@ class ExpressionTranslator:
         result = None
         for op, right_node in zip(node.ops, node.comparators, strict=True):
             right = self.expr(right_node, env)
+            if isinstance(op, ast.In | ast.NotIn) and isinstance(right, Keyed | Pack):
+                right = self._membership_target(right, node)
             if isinstance(op, ast.Is | ast.IsNot | ast.In | ast.NotIn) and not (
                 isinstance(left, Static) and isinstance(right, Static)
             ):
@@ -335,6 +430,14 @@ class ExpressionTranslator:
             result = test if result is None else self._and(result, test, node)
             left = right
         return result
+
+    def _membership_target(self, value, node) -> Static:
+        """What ``in`` looks in, known here: a dict's keys (or a tuple of Python values)."""
+        if isinstance(value, Keyed) and value.layout.keys is not None:
+            return Static(value.layout.keys)
+        if isinstance(value, Pack) and all(isinstance(i, Static) for i in value.items):
+            return Static(tuple(i.value for i in value.items))
+        raise self.source.error(node, "the operator In on program values")
 
     def _and(self, a, b, node):
         if isinstance(a, Static) and isinstance(b, Static):
@@ -363,9 +466,21 @@ class ExpressionTranslator:
         if isinstance(cond, Static):
             return self.expr(node.body if cond.value else node.orelse, env)
         body, orelse = self.expr(node.body, env), self.expr(node.orelse, env)
+        body, orelse = (self.with_static_dicts_built(v, node) for v in (body, orelse))
+        if isinstance(body, Keyed) or isinstance(orelse, Keyed):
+            return self._keyed_ifexp(cond, body, orelse, node)
         a = self.number_like(body, None if isinstance(orelse, Static) else orelse, node)
         b = self.number_like(orelse, a, node)
         return If(cond, *self.promote("where", [a, b], node), span=self.span(node))
+
+    def _keyed_ifexp(self, cond, body, orelse, node) -> Keyed:
+        """``a if c else b`` on values holding dicts: both hold dicts with the same keys."""
+        if layout_in(body) != layout_in(orelse):
+            raise self.source.error(
+                node, "the two sides of an if-expression hold dicts with other keys (or a tuple)"
+            )
+        then, other = self.materialize(body, node), self.materialize(orelse, node)
+        return Keyed(If(cond, then, other, span=self.span(node)), body.layout)
 
     def _lambda(self, node, env):
         return self.closure(node, env, "lambda")
@@ -378,35 +493,43 @@ class ExpressionTranslator:
         self.blocks[-1].append(site)
         return Static(PendingClosure(node, dict(env), name, site))
 
-    def closure_for(self, pending: PendingClosure, types: tuple | None) -> tuple[Var, Type]:
-        """The closure of `pending` for argument `types` (None: unknown) and its result type
-        (None if unknown), translated on first request."""
-        if types in pending.specs:
-            return pending.specs[types]
+    def closure_for(self, pending: PendingClosure, types: tuple | None, layouts=None):
+        """The closure of `pending` for argument `types` (None: unknown) whose dicts have the
+        keys `layouts` tell, its result type (None if unknown) and where its result holds
+        dicts; translated on first request."""
+        if (types, layouts) in pending.specs:
+            return pending.specs[types, layouts]
         node = pending.node
         names = parameter_names(node, self.source)
         params = [Var(n, t) for n, t in zip(names, types or [None] * len(names), strict=True)]
         var = Var(pending.name)
-        pending.specs[types] = (var, None)
-        inner = pending.env | {p.name_hint: p for p in params}
+        pending.specs[types, layouts] = (var, None, None)
+        args = zip(params, layouts or [None] * len(params), strict=True)
+        inner = pending.env | {p.name_hint: keyed(p, layout) for p, layout in args}
         if isinstance(node, ast.FunctionDef):
             inner[pending.name] = Static(pending)  # a nested def may call itself
             stmts = node.body
         else:
             stmts = [ast.copy_location(ast.Return(value=node.body), node.body)]
-        function = Function(params, self.function_body(stmts, inner, node), span=self.span(node))
+        body, result_layout = self.function_body(stmts, inner, node)
+        function = Function(params, body, span=self.span(node))
         pending.site.bindings.append((var, function))
         ty = self.type_of(function) if types is not None else None
-        pending.specs[types] = (var, ty.ret_type if isinstance(ty, FuncType) else None)
-        return pending.specs[types]
+        result = ty.ret_type if isinstance(ty, FuncType) else None
+        pending.specs[types, layouts] = (var, result, result_layout)
+        return pending.specs[types, layouts]
 
-    def _call_closure(self, pending: PendingClosure, args, kwargs, node) -> Expr:
+    def _call_closure(self, pending: PendingClosure, args, kwargs, node):
         if kwargs:
             raise self.source.error(node, "keyword arguments to a nested function")
+        args = [self.with_static_dicts_built(a, node) for a in args]
         values = [self.materialize(a, node) for a in args]
         types = tuple(self.type_of(v) for v in values)
-        var, result = self.closure_for(pending, None if None in types else types)
-        return self.emit(Call(var, values, span=self.span(node)), pending.name, result)
+        layouts = tuple(layout_in(a) for a in args)
+        known = None if None in types else types
+        var, result, layout = self.closure_for(pending, known, layouts)
+        call = self.emit(Call(var, values, span=self.span(node)), pending.name, result)
+        return keyed(call, layout)
 
     def fell_off(self, node):
         def end(env):
@@ -419,6 +542,8 @@ class ExpressionTranslator:
     def _attribute(self, node, env):
         base = self.expr(node.value, env)
         name = node.attr
+        if isinstance(base, Keyed):
+            return self._keyed_attribute(base, name, node)
         if isinstance(base, Static):
             return self._static_attribute(base.value, name, node)
         return self._tensor_attribute(base, name, node)
@@ -460,6 +585,8 @@ class ExpressionTranslator:
             index = Static(tuple(i.value for i in items)) if static else items
         else:
             index = self.expr(node.slice, env)
+        if isinstance(base, Keyed):
+            return self._keyed_subscript(base, index, node)
         if isinstance(base, Static) and isinstance(index, Static):
             return self._python(operator.getitem, base.value, index.value, node)
         if isinstance(base, Static):
@@ -558,6 +685,8 @@ class ExpressionTranslator:
             return self._list_literal(args, kwargs, node)
         if isinstance(obj, ConstructorHandle):
             return self._construct(obj, args, kwargs, node)
+        if isinstance(obj, DictMethod):
+            return self._dict_method(obj, args, kwargs, node)
         if isinstance(obj, Method):
             return self._array_call(obj.name, [obj.target, *args], kwargs, node, method=True)
         if isinstance(obj, ArrayFunction):
@@ -584,7 +713,9 @@ class ExpressionTranslator:
             "translated (decorate it with @lg.jit, or use lnp / lg.op functions)",
         )
 
-    def _len(self, value: Expr, node):
+    def _len(self, value, node):
+        if isinstance(value, Pack):  # p.items() or p.values()
+            return Static(len(value.items))
         ty = self.type_of(value)
         if isinstance(ty, TupleType):  # a Python list or tuple argument
             return Static(len(ty.fields))
@@ -692,6 +823,7 @@ class ExpressionTranslator:
         ast.Name: _name,
         ast.Tuple: _tuple,
         ast.List: _tuple,
+        ast.Dict: _dict,
         ast.BinOp: _binop,
         ast.UnaryOp: _unaryop,
         ast.BoolOp: _boolop,

@@ -30,11 +30,13 @@ from ..runtime import create_executor
 from ..transform.pipeline import optimize
 from ..typing import infer_type
 from ..typing.unify import type_children
+from .dicts import keyed
 from .errors import JitError, Source, relocate
 from .expressions import parameter_names
 from .program import LoweredModule, Program, fresh_name, rename_globals
-from .signature import argument_types, as_value
+from .signature import argument_layouts, argument_types, as_value
 from .translate import FunctionTranslator
+from .values import Layout
 
 
 class Compiled:
@@ -42,7 +44,7 @@ class Compiled:
     ``@main``'s), and its entry point, compiled on the first call (a module only lowered for
     `gradient` is not compiled)."""
 
-    def __init__(self, mod: IRModule, sources: list[Source]):
+    def __init__(self, mod: LoweredModule, sources: list[Source]):
         self.mod = mod
         self.sources = sources
         self._run = None
@@ -55,7 +57,7 @@ class Compiled:
         try:
             if self._run is None:
                 self._run = create_executor("compiled", self.mod).evaluate()
-            return self._run(*as_value(args))
+            return self.mod.result_to_python(self._run(*as_value(args)))
         except Error as err:
             raise relocate(err, self.sources) from None
 
@@ -75,33 +77,35 @@ class Jitted:
         return self._entry(args)(args)
 
     def lower(self, *args, **kwargs) -> IRModule:
-        """The IR module for these arguments' types; ``@main`` is the function.
+        """The IR module for these arguments' types; ``@main`` is the function (a dict is a
+        tuple there, of its values in key order).
 
         Each call gives a new module object (``gradient(..., mod=mod)`` adds globals to the
         module it is given) over the same, cached, functions."""
         _positional_only(self, kwargs)
         mod = self._entry(args).mod
-        return LoweredModule(dict(mod.functions), dict(mod.type_definitions))
+        return LoweredModule(dict(mod.functions), dict(mod.type_definitions), mod.result_layout)
 
     @property
     def signatures(self) -> list[tuple]:
         """The argument types this function has been translated and compiled for."""
-        return [types for types, _ in self._compiled]
+        return [key[0] for key in self._compiled]
 
     def _entry(self, args) -> Compiled:
         used: dict = {}
-        return self.specialization(argument_types(args, used), used)
+        types = argument_types(args, used)
+        return self.specialization(types, argument_layouts(args), used)
 
-    def specialization(self, types: tuple, used: dict) -> Compiled:
-        """The specialization at argument `types` (`used`: the ADT definitions they name),
-        made on first request."""
-        key = (types, tuple(used.values()))
+    def specialization(self, types: tuple, layouts: tuple, used: dict) -> Compiled:
+        """The specialization at argument `types` (`layouts`: the keys of the dicts in
+        them; `used`: the ADT definitions they name), made on first request."""
+        key = (types, layouts, tuple(used.values()))
         entry = self._compiled.get(key)
         if entry is None:
-            entry = self._compiled[key] = self._compile(types, used)
+            entry = self._compiled[key] = self._compile(types, layouts, used)
         return entry
 
-    def _compile(self, types: tuple, used: dict) -> Compiled:
+    def _compile(self, types: tuple, layouts: tuple, used: dict) -> Compiled:
         raise NotImplementedError
 
 
@@ -116,13 +120,14 @@ class JitFunction(Jitted):
         self.fun = fun
         self._syntax: tuple[Source, ast.AST] | None = None
 
-    def _compile(self, types, used) -> Compiled:
+    def _compile(self, types, layouts, used) -> Compiled:
         program = Program(used)
-        program.specialize(self, types, name="main")
+        program.specialize(self, types, layouts, name="main")
         return Compiled(program.module(), program.sources)
 
-    def specialize(self, program: Program, types: tuple, gvar: GlobalVar) -> Function:
-        """The IR function of this Python function at argument `types` (global `gvar`)."""
+    def specialize(self, program: Program, types: tuple, layouts: tuple, gvar: GlobalVar):
+        """The IR function of this Python function at argument `types`, whose dicts have
+        the keys `layouts` tell (global `gvar`)."""
         source, node = self.syntax()
         program.add_source(source)
         names = parameter_names(node, source)
@@ -132,12 +137,12 @@ class JitFunction(Jitted):
             )
         params = [Var(name, ty) for name, ty in zip(names, types, strict=True)]
         translator = FunctionTranslator(program, source, self.fun)
-        env = dict(zip(names, params, strict=True))
+        env = {p.name_hint: keyed(p, layout) for p, layout in zip(params, layouts, strict=True)}
         body = node.body
         if isinstance(node, ast.Lambda):
             body = [ast.copy_location(ast.Return(value=node.body), node.body)]
         note = functools.partial(program.note_return, gvar)
-        body = translator.function_body(body, env, node, note)
+        body, program.result_layouts[gvar] = translator.function_body(body, env, node, note)
         return Function(params, body, span=translator.span(node))
 
     def syntax(self) -> tuple[Source, ast.AST]:
@@ -159,11 +164,11 @@ class IRFunction(Jitted):
         self.entry = entry
         self.mod = _with_main(mod, entry)
 
-    def _compile(self, types, used) -> Compiled:
+    def _compile(self, types, layouts, used) -> Compiled:
         mod = LoweredModule(self.mod.functions, self.mod.type_definitions)
         return Compiled(mod, [])
 
-    def specialize(self, program: Program, types: tuple, gvar: GlobalVar) -> Function:
+    def specialize(self, program: Program, types: tuple, layouts: tuple, gvar: GlobalVar):
         return program.include(self.mod, gvar)
 
     def __repr__(self) -> str:
@@ -183,18 +188,32 @@ class GradientFunction(Jitted):
         self.with_value = derivative.with_value
         self.__name__ = f"grad_{getattr(self.inner, '__name__', 'f')}"
 
-    def _compile(self, types, used) -> Compiled:
+    def _compile(self, types, layouts, used) -> Compiled:
         # built from the function's own specialization for these arguments
-        inner = self.inner.specialization(types, used)
+        inner = self.inner.specialization(types, layouts, used)
         wrt = self._differentiable(inner.type)
-        return Compiled(self._gradient_module(inner.mod, wrt), inner.sources)
+        mod = self._gradient_module(inner.mod, wrt)
+        mod.result_layout = self._result_layout(layouts)  # argnums are valid by now
+        return Compiled(mod, inner.sources)
 
-    def specialize(self, program: Program, types: tuple, gvar: GlobalVar) -> Function:
+    def specialize(self, program: Program, types: tuple, layouts: tuple, gvar: GlobalVar):
         """The gradient called from jitted code: its module becomes part of the program."""
-        compiled = self.specialization(types, dict(program.adts))
+        compiled = self.specialization(types, layouts, dict(program.adts))
         for source in compiled.sources:
             program.add_source(source)
+        program.result_layouts[gvar] = compiled.mod.result_layout
         return program.include(compiled.mod, gvar)
+
+    def _result_layout(self, layouts: tuple) -> Layout | None:
+        """Where the dicts are in the result: gradients are shaped like their arguments."""
+        if isinstance(self.argnums, int):
+            grads = layouts[self.argnums]
+        else:
+            fields = tuple(layouts[i] for i in self.argnums)
+            grads = Layout(None, fields) if any(f is not None for f in fields) else None
+        if self.with_value and grads is not None:
+            return Layout(None, (None, grads))
+        return grads
 
     def _differentiable(self, signature: FuncType) -> tuple[int, ...]:
         """The parameters to differentiate; raises as `lg.grad` does unless the function
@@ -214,7 +233,7 @@ class GradientFunction(Jitted):
             raise TransformError(f"grad needs a floating-point output, got {result.dtype}")
         return wrt
 
-    def _gradient_module(self, mod: IRModule, wrt: tuple[int, ...]) -> IRModule:
+    def _gradient_module(self, mod: IRModule, wrt: tuple[int, ...]) -> LoweredModule:
         """`mod` with its ``@main`` renamed (``@main_primal``) and a new ``@main`` returning the
         gradient with respect to parameters `wrt` (with the value first for value_and_grad)."""
         taken = {g.name_hint for g in mod.functions}  # main_primal is, in a gradient's gradient
@@ -240,15 +259,19 @@ def jit(fun, entry: str = "main"):
 
     The function's source is translated to an IR module, type-checked and compiled once per
     signature of argument types (arrays by shape and dtype, Python floats as float64 and
-    ints as int64, tuples, ADT values). ``f.lower(*args)`` gives the module; its ``@main``
-    takes the same arguments as `fun`.
+    ints as int64, tuples, dicts with string keys and their keys, ADT values).
+    ``f.lower(*args)`` gives the module; its ``@main`` takes the same arguments as `fun`,
+    a dict as the tuple of its values in key order (sorted, as pytrees order them).
 
     What translates: `if`/`elif`, `while`, `for` over ``range`` or an ``lg.List`` (with
     `break`, `continue` and `return`) or over a tuple or list argument (unrolled, with
-    ``enumerate`` and ``zip``), asserts on shapes and other Python values, recursion,
-    nested functions and lambdas (closures), `match` on ADT values (``lg.adt``,
-    ``lg.List``), ``lambdagrad.numpy``/``numpy`` functions and array methods (any that
-    ``lambdagrad.numpy`` has: those without a translation of their own run its
+    ``enumerate`` and ``zip``), dicts (arguments, ``{"w": w, "b": b}`` displays and
+    results, in tuples and dicts too; ``p["w"]`` with a constant key, ``len(p)``,
+    ``"w" in p``, and loops over ``p``, ``p.keys()``, ``p.values()`` and ``p.items()``,
+    unrolled in key order as JAX's jit sees them), asserts on shapes and other Python
+    values, recursion, nested functions and lambdas (closures), `match` on ADT values
+    (``lg.adt``, ``lg.List``), ``lambdagrad.numpy``/``numpy`` functions and array methods
+    (any that ``lambdagrad.numpy`` has: those without a translation of their own run its
     implementation on the program's values), and numpy's indexing by ints, slices (any
     step), ``None`` and ``...``, by ints the program computes and by lists of ints.
     Anything else (``try``, ``with``, comprehensions, calls of plain Python functions) is an
@@ -260,6 +283,13 @@ def jit(fun, entry: str = "main"):
     >>> square = lg.jit(mod)
     >>> float(square(np.float32(3)))
     9.0
+    >>> import lambdagrad.numpy as lnp
+    >>> @lg.jit
+    ... def loss(p, x):
+    ...     return lnp.sum(lnp.tanh(x @ p["w"] + p["b"]))
+    >>> params = {"w": np.ones((3, 2)), "b": np.zeros(2)}
+    >>> sorted(lg.grad(loss)(params, np.ones(3)))
+    ['b', 'w']
     """
     if isinstance(fun, IRModule):
         return IRFunction(fun, entry)

@@ -13,6 +13,7 @@ from ..ir import Call, Constant, Constructor, Function, GlobalVar, IRModule, Typ
 from ..ir.visitor import ExprMutator
 from ..text.printer import print_module
 from .adts import List, Option, definition_of, prelude_types
+from .dicts import keyed, layout_in, with_dicts
 from .errors import Source, UnknownTypeError
 from .signature import PYTHON_SCALARS
 from .values import Static
@@ -20,7 +21,16 @@ from .values import Static
 
 class LoweredModule(IRModule):
     """An IRModule whose text leaves out the prelude's type definitions it holds, so that
-    ``lg.parse(str(mod), prelude=True)`` reads it back."""
+    ``lg.parse(str(mod), prelude=True)`` reads it back; `result_layout` tells where the
+    dicts are in ``@main``'s result (tuples in the IR)."""
+
+    def __init__(self, functions=None, type_definitions=None, result_layout=None):
+        super().__init__(functions, type_definitions)
+        self.result_layout = result_layout
+
+    def result_to_python(self, value):
+        """``@main``'s result as the jitted function returns it: its dicts rebuilt."""
+        return with_dicts(value, self.result_layout)
 
     def astext(self) -> str:
         prelude = prelude_types()
@@ -41,35 +51,37 @@ class Program:
         self.in_progress: list[GlobalVar] = []
         self.returned: dict[GlobalVar, Type] = {}  # a return type seen while translating
         self.assumed: dict[GlobalVar, Type] = {}  # result types of unfinished recursion
+        self.result_layouts: dict[GlobalVar, object] = {}  # where results hold dicts
         self._known: IRModule | None = None
 
-    def specialize(self, jitted, types: tuple, name: str | None = None) -> GlobalVar:
-        """The global for `jitted` at argument `types`, translated on first request.
+    def specialize(self, jitted, types: tuple, layouts: tuple, name: str | None = None):
+        """The global for `jitted` at argument `types` (and dict keys: `layouts`), translated
+        on first request.
 
         A recursive call whose result type translation needs is assumed to return what the
         function's other returns do (the type checker verifies it): one retry."""
-        key = (jitted, types)
+        key = (jitted, types, layouts)
         if key in self.specs:
             return self.specs[key]
         self.specs[key] = gvar = GlobalVar(self._fresh(name or jitted.__name__))
         self.in_progress.append(gvar)
         try:
-            self.functions[gvar] = self._translate(jitted, types, gvar)
+            self.functions[gvar] = self._translate(jitted, (types, layouts), gvar)
         finally:
             self.in_progress.pop()
         self._known = None
         return gvar
 
-    def _translate(self, jitted, types: tuple, gvar: GlobalVar) -> Function:
+    def _translate(self, jitted, signature: tuple, gvar: GlobalVar) -> Function:
         try:
-            return jitted.specialize(self, types, gvar)
+            return jitted.specialize(self, *signature, gvar)
         except UnknownTypeError:
             returned = self.returned.get(gvar)
             if returned is None or gvar in self.assumed:
                 raise
             self._forget_unfinished()
             self.assumed[gvar] = returned
-            return jitted.specialize(self, types, gvar)
+            return jitted.specialize(self, *signature, gvar)
 
     def _forget_unfinished(self) -> None:
         """Drop specializations an abandoned translation started (not the ones around it)."""
@@ -86,6 +98,7 @@ class Program:
         arguments are typed as at the top level: int64, float64)."""
         if kwargs:
             raise tr.source.error(node, f"keyword arguments in a call of {jitted.__name__}")
+        args = [tr.with_static_dicts_built(a, node) for a in args]
         values = [self._argument(a, node, tr) for a in args]
         types = []
         for i, value in enumerate(values):
@@ -98,10 +111,10 @@ class Program:
                     UnknownTypeError,
                 )
             types.append(ty)
-        gvar = self.specialize(jitted, tuple(types))
+        gvar = self.specialize(jitted, tuple(types), tuple(layout_in(a) for a in args))
         call = Call(gvar, values, span=tr.span(node))
         if gvar in self.functions or gvar not in self.assumed:
-            return call
+            return keyed(call, self.result_layouts.get(gvar))
         return tr.emit(call, gvar.name_hint, self.assumed[gvar])
 
     @staticmethod
@@ -154,7 +167,10 @@ class Program:
     def module(self) -> LoweredModule:
         functions = dict(self.functions)
         main = functions.pop(GlobalVar("main"))
-        return LoweredModule({GlobalVar("main"): main, **functions}, self.type_definitions())
+        layout = self.result_layouts.get(GlobalVar("main"))
+        return LoweredModule(
+            {GlobalVar("main"): main, **functions}, self.type_definitions(), layout
+        )
 
     def add_source(self, source: Source) -> None:
         if source not in self.sources:

@@ -1,7 +1,9 @@
 """The IR types of Python arguments: what a jitted function specializes on.
 
 Arrays by shape and dtype, Python scalars by type (bool, int as int64, float as float64),
-tuples and lists field by field, ADT values by their ADT and type arguments.
+tuples and lists field by field, dicts as tuples of their values in key order (their keys
+are part of the signature too: `argument_layouts`), ADT values by their ADT and type
+arguments.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from ..ir import DTYPES, TensorType, TupleType, Type, TypeCall, TypeData, TypeVa
 from ..runtime import ConstructorValue
 from ..typing.unify import type_children
 from .adts import ConstructorHandle, definition_of
+from .dicts import layout_of, sorted_keys
 from .errors import JitError
 
 PYTHON_SCALARS = {bool: "bool", int: "int64", float: "float64"}
@@ -22,6 +25,11 @@ PYTHON_SCALARS = {bool: "bool", int: "int64", float: "float64"}
 def argument_types(args, used: dict) -> tuple[Type, ...]:
     """The types of `args`; ADT definitions met are added to `used` (header -> TypeData)."""
     return tuple(value_type(a, f"argument {i}", used) for i, a in enumerate(args))
+
+
+def argument_layouts(args) -> tuple:
+    """Where the dicts are in `args` (their keys), one `Layout` or None per argument."""
+    return tuple(layout_of(a, f"argument {i}") for i, a in enumerate(args))
 
 
 def value_type(value, where: str, used: dict) -> Type:
@@ -38,22 +46,28 @@ def value_type(value, where: str, used: dict) -> Type:
         return TensorType(np.shape(value), value.dtype.name)
     if isinstance(value, tuple | list):
         return TupleType([value_type(v, f"{where}[{i}]", used) for i, v in enumerate(value)])
+    if isinstance(value, dict):
+        keys = sorted_keys(value, where)
+        return TupleType([value_type(value[k], f"{where}[{k!r}]", used) for k in keys])
     if isinstance(value, ConstructorHandle):
         return value_type(as_value(value), where, used)
     if isinstance(value, ConstructorValue):
         return _adt_type(value, where, used)
     raise JitError(
-        f"{where}: a jitted function takes arrays, Python numbers, tuples and ADT values, "
-        f"got {type(value).__name__}"
+        f"{where}: a jitted function takes arrays, Python numbers, tuples, dicts and ADT "
+        f"values, got {type(value).__name__}"
     )
 
 
 def as_value(arg):
-    """`arg` as the executor takes it: nullary constructors built, lists as tuples."""
+    """`arg` as the executor takes it: nullary constructors built, lists as tuples, dicts
+    as tuples of their values in key order."""
     if isinstance(arg, ConstructorHandle):
         return arg()
     if isinstance(arg, list | tuple):
         return tuple(as_value(a) for a in arg)
+    if isinstance(arg, dict):
+        return tuple(as_value(arg[k]) for k in sorted(arg))
     return arg
 
 

@@ -42,8 +42,9 @@ from ..ops import make_call
 from .adts import ConstructorHandle
 from .analysis import assigned_names, has_exit, returns_in
 from .arrays import promoted_dtype
+from .dicts import field, keyed, layout_in
 from .expressions import ExpressionTranslator, substitute_adt_fields
-from .values import Deferred, Pack, Static
+from .values import Deferred, Keyed, Pack, Static
 
 # Python statements and expressions with no translation, named for the error message.
 UNSUPPORTED = {
@@ -65,14 +66,18 @@ UNSUPPORTED = {
 class FunctionExit:
     """What ``return``/``break``/``continue`` mean in a function body (outside loops).
 
-    `hints` are the types returned Python numbers take; `seen` records what was returned."""
+    `hints` are the types returned Python numbers take; `seen` records what was returned,
+    `layouts` where the dicts are in each returned value."""
 
     def __init__(self, hints: dict | None = None, note=None):
         self.hints = hints or {}
         self.note = note  # called with each known type returned
         self.seen: dict[str, list] = {"result": []}
+        self.layouts: list = []
 
     def returned(self, tr, value, node, env: dict) -> Expr:
+        value = tr.with_static_dicts_built(value, node)
+        self.layouts.append((layout_in(value), node))
         expr = tr.materialize(value, node, self.hints.get("result"))
         entry = tr.seen_entry(value, expr)
         self.seen["result"].append(entry)
@@ -94,11 +99,15 @@ class LoopExit:
         self.loop_var = loop_var
         self.carried = carried
         self.params = params
+        self.layouts: dict = {}  # carried name -> where its value holds dicts
         self.advance = advance  # env -> the loop's own arguments (counter, rest of list)
         self.option = option  # the prelude's (Some, None) when the body returns, else None
         self.seen: dict[str, list[tuple[bool, Type | None]]] = {name: [] for name in carried}
+        self.returned_layouts: list = []  # where the dicts are in each value returned
 
     def returned(self, tr, value, node, env: dict) -> Expr:
+        value = tr.with_static_dicts_built(value, node)
+        self.returned_layouts.append((layout_in(value), node))
         some = Call(self.option[0], [tr.materialize(value, node)], span=tr.span(node))
         return Tuple([some, *(self.value(tr, env, name, node) for name in self.carried)])
 
@@ -119,7 +128,13 @@ class LoopExit:
 
     def value(self, tr, env: dict, name: str, node) -> Expr:
         param = self.params[self.carried.index(name)]
-        found = env[name]
+        found = tr.with_static_dicts_built(env[name], node)
+        if layout_in(found) != self.layouts[name]:
+            raise tr.source.error(
+                node,
+                f"variable {name} holds dicts with other keys (or a dict and a tuple) here "
+                "than before the loop",
+            )
         expr = tr.materialize(found, node, param.type_annotation)
         self.seen[name].append(tr.seen_entry(found, expr))
         return expr
@@ -163,15 +178,27 @@ class FunctionTranslator(ExpressionTranslator):
                 env = outcome
         return end(env)
 
-    def function_body(self, stmts: list[ast.stmt], env: dict, node, note=None) -> Expr:
-        """The body of a function: a Python number returned on one path takes the type
-        the other paths return (one retry). `note` hears the types returned."""
+    def function_body(self, stmts: list[ast.stmt], env: dict, node, note=None):
+        """The body of a function and where the dicts are in its result: a Python number
+        returned on one path takes the type the other paths return (one retry). `note`
+        hears the types returned."""
         exit = FunctionExit(note=note)
         body = self.block(stmts, env, exit, self.fell_off(node))
         hints = self.type_hints(exit.seen, {}, node, "its return statements")
-        if not hints:
-            return body
-        return self.block(stmts, env, FunctionExit(hints, note), self.fell_off(node))
+        if hints:
+            exit = FunctionExit(hints, note)
+            body = self.block(stmts, env, exit, self.fell_off(node))
+        return body, self.one_layout(exit.layouts, "the function returns")
+
+    def one_layout(self, layouts: list, what: str):
+        """The one layout of values met on several paths; raises if their dicts differ."""
+        distinct = dict.fromkeys(layout for layout, _ in layouts)
+        if len(distinct) > 1:
+            node = next(n for layout, n in layouts if layout != layouts[0][0])
+            raise self.source.error(
+                node, f"{what} dicts with other keys (or a dict and a tuple) here than elsewhere"
+            )
+        return next(iter(distinct), None)
 
     # ---- simple statements
 
@@ -201,7 +228,7 @@ class FunctionTranslator(ExpressionTranslator):
         if isinstance(value, Pack) and not isinstance(target, ast.Tuple | ast.List):
             value = self._packed(value, target)
         if isinstance(target, ast.Name):
-            env[target.id] = value if isinstance(value, Static) else self.emit(value, target.id)
+            env[target.id] = self._named(value, target.id)
         elif isinstance(target, ast.Tuple | ast.List):
             parts = self.unpack(value, len(target.elts), target)
             for element, part in zip(target.elts, parts, strict=True):
@@ -213,13 +240,23 @@ class FunctionTranslator(ExpressionTranslator):
                 "immutable here (build a new one, e.g. with lnp.where)",
             )
 
+    def _named(self, value, name: str):
+        """`value` bound to a variable: program values as lets (a dict keeps its keys)."""
+        if isinstance(value, Static):
+            return value
+        if isinstance(value, Keyed):
+            return Keyed(self.emit(value.expr, name), value.layout)
+        return self.emit(value, name)
+
     def _packed(self, pack: Pack, node):
         """A Python tuple of translated values as one value: Python's or the program's."""
         if all(isinstance(v, Static) for v in pack.items):
             return Static(tuple(v.value for v in pack.items))
-        return Tuple([self.materialize(v, node) for v in pack.items], span=self.span(node))
+        return self.tuple_value(pack.items, node)
 
     def unpack(self, value, count: int, node) -> list:
+        if isinstance(value, Keyed):
+            value = Pack(self._keyed_elements(value, node))
         if isinstance(value, Pack):
             if len(value.items) != count:
                 raise self.source.error(node, f"cannot unpack {len(value.items)} into {count}")
@@ -355,8 +392,8 @@ class FunctionTranslator(ExpressionTranslator):
         names = self._merged(arms, env)
         if not names:
             return env
-        merged, weak = self._merge(stmt, arms, names, exit, assemble)
-        env = self.unpack_into(self.emit(merged, "merge"), names, env, stmt)
+        merged, weak, layouts = self._merge(stmt, arms, names, exit, assemble)
+        env = self.unpack_into(self.emit(merged, "merge"), names, env, stmt, layouts)
         self.weak_vars.update(env[name] for name in weak)
         return env
 
@@ -368,15 +405,16 @@ class FunctionTranslator(ExpressionTranslator):
         in_any = dict.fromkeys(n for names in bound for n in names)
         return [n for n in in_any if n in env or n in every]
 
-    def _merge(self, stmt, arms, names: list[str], exit, assemble) -> tuple[Expr, list[str]]:
-        """The branching expression, each arm ending in the tuple of `names`, and the names
-        that are Python numbers in every arm. A Python number on one side takes the type
-        the other side has (one retry)."""
+    def _merge(self, stmt, arms, names: list[str], exit, assemble) -> tuple:
+        """The branching expression, each arm ending in the tuple of `names`, the names
+        that are Python numbers in every arm and where the dicts are in each name's value.
+        A Python number on one side takes the type the other side has (one retry)."""
         hints: dict[str, Type] = {}
         for _ in range(2):
             seen = {name: [] for name in names}
+            layouts = {name: [] for name in names}
 
-            def end(arm_env, seen=seen):
+            def end(arm_env, seen=seen, layouts=layouts):
                 values = []
                 for name in names:
                     found = arm_env.get(name)
@@ -384,6 +422,8 @@ class FunctionTranslator(ExpressionTranslator):
                         raise self.source.error(
                             stmt, f"variable {name} is not assigned on every path through here"
                         )
+                    found = self.with_static_dicts_built(found, stmt)
+                    layouts[name].append((layout_in(found), stmt))
                     value = self.materialize(found, stmt, hints.get(name))
                     seen[name].append(self.seen_entry(found, value))
                     values.append(value)
@@ -395,7 +435,8 @@ class FunctionTranslator(ExpressionTranslator):
                 break
             hints.update(new_hints)
         weak = [n for n in names if all(is_static for is_static, _ in seen[n])]
-        return assemble(bodies), weak
+        one = {n: self.one_layout(layouts[n], f"variable {n} holds") for n in names}
+        return assemble(bodies), weak, one
 
     def seen_entry(self, found, expr: Expr) -> tuple[bool, Type | None]:
         """(whether a path's value is a Python number, its type before any cast)."""
@@ -429,12 +470,15 @@ class FunctionTranslator(ExpressionTranslator):
             raise self.source.error(stmt, f"variable {name} has the types {shown} in {where}")
         return TensorType(shapes.pop(), promoted_dtype("add", [t.dtype for t in types]))
 
-    def unpack_into(self, result: Expr, names: list[str], env: dict, node) -> dict:
+    def unpack_into(self, result: Expr, names: list[str], env: dict, node, layouts) -> dict:
+        """Bind `names` to the fields of `result` (to `result` itself for one name); the
+        dicts among them get their keys back from `layouts` (name -> Layout or None)."""
         if len(names) == 1:
-            env[names[0]] = result
+            env[names[0]] = keyed(result, layouts[names[0]])
             return env
         for i, name in enumerate(names):
-            env[name] = self.emit(TupleGetItem(result, i, span=self.span(node)), name)
+            item = self.emit(TupleGetItem(result, i, span=self.span(node)), name)
+            env[name] = keyed(item, layouts[name])
         return env
 
     @staticmethod
@@ -474,7 +518,12 @@ class FunctionTranslator(ExpressionTranslator):
         return self._for_list(stmt, items, env, flow)
 
     def _tuple_elements(self, items, node) -> list | None:
-        """The elements of a tuple (Python's or the program's), or None for other values."""
+        """The elements of a tuple (Python's or the program's; the keys of a dict, the
+        pairs or values of its ``items()`` or ``values()``), or None for other values."""
+        if isinstance(items, Pack):
+            return items.items
+        if isinstance(items, Keyed):
+            return self._keyed_elements(items, node)
         if isinstance(items, Static):
             if not isinstance(items.value, tuple | list):
                 raise self.source.error(
@@ -486,6 +535,14 @@ class FunctionTranslator(ExpressionTranslator):
             return None
         items = self.emit(items, "items")
         return [TupleGetItem(items, i, span=self.span(node)) for i in range(len(ty.fields))]
+
+    def _keyed_elements(self, value: Keyed, node) -> list:
+        """What iterating over a program value holding dicts gives: a dict's keys (as in
+        Python), a tuple's fields."""
+        if value.layout.keys is not None:
+            return [Static(k) for k in value.layout.keys]
+        items = Keyed(self.emit(value.expr, "items"), value.layout)
+        return [field(items, i, self.span(node)) for i in range(len(value.layout.fields))]
 
     def _enumerate_or_zip(self, call, env) -> list | None:
         """The elements of ``enumerate(t)`` or ``zip(t, u, ...)`` over tuples, unrolled as a
@@ -625,12 +682,13 @@ class FunctionTranslator(ExpressionTranslator):
             hints.update(new_hints)
         self.blocks[-1].extend(bindings)
         if option is None:
-            return self.unpack_into(result, carried, env, stmt)
+            return self.unpack_into(result, carried, env, stmt, loop.layouts)
         return self._after_returning_loop(stmt, loop, result, flow, env)
 
     def _emit_loop(self, stmt, env, carried, hints, own, body):
         own_params, own_args, advance, option = own
-        initial = [self.materialize(env[n], stmt, hints.get(n)) for n in carried]
+        before = {n: self.with_static_dicts_built(env[n], stmt) for n in carried}
+        initial = [self.materialize(before[n], stmt, hints.get(n)) for n in carried]
         params = [
             Var(n, self._known(self.type_of(v))) for n, v in zip(carried, initial, strict=True)
         ]
@@ -643,10 +701,13 @@ class FunctionTranslator(ExpressionTranslator):
             )
             loop_var = Var(loop_var.name_hint, FuncType(types, result_type))
         loop = LoopExit(loop_var, carried, params, advance, option)
+        loop.layouts = {n: layout_in(before[n]) for n in carried}
         self.weak_vars.update(
-            p for n, p in zip(carried, params, strict=True) if isinstance(env[n], Static)
+            p for n, p in zip(carried, params, strict=True) if isinstance(before[n], Static)
         )
-        loop_env = dict(env) | dict(zip(carried, params, strict=True))
+        loop_env = dict(env) | {
+            n: keyed(p, loop.layouts[n]) for n, p in zip(carried, params, strict=True)
+        }
         function = Function(all_params, body(loop, loop_env), span=self.span(stmt))
         self.blocks[-1].append((loop_var, function))
         result = self.emit(Call(loop_var, [*own_args, *initial], span=self.span(stmt)), "loop")
@@ -656,19 +717,22 @@ class FunctionTranslator(ExpressionTranslator):
         """``match`` on a returning loop's result: return its value, or go on after it."""
         rest, exit, end = flow
         some, none = loop.option
-        value = Var("returned")
+        layout = self.one_layout(loop.returned_layouts, "the loop returns")
+        returned = Var("returned")
+        value = keyed(returned, layout)
 
         def unpack(arm_env):
             for i, (name, param) in enumerate(zip(loop.carried, loop.params, strict=True)):
                 item = TupleGetItem(result, i + 1, span=self.span(stmt))
-                arm_env[name] = self.emit(item, name, param.type_annotation)
+                item = self.emit(item, name, param.type_annotation)
+                arm_env[name] = keyed(item, loop.layouts[name])
 
         def give_back(arm_env):
             return exit.returned(self, value, stmt, arm_env)
 
         clauses = [
             Clause(
-                PatternConstructor(some, [PatternVar(value)]),
+                PatternConstructor(some, [PatternVar(returned)]),
                 self.block([], env, exit, give_back, setup=unpack),
             ),
             Clause(PatternConstructor(none, []), self.block(rest, env, exit, end, setup=unpack)),

@@ -36,6 +36,33 @@ class Pack:
 
 
 @dataclass(frozen=True)
+class Layout:
+    """Where the dicts are in a program value that is a (nested) tuple in the IR: `keys`,
+    sorted, for a dict (its fields in that order), None for a tuple; `fields` the layouts of
+    the fields (None for a field with no dict inside)."""
+
+    keys: tuple[str, ...] | None
+    fields: tuple
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """A program value holding dicts: its IR expression (a tuple) and its `layout`, which
+    the translator needs for ``p["w"]`` and the caller for the dicts it gets back."""
+
+    expr: Expr
+    layout: Layout
+
+
+@dataclass(frozen=True)
+class DictMethod:
+    """``p.items``, ``p.keys`` or ``p.values`` of a dict the program holds."""
+
+    name: str
+    target: Keyed
+
+
+@dataclass(frozen=True)
 class ArrayFunction:
     """A numpy-style function by name (``lnp.tanh``, ``np.sum``)."""
 
@@ -68,7 +95,8 @@ class PendingClosure:
     env: dict
     name: str
     site: Deferred
-    specs: dict = field(default_factory=dict)  # argument types -> (Var, result type)
+    # (argument types, their dicts' layouts) -> (Var, result type, result layout)
+    specs: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
