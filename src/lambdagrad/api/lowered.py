@@ -21,10 +21,11 @@ import numpy as np
 
 from ..deep import run_deep
 from ..errors import ZeroGradientWarning
-from ..ir.expr import Call, Function, GlobalVar, Tuple, TupleGetItem, Var
+from ..ir.expr import Call, Function, GlobalVar, Let, Tuple, TupleGetItem, Var
 from ..ir.module import IRModule
-from ..ir.types import TensorType
+from ..ir.types import TensorType, TupleType
 from ..runtime import create_executor
+from ..typing import infer_type
 from .core import Primitive, Tracer, TransformError, apply, avals, zeros_like
 from .pytree import TreeDef, tree_flatten, tree_unflatten
 
@@ -52,8 +53,8 @@ def call_lowered(fun, args: tuple):
     if not any(isinstance(leaf, Tracer) for leaf in leaves):
         return fun(*args)
     values = tuple(_as_value(leaf) for leaf in leaves)
-    program, to_python = _program_of(fun, tree, values)
-    return to_python(apply(program, values))
+    program, from_output = _program_of(fun, tree, values)
+    return from_output(apply(program, values))
 
 
 def _as_value(leaf):
@@ -66,18 +67,18 @@ _programs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def _program_of(fun, tree: TreeDef, values: tuple) -> tuple[ProgramPrim, object]:
     """The primitive of `fun` at these arguments' structure and leaf types, and the function
-    giving its result as `fun` returns it; made once."""
+    giving its output as `fun` returns it; made once."""
     key = (tree, avals(values))
     per_signature = _programs.setdefault(fun, {})
     found = per_signature.get(key)
     if found is None:
         placeholders = [np.zeros(v.shape, v.dtype) for v in values]
         mod = fun.lower(*tree_unflatten(tree, placeholders))
-        with_entry = run_deep(_flat_entry, mod, tree, placeholders)
+        with_entry, result_type = run_deep(_flat_entry, mod, tree, placeholders)
         name = getattr(fun, "__name__", "jitted")
         program = ProgramPrim(with_entry, name, FLAT_ENTRY)
         to_python = getattr(mod, "result_to_python", _as_it_is)
-        found = per_signature[key] = (program, to_python)
+        found = per_signature[key] = (program, functools.partial(_nested, result_type, to_python))
     return found
 
 
@@ -85,17 +86,48 @@ def _as_it_is(result):
     return result
 
 
+def _nested(result_type, to_python, output):
+    """The primitive's output (a tuple result's tensors, flat) as the jitted function
+    returns it: nested again, then through the module's `to_python` (dicts rebuilt)."""
+    if isinstance(result_type, TupleType):
+        output = _nest(result_type, iter(output))
+    return to_python(output)
+
+
+def _nest(ty, leaves):
+    if isinstance(ty, TupleType):
+        return tuple(_nest(f, leaves) for f in ty.fields)
+    return next(leaves)
+
+
+def _tuple_leaves(expr, ty) -> list:
+    """The non-tuple parts of a value of type `ty`, left to right."""
+    if not isinstance(ty, TupleType):
+        return [expr]
+    return [
+        leaf for i, f in enumerate(ty.fields) for leaf in _tuple_leaves(TupleGetItem(expr, i), f)
+    ]
+
+
 FLAT_ENTRY = "main_on_leaves"
 
 
-def _flat_entry(mod: IRModule, tree: TreeDef, leaves: list) -> IRModule:
+def _flat_entry(mod: IRModule, tree: TreeDef, leaves: list):
     """`mod` plus ``@main_on_leaves``, taking the arguments' array leaves (one parameter
-    each) and calling ``@main`` on the tuples and ADT values they make up."""
+    each) and calling ``@main`` on the tuples and ADT values they make up; a tuple result
+    comes out flat (the transformations follow a flat tuple of tensors), so its type is
+    returned too."""
     params = [Var(f"leaf{i}", TensorType(x.shape, x.dtype.name)) for i, x in enumerate(leaves)]
     rebuilt = _rebuild(tree, iter(params))
+    main = mod.get_global_var("main")
+    result_type = infer_type(mod)[main].checked_type.ret_type
+    body = Call(main, rebuilt.fields)
+    if isinstance(result_type, TupleType):
+        result = Var("result", result_type)
+        body = Let(result, body, Tuple(_tuple_leaves(result, result_type)))
     new = mod.copy()
-    new[GlobalVar(FLAT_ENTRY)] = Function(params, Call(mod.get_global_var("main"), rebuilt.fields))
-    return new
+    new[GlobalVar(FLAT_ENTRY)] = Function(params, body)
+    return new, result_type
 
 
 def _rebuild(tree: TreeDef, params):

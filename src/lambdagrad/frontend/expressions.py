@@ -301,6 +301,16 @@ class ExpressionTranslator:
             )
         return field(base, index_of_key(base, index.value, self.source, node), span)
 
+    def _python_dict_item(self, mapping: dict, key, node) -> Static:
+        """An item of a dict known here (a global, a display of Python values)."""
+        try:
+            return Static(mapping[key])
+        except (KeyError, TypeError):  # TypeError: an unhashable key
+            keys = ", ".join(map(repr, mapping)) or "none"
+            raise self.source.error(
+                node, f"the dict has no key {_short(key)} (its keys: {keys})"
+            ) from None
+
     def _dict_method(self, method: DictMethod, args, kwargs, node):
         """``p.keys()`` (Python's strings), ``p.values()`` and ``p.items()`` (the program's
         values, one per key, to loop over, unpack or zip)."""
@@ -588,6 +598,8 @@ class ExpressionTranslator:
         if isinstance(base, Keyed):
             return self._keyed_subscript(base, index, node)
         if isinstance(base, Static) and isinstance(index, Static):
+            if isinstance(base.value, dict):
+                return self._python_dict_item(base.value, index.value, node)
             return self._python(operator.getitem, base.value, index.value, node)
         if isinstance(base, Static):
             raise self.source.error(node, "indexing a Python value with a program value")

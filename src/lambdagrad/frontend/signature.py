@@ -32,8 +32,9 @@ def argument_layouts(args) -> tuple:
     return tuple(layout_of(a, f"argument {i}") for i, a in enumerate(args))
 
 
-def value_type(value, where: str, used: dict) -> Type:
-    """The IR type of one Python value; raises JitError naming `where` for anything else.
+def value_type(value, where: str, used: dict, in_adt: bool = False) -> Type:
+    """The IR type of one Python value; raises JitError naming `where` for anything else
+    (and for a dict `in_adt`: inside an ADT value, whose fields keep no keys).
 
     >>> str(value_type(np.zeros((2, 3), "float32"), "x", {})), str(value_type(2.0, "y", {}))
     ('Tensor[(2, 3), float32]', 'float64')
@@ -45,8 +46,15 @@ def value_type(value, where: str, used: dict) -> Type:
             raise JitError(f"{where}: arrays of dtype {value.dtype} are not supported")
         return TensorType(np.shape(value), value.dtype.name)
     if isinstance(value, tuple | list):
-        return TupleType([value_type(v, f"{where}[{i}]", used) for i, v in enumerate(value)])
+        return TupleType(
+            [value_type(v, f"{where}[{i}]", used, in_adt) for i, v in enumerate(value)]
+        )
     if isinstance(value, dict):
+        if in_adt:
+            raise JitError(
+                f"{where}: a dict inside an ADT value (lg.List, lg.adt) is not taken by a "
+                "jitted function: the ADT's fields keep no keys (use a tuple there)"
+            )
         keys = sorted_keys(value, where)
         return TupleType([value_type(value[k], f"{where}[{k!r}]", used) for k in keys])
     if isinstance(value, ConstructorHandle):
@@ -99,7 +107,7 @@ def _bind_type_vars(value: ConstructorValue, data: TypeData, where: str, used: d
             if _is_self(declared, data):
                 queue.append(field)
             elif _mentions_unbound(declared, data, bindings):
-                _unify(declared, value_type(field, where, used), bindings)
+                _unify(declared, value_type(field, where, used, in_adt=True), bindings)
     return bindings
 
 
