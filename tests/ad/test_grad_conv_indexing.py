@@ -82,6 +82,9 @@ CONV = {
     "conv2d_transpose": case(
         "nn.conv2d_transpose", (1, 3, 3, 3), (3, 2, 3, 3), strides=2, padding=1, output_padding=1
     ),
+    "conv2d_transpose_out_dtype": case(
+        "nn.conv2d_transpose", (1, 2, 3, 3), (2, 3, 2, 2), strides=2, out_dtype="float64"
+    ),
     "conv2d_transpose_groups": case(
         "nn.conv2d_transpose", (1, 4, 3, 3), (4, 1, 2, 2), groups=2, dilation=2, strides=(1, 2)
     ),
@@ -189,7 +192,7 @@ def test_forward_rule_of_slices_by_size(name, executor):
     check_jvp(INDEXING[name](), executor=executor)
 
 
-RELAY_CONV = [name for name in CONV if "nhwc" in name or "dtype" in name or "backward" in name]
+RELAY_CONV = [name for name in CONV if any(part in name for part in ("nhwc", "dtype", "backward"))]
 
 
 @pytest.mark.parametrize("executor", ["debug", "compiled"])

@@ -271,6 +271,12 @@ CASES = [
     ),
     (
         "nn.conv2d_transpose",
+        [data((1, 2, 3, 3)), data((2, 3, 2, 2))],
+        {"data_layout": "NCHW", "kernel_layout": "IOHW", "out_dtype": "float64", "strides": 2},
+        lambda x, w: conv_transpose_ref(x.astype("float64"), w.astype("float64"), 2),
+    ),
+    (
+        "nn.conv2d_transpose",
         [data((1, 4, 3, 4), "float64"), data((4, 3, 2, 3), "float64")],
         {"strides": 2, "padding": 1, "output_padding": 1, "dilation": 2, "groups": 2},
         lambda x, w: conv_transpose_ref(x, w, 2, (1, 1, 1, 1), 2, 2, 1),

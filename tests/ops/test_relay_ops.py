@@ -160,12 +160,20 @@ def test_conv2d_prints_relays_layout_and_dtype_attributes():
 
 
 @pytest.mark.parametrize(
-    ("attr", "value"),
-    [("data_layout", "NCHW4c"), ("kernel_layout", "OHWI"), ("out_layout", "CHWN")],
+    ("name", "attr", "value"),
+    [
+        ("nn.conv2d", "data_layout", "NCHW4c"),
+        ("nn.conv2d", "kernel_layout", "OHWI"),
+        ("nn.conv2d", "out_layout", "CHWN"),
+        ("nn.conv2d_transpose", "kernel_layout", "OIHW"),
+        ("nn.conv2d_transpose", "data_layout", "NHWC"),
+    ],
 )
-def test_an_unsupported_layout_is_an_error_naming_the_op_the_attribute_and_the_value(attr, value):
-    with pytest.raises(lg.Error, match=f"operator nn.conv2d: attribute {attr}='{value}'"):
-        lg.parse_expr(f'nn.conv2d(%x, %w, {attr}="{value}")')
+def test_an_unsupported_layout_is_an_error_naming_the_op_the_attribute_and_the_value(
+    name, attr, value
+):
+    with pytest.raises(lg.Error, match=f"operator {name}: attribute {attr}='{value}'"):
+        lg.parse_expr(f'{name}(%x, %w, {attr}="{value}")')
 
 
 BACKWARD_WEIGHT_ERRORS = [

@@ -73,6 +73,15 @@ BACKWARD_WEIGHT_ATTRS = {
     "out_layout": AttrSpec("str", "OIHW", tuple(TO_OIHW)),
     "out_dtype": AttrSpec("str", "", DTYPE_OR_EMPTY),
 }
+# Relay's conv2d_transpose spells its layouts too; only the ones it computes in are taken
+CONV_TRANSPOSE_ATTRS = {
+    **CONV_ATTRS,
+    "output_padding": AttrSpec("ints", (0, 0)),
+    "data_layout": AttrSpec("str", "NCHW", ("NCHW",)),
+    "kernel_layout": AttrSpec("str", "IOHW", ("IOHW",)),
+    "out_layout": AttrSpec("str", "", ("", "NCHW")),
+    "out_dtype": AttrSpec("str", "", DTYPE_OR_EMPTY),
+}
 POOL_ATTRS = {
     "pool_size": AttrSpec("ints", (1, 1)),
     **WINDOW_ATTRS,
@@ -303,10 +312,17 @@ def conv2d_transpose_type(arg_types: list[Type], attrs) -> Type:
         message = f"padding {attrs.padding} leaves no output for argument 0"
         raise OpTypeError(f"{message} of shape {fmt_shape(data.shape)}", 0)
     per_group = None if weight.shape[1] is None else weight.shape[1] * attrs.groups
-    return TensorType((data.shape[0], out_channels(per_group, attrs), *dims), data.dtype)
+    out_dtype = attrs.out_dtype or data.dtype
+    return TensorType((data.shape[0], out_channels(per_group, attrs), *dims), out_dtype)
 
 
-def conv2d_transpose(
+def conv2d_transpose(data, weight, out_dtype, data_layout, kernel_layout, out_layout, **window):
+    """conv2d_transpose (NCHW data, IOHW weight) computed in `out_dtype`."""
+    dtype = out_dtype or data.dtype
+    return conv2d_transpose_nchw(data.astype(dtype), weight.astype(dtype), **window)
+
+
+def conv2d_transpose_nchw(
     data, weight, strides, padding, output_padding, dilation, groups, channels, kernel_size
 ):
     """Each input pixel scatters ``pixel * kernel`` into the output (then padding is cropped)."""
@@ -481,7 +497,7 @@ register_op(
     "nn.conv2d_transpose",
     2,
     conv2d_transpose_type,
-    {**CONV_ATTRS, "output_padding": AttrSpec("ints", (0, 0))},
+    CONV_TRANSPOSE_ATTRS,
     conv2d_transpose,
 )
 register_op("nn.max_pool2d", 1, pool_type, POOL_ATTRS, max_pool2d)
@@ -636,10 +652,11 @@ def in_dtype_of(out_grad: Expr, orig_call: Call, arg: Expr) -> Expr:
 
 def conv2d_transpose_grad(orig_call: Call, out_grad: Expr) -> list:
     """``dx = conv2d(g, w)`` (conv2d_transpose is its adjoint in x) and
-    ``dw = conv_weight_grad(g, x)`` (the conv2d of g by w has x's shape)."""
+    ``dw = conv_weight_grad(g, x)`` (the conv2d of g by w has x's shape); g in x's dtype."""
     data, weight = orig_call.args
     attrs = orig_call.attrs
     shapes = ConvShapes(known_shape(orig_call), known_shape(data), known_shape(weight)[2:])
+    out_grad = in_dtype_of(out_grad, orig_call, data)
     dx = call(
         "nn.conv2d",
         out_grad,

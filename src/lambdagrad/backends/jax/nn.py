@@ -172,7 +172,10 @@ def conv2d_backward_weight(attrs, grad, data):
 @rule("nn.conv2d_transpose")
 def conv2d_transpose(attrs, data, weight):
     """The convolution of the input dilated by the strides with the flipped kernel, whose
-    input and output channels swap within each group; padding crops the full output."""
+    input and output channels swap within each group; padding crops the full output. In
+    `out_dtype`, as the numpy implementation computes it."""
+    dtype = attrs.out_dtype or data.dtype
+    data, weight = data.astype(dtype), weight.astype(dtype)
     strides, dilation = pair(attrs.strides, "strides"), pair(attrs.dilation, "dilation")
     extra = pair(attrs.output_padding, "output_padding", 0)
     top, left, bottom, right = pad4(attrs.padding)
@@ -186,7 +189,7 @@ def conv2d_transpose(attrs, data, weight):
         (reach[0] - top, reach[0] - bottom + extra[0]),
         (reach[1] - left, reach[1] - right + extra[1]),
     )
-    return conv(data, kernel, (1, 1), padding, dilation, groups, strides).astype(data.dtype)
+    return conv(data, kernel, (1, 1), padding, dilation, groups, strides)
 
 
 # ---- pooling
