@@ -89,7 +89,20 @@ def zipped(p, q):
     return total
 
 
+def stacked(p):
+    rows = lnp.stack(list(p.values()))
+    return {"rows": rows, "pairs": tuple(p.values())}
+
+
+def matched(p, x):
+    match p:
+        case _:
+            return -x
+
+
 CASES = [
+    (stacked, ({"a": np.ones(2), "b": np.arange(2.0)},)),
+    (matched, (PARAMS, X)),
     (loss, (PARAMS, X)),
     (sum_of_items, (PARAMS,)),
     (keys_and_values, (PARAMS,)),

@@ -188,7 +188,7 @@ class ExpressionTranslator:
 
     def materialize(self, value, node, hint: Type | None = None) -> Expr:
         """`value` as an IR expression (`hint`: the type a Python number should take)."""
-        value = self.with_static_dicts_built(value, node)
+        value = self.program_value(value, node)
         if isinstance(value, Keyed):
             return value.expr
         if not isinstance(value, Static):
@@ -242,7 +242,7 @@ class ExpressionTranslator:
     def tuple_value(self, items: list, node):
         """A tuple of translated values in the program (kept with its layout when dicts
         are inside)."""
-        items = [self.with_static_dicts_built(i, node) for i in items]
+        items = [self.program_value(i, node) for i in items]
         expr = Tuple([self.materialize(i, node) for i in items], span=self.span(node))
         fields = tuple(layout_in(i) for i in items)
         return keyed(expr, Layout(None, fields) if any(f is not None for f in fields) else None)
@@ -267,13 +267,15 @@ class ExpressionTranslator:
     def dict_value(self, items: dict, node) -> Keyed:
         """A dict of translated values in the program: a tuple in key order."""
         keys = tuple(sorted(items))
-        values = [self.with_static_dicts_built(items[k], node) for k in keys]
+        values = [self.program_value(items[k], node) for k in keys]
         expr = Tuple([self.materialize(v, node) for v in values], span=self.span(node))
         return Keyed(expr, Layout(keys, tuple(layout_in(v) for v in values)))
 
-    def with_static_dicts_built(self, value, node):
-        """`value`, or the program's dict of a Python dict (as ``{"a": 1.0}``): a Python
-        dict becomes a program value where the program needs one."""
+    def program_value(self, value, node):
+        """`value` where the program needs a value: a Python dict (as ``{"a": 1.0}``) as
+        the program's dict, the values of ``p.values()`` (a `Pack`) as a tuple."""
+        if isinstance(value, Pack):
+            return self.tuple_value(value.items, node)
         if not (isinstance(value, Static) and isinstance(value.value, dict)):
             return value
         bad = [k for k in value.value if not isinstance(k, str)]
@@ -410,7 +412,7 @@ class ExpressionTranslator:
         if isinstance(node.op, ast.UAdd):
             return operand
         name = "negative" if isinstance(node.op, ast.USub) else "logical_not"
-        return make_call(name, [operand], span=self.span(node))
+        return make_call(name, [self.materialize(operand, node)], span=self.span(node))
 
     def _boolop(self, node, env):
         result = self.truth(self.expr(node.values[0], env), node)
@@ -476,7 +478,7 @@ class ExpressionTranslator:
         if isinstance(cond, Static):
             return self.expr(node.body if cond.value else node.orelse, env)
         body, orelse = self.expr(node.body, env), self.expr(node.orelse, env)
-        body, orelse = (self.with_static_dicts_built(v, node) for v in (body, orelse))
+        body, orelse = (self.program_value(v, node) for v in (body, orelse))
         if isinstance(body, Keyed) or isinstance(orelse, Keyed):
             return self._keyed_ifexp(cond, body, orelse, node)
         a = self.number_like(body, None if isinstance(orelse, Static) else orelse, node)
@@ -532,7 +534,7 @@ class ExpressionTranslator:
     def _call_closure(self, pending: PendingClosure, args, kwargs, node):
         if kwargs:
             raise self.source.error(node, "keyword arguments to a nested function")
-        args = [self.with_static_dicts_built(a, node) for a in args]
+        args = [self.program_value(a, node) for a in args]
         values = [self.materialize(a, node) for a in args]
         types = tuple(self.type_of(v) for v in values)
         layouts = tuple(layout_in(a) for a in args)
@@ -686,7 +688,7 @@ class ExpressionTranslator:
         if kwargs:
             raise self.source.error(node, "keyword arguments to a closure")
         values = [self.materialize(a, node) for a in args]
-        return Call(callee, values, span=self.span(node))
+        return Call(self.materialize(callee, node), values, span=self.span(node))
 
     def _call_static(self, obj, args, kwargs, node):
         if hasattr(obj, "lower") and hasattr(obj, "specialize"):  # a jitted function
@@ -714,6 +716,8 @@ class ExpressionTranslator:
             return self._array_call(builtin, args, kwargs, node)
         if obj is len and len(args) == 1 and not static:
             return self._len(args[0], node)
+        if (obj is list or obj is tuple) and len(args) == 1 and isinstance(args[0], Pack):
+            return args[0]  # list(p.values()): the same values, unpacked or looped over alike
         if static and (any(obj is b for b in PURE_BUILTINS) or _is_numpy(obj)):  # computed now
             values = {k: v.value for k, v in kwargs.items()}
             return self._python(lambda *a: obj(*a, **values), *(a.value for a in args), node)

@@ -98,7 +98,7 @@ class Program:
         arguments are typed as at the top level: int64, float64)."""
         if kwargs:
             raise tr.source.error(node, f"keyword arguments in a call of {jitted.__name__}")
-        args = [tr.with_static_dicts_built(a, node) for a in args]
+        args = [tr.program_value(a, node) for a in args]
         values = [self._argument(a, node, tr) for a in args]
         types = []
         for i, value in enumerate(values):

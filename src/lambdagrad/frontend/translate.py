@@ -76,7 +76,7 @@ class FunctionExit:
         self.layouts: list = []
 
     def returned(self, tr, value, node, env: dict) -> Expr:
-        value = tr.with_static_dicts_built(value, node)
+        value = tr.program_value(value, node)
         self.layouts.append((layout_in(value), node))
         expr = tr.materialize(value, node, self.hints.get("result"))
         entry = tr.seen_entry(value, expr)
@@ -106,7 +106,7 @@ class LoopExit:
         self.returned_layouts: list = []  # where the dicts are in each value returned
 
     def returned(self, tr, value, node, env: dict) -> Expr:
-        value = tr.with_static_dicts_built(value, node)
+        value = tr.program_value(value, node)
         self.returned_layouts.append((layout_in(value), node))
         some = Call(self.option[0], [tr.materialize(value, node)], span=tr.span(node))
         return Tuple([some, *(self.value(tr, env, name, node) for name in self.carried)])
@@ -128,7 +128,7 @@ class LoopExit:
 
     def value(self, tr, env: dict, name: str, node) -> Expr:
         param = self.params[self.carried.index(name)]
-        found = tr.with_static_dicts_built(env[name], node)
+        found = tr.program_value(env[name], node)
         if layout_in(found) != self.layouts[name]:
             raise tr.source.error(
                 node,
@@ -327,7 +327,7 @@ class FunctionTranslator(ExpressionTranslator):
         subject = self.expr(stmt.subject, env)
         if isinstance(subject, Static):
             raise self.source.error(stmt, "match on a Python value (not a program value)")
-        subject = self.emit(subject, "subject")
+        subject = self.emit(self.materialize(subject, stmt), "subject")
         subject_type = self.type_of(subject)
         arms, patterns = [], []
         for case in stmt.cases:
@@ -422,7 +422,7 @@ class FunctionTranslator(ExpressionTranslator):
                         raise self.source.error(
                             stmt, f"variable {name} is not assigned on every path through here"
                         )
-                    found = self.with_static_dicts_built(found, stmt)
+                    found = self.program_value(found, stmt)
                     layouts[name].append((layout_in(found), stmt))
                     value = self.materialize(found, stmt, hints.get(name))
                     seen[name].append(self.seen_entry(found, value))
@@ -687,7 +687,7 @@ class FunctionTranslator(ExpressionTranslator):
 
     def _emit_loop(self, stmt, env, carried, hints, own, body):
         own_params, own_args, advance, option = own
-        before = {n: self.with_static_dicts_built(env[n], stmt) for n in carried}
+        before = {n: self.program_value(env[n], stmt) for n in carried}
         initial = [self.materialize(before[n], stmt, hints.get(n)) for n in carried]
         params = [
             Var(n, self._known(self.type_of(v))) for n, v in zip(carried, initial, strict=True)
