@@ -5,6 +5,8 @@ JAX, a jitted function sees its dicts in key order (the test data are in that or
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import lambdagrad as lg
 import lambdagrad.numpy as lnp
@@ -398,3 +400,26 @@ def test_the_arguments_are_not_mutated():
     lg.grad(lg.jit(loss))(params, X)
     assert list(params) == ["w", "b"]
     assert params["w"].shape == (3, 2)
+
+
+def weighted(p, scale):
+    total = 0.0
+    for key, value in p.items():
+        total = total + len(key) * lnp.sum(lnp.tanh(value * scale))
+    return total
+
+
+random_dicts = st.dictionaries(
+    st.text("abcxyz", min_size=1, max_size=3),
+    st.lists(st.floats(-2, 2), min_size=1, max_size=3).map(np.array),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(max_examples=25)  # each new set of keys is a new specialization, compiled
+@given(random_dicts, st.floats(0.5, 1.5))
+def test_random_dicts_agree_with_python_and_define_by_run_gradients(params, scale):
+    jitted = lg.jit(weighted)
+    np.testing.assert_allclose(jitted(params, scale), weighted(params, scale), rtol=1e-12)
+    assert_same_tree(lg.grad(jitted)(params, scale), lg.grad(weighted)(params, scale))
