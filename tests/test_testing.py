@@ -1,5 +1,7 @@
 """lg.testing's own argument checks: misuse names the checker and what it got."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -33,3 +35,15 @@ def test_scalar_inputs_are_checked_and_a_wrong_gradient_is_caught(inputs):
     wrong = lg.parse_expr("fn (%x: float64, %y: float64) { multiply(sin(%x), %y) }")
     with pytest.raises(AssertionError, match="gradient mismatch"):
         check_grad(wrong, inputs)
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_integer_parameters_are_left_out_quietly(order):
+    """check_grad does not perturb integer inputs, so their (zero) gradients are not asked
+    for: no ZeroGradientWarning, at any order."""
+    func = lg.parse_expr(
+        "fn (%x: Tensor[(4), float64], %i: Tensor[(2), int32]) { sum(tanh(take(%x, %i))) }"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", lg.ZeroGradientWarning)
+        check_grad(func, [np.linspace(-1.0, 1.0, 4), np.array([3, 1], "int32")], order=order)

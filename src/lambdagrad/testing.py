@@ -66,10 +66,22 @@ def check_grad(
     rng = np.random.default_rng(seed)
     values = _inputs("check_grad", typed, inputs, mod, rng)
     checker = _Checker(mod, executor, eps, atol, rtol, elementwise, directions, rng)
-    checker.check(typed, gradient(typed, mod=mod, mode=mode), values)
+    checker.check(typed, gradient(typed, mod=mod, mode=mode, wrt=_checked(typed)), values)
     for _ in range(order - 1):
         typed = infer_type(_gradient_as_output(typed, mod, mode, rng), mod=mod)
-        checker.check(typed, gradient(typed, mod=mod, mode=mode), values)
+        checker.check(typed, gradient(typed, mod=mod, mode=mode, wrt=_checked(typed)), values)
+
+
+def _checked(func: Function) -> tuple[int, ...] | None:
+    """The parameters whose gradients are checked: all but integer and bool tensors (their
+    gradients are zeros by construction, with a warning that here would be noise; their
+    inputs are not perturbed either). None (all) when that leaves none."""
+    wrt = tuple(i for i, p in enumerate(func.params) if not _integer_tensor(p.checked_type))
+    return wrt if wrt and len(wrt) < len(func.params) else None
+
+
+def _integer_tensor(ty) -> bool:
+    return isinstance(ty, TensorType) and not ty.dtype.startswith("float")
 
 
 def check_jvp(
@@ -180,8 +192,12 @@ def _gradient_as_output(func: Function, mod: IRModule, mode: str, rng) -> Functi
     from .ad import gradient
 
     params = [Var(p.name_hint, p.checked_type) for p in func.params]
-    grads = TupleGetItem(Call(gradient(func, mod=mod, mode=mode), params), 1)
-    weighted = [_project(TupleGetItem(grads, i), p.checked_type, rng) for i, p in enumerate(params)]
+    wrt = _checked(func)
+    grads = TupleGetItem(Call(gradient(func, mod=mod, mode=mode, wrt=wrt), params), 1)
+    which = range(len(params)) if wrt is None else wrt
+    weighted = [
+        _project(TupleGetItem(grads, k), params[i].checked_type, rng) for k, i in enumerate(which)
+    ]
     return Function(params, Tuple(weighted))
 
 
