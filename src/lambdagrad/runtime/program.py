@@ -17,14 +17,22 @@ import numpy as np
 
 from ..deep import run_deep, without_gc
 from ..errors import EvaluationError
-from ..ir.expr import Expr, Function, GlobalVar, Let, Var
+from ..ir.expr import Call, Expr, Function, GlobalVar, Let, Var
 from ..ir.module import IRModule
 from ..ir.types import FuncType, RefType, TensorType, TupleType, Type, TypeCall, TypeVar
 from ..ir.visitor import free_vars, post_order
 from ..transform.effects import reached_globals, recursive_globals
 from .codegen import CallSite, Codegen, FunctionInfo, MatchSite, OpSite, Site, Unit
 from .convert import tensor_converter, to_value
-from .interpreter import OP_ERRORS, location, no_match, not_callable, op_failure
+from .interpreter import (
+    OP_ERRORS,
+    cite_prelude_call_site,
+    is_prelude_global,
+    location,
+    no_match,
+    not_callable,
+    op_failure,
+)
 from .namespace import Namespace
 from .values import ConstructorValue, RefValue
 
@@ -47,6 +55,7 @@ class CompiledProgram:
         self._exporters: dict[Type, object] = {}
         self._big_stack: dict[int, tuple[Function, bool]] = {}
         self._recursive: frozenset[str] | None = None
+        self._inside_prelude: frozenset[int] | None = None
 
     def evaluate(self, expr: Expr, typed):
         """The value of `expr`: a `CompiledClosure` for a function, else computed now.
@@ -105,8 +114,45 @@ class CompiledProgram:
                 failure = self._failure(err)
                 if failure is None:
                     raise
+                self._cite_prelude_entry(failure, err.__traceback__)
                 raise failure from None
+            except EvaluationError as err:
+                self._cite_prelude_entry(err, err.__traceback__)
+                raise
         return result if export is None else export(result)
+
+    def _cite_prelude_entry(self, err: EvaluationError, tb) -> None:
+        """Name the user's call by which the failed computation entered the prelude, as the
+        interpreter does: the outermost line of generated code calling a prelude global from
+        outside the prelude."""
+        prelude_calls = self._prelude_calls()
+        while tb is not None:
+            sites = self._sites.get(tb.tb_frame.f_code.co_filename)
+            site = sites.get(tb.tb_lineno) if sites is not None else None
+            entered = isinstance(site, CallSite) and id(site.call) not in prelude_calls
+            if entered and self._is_prelude_global(site.call.op):
+                cite_prelude_call_site(err, site.call)
+                return
+            tb = tb.tb_next
+
+    def _is_prelude_global(self, callee) -> bool:
+        return (
+            isinstance(callee, GlobalVar)
+            and callee in self.mod
+            and is_prelude_global(callee, self.mod[callee])
+        )
+
+    def _prelude_calls(self) -> frozenset[int]:
+        """The ids of the calls inside the module's prelude functions (made once)."""
+        if self._inside_prelude is None:
+            self._inside_prelude = frozenset(
+                id(node)
+                for gvar, func in self.mod.functions.items()
+                if is_prelude_global(gvar, func)
+                for node in post_order(func)
+                if isinstance(node, Call)
+            )
+        return self._inside_prelude
 
     def _failure(self, err: Exception) -> EvaluationError | None:
         """The interpreter's error for `err`: from an op, a call or a match, else None.
