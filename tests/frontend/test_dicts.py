@@ -18,14 +18,15 @@ X = RNG.normal(size=3)
 
 
 def assert_same_tree(got, expected):
-    """`got` has `expected`'s structure (dicts with the same keys) and close leaves."""
-    assert type(got) is type(expected) or not isinstance(expected, dict | tuple | list)
+    """`got` has `expected`'s structure (dicts with the same keys; a jitted function's
+    lists come back as tuples) and close leaves."""
     if isinstance(expected, dict):
+        assert isinstance(got, dict)
         assert list(got) == sorted(expected)
         for key in expected:
             assert_same_tree(got[key], expected[key])
     elif isinstance(expected, tuple | list):
-        assert len(got) == len(expected)
+        assert isinstance(got, tuple | list) and len(got) == len(expected)
         for a, b in zip(got, expected, strict=True):
             assert_same_tree(a, b)
     else:
@@ -102,7 +103,22 @@ def matched(p, x):
             return -x
 
 
+def sgd_step(p, g):
+    return {k: p[k] - 0.1 * g[k] for k in p}
+
+
+def comprehensions(p, x):
+    scaled = {k: v * x.sum() for k, v in p.items() if k != "b"}
+    norms = [lnp.sum(v * v) for v in p.values()]
+    pairs = {f: n for f, n in zip(("first", "second"), norms, strict=True)}
+    numbered = [(i, n) for i, n in enumerate(norms)]
+    powers = [x**i for i in range(3)]
+    return scaled, pairs, numbered, powers
+
+
 CASES = [
+    (sgd_step, (PARAMS, {"b": np.ones(2), "w": np.ones((3, 2))})),
+    (comprehensions, (PARAMS, X)),
     (stacked, ({"a": np.ones(2), "b": np.arange(2.0)},)),
     (matched, (PARAMS, X)),
     (loss, (PARAMS, X)),
@@ -351,9 +367,24 @@ def test_python_dicts_are_used_at_translation():
     assert_same_tree(lg.jit(with_settings)(X), with_settings(X))
 
 
+def filtered_by_values(p):
+    return {k: v for k, v in p.items() if lnp.sum(v) > 0}
+
+
+def comprehension_over_a_vector(p, x):
+    return [v for v in x]
+
+
 @pytest.mark.parametrize(
     ("function", "args", "line", "message"),
     [
+        (filtered_by_values, (PARAMS,), 1, "an if in a comprehension tests a value known only"),
+        (
+            comprehension_over_a_vector,
+            (PARAMS, X),
+            1,
+            "list comprehension over Tensor[(3), float64]",
+        ),
         (missing_key, (PARAMS,), 1, "no key 'v' (its keys: 'b', 'w')"),
         (missing_setting, (X,), 1, "no key 'shift' (its keys: 'scale')"),
         (computed_display_key, (PARAMS, 1), 1, "keys of a dict in a jitted function are constant"),

@@ -96,9 +96,7 @@ PYTHON_OPS = {
     ast.NotIn: lambda a, b: a not in b,
 }
 UNSUPPORTED_EXPRESSIONS = {
-    ast.ListComp: "a list comprehension",
     ast.SetComp: "a set comprehension",
-    ast.DictComp: "a dict comprehension",
     ast.GeneratorExp: "a generator expression",
     ast.Yield: "yield (a generator)",
     ast.YieldFrom: "yield from (a generator)",

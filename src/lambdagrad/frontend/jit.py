@@ -265,17 +265,19 @@ def jit(fun, entry: str = "main"):
 
     What translates: `if`/`elif`, `while`, `for` over ``range`` or an ``lg.List`` (with
     `break`, `continue` and `return`) or over a tuple or list argument (unrolled, with
-    ``enumerate`` and ``zip``), dicts (arguments, ``{"w": w, "b": b}`` displays and
-    results, in tuples and dicts too; ``p["w"]`` with a constant key, ``len(p)``,
-    ``"w" in p``, and loops over ``p``, ``p.keys()``, ``p.values()`` and ``p.items()``,
-    unrolled in key order as JAX's jit sees them), asserts on shapes and other Python
-    values, recursion, nested functions and lambdas (closures), `match` on ADT values
-    (``lg.adt``, ``lg.List``), ``lambdagrad.numpy``/``numpy`` functions and array methods
-    (any that ``lambdagrad.numpy`` has: those without a translation of their own run its
-    implementation on the program's values), and numpy's indexing by ints, slices (any
-    step), ``None`` and ``...``, by ints the program computes and by lists of ints.
-    Anything else (``try``, ``with``, comprehensions, calls of plain Python functions) is an
-    error naming the line.
+    ``enumerate`` and ``zip``), dict and list comprehensions over tuples and ranges known
+    here (unrolled), dicts (arguments, ``{"w": w, "b": b}`` displays and results, in
+    tuples and dicts too; ``p["w"]`` with a constant key, ``len(p)``, ``"w" in p``, and
+    loops and comprehensions over ``p``, ``p.keys()``, ``p.values()`` and ``p.items()``,
+    in key order as JAX's jit sees them, as ``{k: p[k] - lr * g[k] for k in p}``),
+    asserts on shapes and other Python values, recursion, nested functions and lambdas
+    (closures), `match` on ADT values (``lg.adt``, ``lg.List``), ``lambdagrad.numpy``/
+    ``numpy`` functions and array methods (any that ``lambdagrad.numpy`` has: those without
+    a translation of their own run its implementation on the program's values), and
+    numpy's indexing by ints, slices (any step), ``None`` and ``...``, by ints the program
+    computes and by lists of ints.
+    Anything else (``try``, ``with``, generator expressions, calls of plain Python
+    functions) is an error naming the line.
 
     >>> import numpy as np
     >>> import lambdagrad as lg

@@ -544,6 +544,83 @@ class FunctionTranslator(ExpressionTranslator):
         items = Keyed(self.emit(value.expr, "items"), value.layout)
         return [field(items, i, self.span(node)) for i in range(len(value.layout.fields))]
 
+    # ---- comprehensions (unrolled, as loops over tuples are)
+
+    def _dict_comp(self, node, env):
+        """``{k: f(v) for k, v in p.items()}``: a dict display of one item per iteration."""
+        items = {}
+        for inner in self._iterations(node, env, "a dict comprehension"):
+            key = self.expr(node.key, inner)
+            if not (isinstance(key, Static) and isinstance(key.value, str)):
+                raise self.source.error(
+                    node.key, "the keys of a dict in a jitted function are constant strings"
+                )
+            items[key.value] = self.expr(node.value, inner)
+        if all(isinstance(v, Static) for v in items.values()):
+            return Static({k: v.value for k, v in items.items()})
+        return self.dict_value(items, node)
+
+    def _list_comp(self, node, env):
+        """``[f(v) for v in p.values()]``: a tuple display of one item per iteration."""
+        values = [
+            self.expr(node.elt, e) for e in self._iterations(node, env, "a list comprehension")
+        ]
+        if all(isinstance(v, Static) for v in values):
+            return Static(tuple(v.value for v in values))
+        return self.tuple_value(values, node)
+
+    def _iterations(self, node, env: dict, what: str) -> list[dict]:
+        """The environments of a comprehension's iterations (its targets bound), over
+        iterables whose length is known here; `if` clauses must be known here too."""
+        envs = [env]
+        for generator in node.generators:
+            envs = [
+                inner
+                for current in envs
+                for element in self._comprehension_elements(generator.iter, current, what)
+                for inner in [self._bound(generator.target, element, current)]
+                if all(self._known_test(test, inner) for test in generator.ifs)
+            ]
+        return envs
+
+    def _comprehension_elements(self, iterator, env: dict, what: str) -> list:
+        if isinstance(iterator, ast.Call) and self._is_range(iterator.func, env):
+            bounds = [self.expr(a, env) for a in iterator.args]
+            if iterator.keywords or not all(isinstance(b, Static) for b in bounds):
+                raise self.source.error(iterator, f"range in {what} takes Python ints known here")
+            return [
+                Static(i) for i in self._python(range, *(b.value for b in bounds), iterator).value
+            ]
+        grouped = self._enumerate_or_zip(iterator, env)
+        if grouped is not None:
+            return grouped
+        items = self.expr(iterator, env)
+        if isinstance(items, Static) and isinstance(items.value, tuple | list):
+            return [Static(v) for v in items.value]
+        elements = None if isinstance(items, Static) else self._tuple_elements(items, iterator)
+        if elements is None:
+            shown = "a Python value" if isinstance(items, Static) else self.type_of(items)
+            raise self.source.error(
+                iterator,
+                f"lg.jit cannot translate {what} over {shown or 'a value unknown here'}: "
+                "comprehensions are unrolled, over tuples, dicts (their keys(), values() and "
+                "items()) and ranges known here",
+            )
+        return elements
+
+    def _bound(self, target, element, env: dict) -> dict:
+        inner = dict(env)
+        self.assign(target, element, inner)
+        return inner
+
+    def _known_test(self, test, env: dict) -> bool:
+        cond = self.condition(test, env)
+        if not isinstance(cond, Static):
+            raise self.source.error(
+                test, "an if in a comprehension tests a value known only when the program runs"
+            )
+        return bool(cond.value)
+
     def _enumerate_or_zip(self, call, env) -> list | None:
         """The elements of ``enumerate(t)`` or ``zip(t, u, ...)`` over tuples, unrolled as a
         loop over a tuple is (None for other iterators)."""
@@ -782,6 +859,11 @@ class FunctionTranslator(ExpressionTranslator):
     def _known(ty: Type | None) -> Type | None:
         return ty if FunctionTranslator.concrete(ty) else None
 
+    EXPRESSIONS = {
+        **ExpressionTranslator.EXPRESSIONS,
+        ast.DictComp: _dict_comp,
+        ast.ListComp: _list_comp,
+    }
     STATEMENTS = {
         ast.Assign: _assign,
         ast.AnnAssign: _ann_assign,
