@@ -454,3 +454,24 @@ def test_random_dicts_agree_with_python_and_define_by_run_gradients(params, scal
     jitted = lg.jit(weighted)
     np.testing.assert_allclose(jitted(params, scale), weighted(params, scale), rtol=1e-12)
     assert_same_tree(lg.grad(jitted)(params, scale), lg.grad(weighted)(params, scale))
+
+
+def squared_loss(p, x):
+    return lnp.sum(lnp.tanh(x @ p["w"] + p["b"]) ** 2)
+
+
+jitted_grad = lg.jit(lg.grad(squared_loss))
+
+
+def train(p, x, steps):
+    for _ in range(steps):
+        g = jitted_grad(p, x)
+        p = {k: p[k] - 0.1 * g[k] for k in p}
+    return p
+
+
+def test_a_training_loop_over_dict_parameters_is_one_program():
+    jitted = lg.jit(train)
+    assert_same_tree(jitted(PARAMS, X, 5), train(PARAMS, X, 5))
+    text = str(jitted.lower(PARAMS, X, 5))
+    assert "for_loop" in text and text.count("@grad_squared_loss(") == 1  # not unrolled
