@@ -106,3 +106,17 @@ def test_jit_of_a_wrapper_of_a_jitted_function_is_refused_not_the_inner_result()
     for wrapper in (plus_one, lg.jacfwd(doubled), lg.hessian(doubled), lg.vmap(doubled)):
         with pytest.raises(lg.Error, match="it wraps another function"):
             lg.jit(wrapper)(np.ones(2))
+
+
+def with_nested_aux(x):
+    y = lnp.tanh(x)
+    return lnp.sum(y), (y, (x * 2.0,))
+
+
+def test_a_jitted_function_with_a_nested_tuple_result_under_grad_and_jacobians():
+    grads, aux = lg.grad(lg.jit(with_nested_aux), has_aux=True)(X)
+    expected_grads, expected_aux = lg.grad(with_nested_aux, has_aux=True)(X)
+    np.testing.assert_allclose(grads, expected_grads, rtol=1e-12)
+    np.testing.assert_allclose(aux[1][0], expected_aux[1][0], rtol=1e-12)
+    nested = lg.jacrev(lambda x: lg.jit(with_nested_aux)(x)[1])(X)
+    np.testing.assert_allclose(nested[1][0], 2.0 * np.eye(3), rtol=1e-12)
