@@ -47,3 +47,10 @@ def test_integer_parameters_are_left_out_quietly(order):
     with warnings.catch_warnings():
         warnings.simplefilter("error", lg.ZeroGradientWarning)
         check_grad(func, [np.linspace(-1.0, 1.0, 4), np.array([3, 1], "int32")], order=order)
+
+
+def test_second_order_checks_do_not_warn_about_the_rules_own_zero_derivatives():
+    func = lg.parse_expr("fn (%x: Tensor[(3), float64]) { sum(multiply(abs(%x), %x)) }")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", lg.ZeroGradientWarning)
+        check_grad(func, [np.array([-1.5, 0.5, 2.0])], order=2)
