@@ -225,22 +225,15 @@ DYNAMIC_FILL_DOC = (
     "``dyn.{0}(shape, dtype)``: {0} of the shape held by the 1-d integer tensor `shape`, known "
     "at run time (Relay's dyn.{0}); ``{0}(%shape)`` builds this call."
 )
-register_op(
-    "dyn.zeros",
-    1,
-    dynamic_shape_type,
-    {"dtype": AttrSpec("dtype", "float32")},
-    filled_like(np.zeros),
-    doc=DYNAMIC_FILL_DOC.format("zeros"),
-)
-register_op(
-    "dyn.ones",
-    1,
-    dynamic_shape_type,
-    {"dtype": AttrSpec("dtype", "float32")},
-    filled_like(np.ones),
-    doc=DYNAMIC_FILL_DOC.format("ones"),
-)
+for _name, _fill in (("zeros", np.zeros), ("ones", np.ones)):
+    register_op(
+        f"dyn.{_name}",
+        1,
+        dynamic_shape_type,
+        {"dtype": AttrSpec("dtype", "float32")},
+        filled_like(_fill),
+        doc=DYNAMIC_FILL_DOC.format(_name),
+    )
 register_op("full", 1, full_type, {**SHAPE_AND_DTYPE, "dtype": AttrSpec("dtype?", None)}, full)
 register_op(
     "arange",
