@@ -17,6 +17,7 @@ from ..typing import infer_type
 from .adtypes import BACKPROP_TYPE
 from .context import ADContext
 from .higher_order import Block, FunctionTransformer, lifted_param, new_backprop
+from .split import split_gradient
 from .structure import StructureCode, has_float_leaf
 
 MODES = ("higher_order", "first_order")
@@ -29,7 +30,10 @@ def gradient(
 
     Returns ``fn(params) -> (result, (one gradient per param))``, the gradient of the sum of
     all float tensor leaves of the result. Higher-order mode adds the derived globals
-    (``@f_grad``) it needs to `mod`, in which the returned function evaluates.
+    (``@f_grad``) it needs to `mod`, in which the returned function evaluates. A recursive
+    program without closures or refs is split instead: each global into a forward pass
+    ``@f_grad_fwd`` returning its residuals as a value and a backward pass ``@f_grad_bwd``
+    returning gradients as values (no refs, no closures; see ``ad/split.py``).
 
     `wrt`, a tuple of parameter indices, asks for those parameters' gradients only (in that
     order); no work is spent on the others. Higher-order mode then keeps values that depend
@@ -95,6 +99,9 @@ def _differentiate(expr, mod, mode: str, with_cotangent: bool, wrt) -> tuple[Fun
         from .first_order import first_order_gradient
 
         return first_order_gradient(typed, typed_mod, with_cotangent, wrt), notes
+    split = split_gradient(typed, mod, typed_mod, with_cotangent, wrt)
+    if split is not None:
+        return split, notes
     if wrt is not None:
         from .activity import gradient_wrt
 
