@@ -25,6 +25,9 @@ higher-order gradients already.
 
 from __future__ import annotations
 
+from functools import partial
+
+from ..errors import GradientError
 from ..ir.expr import (
     Call,
     Clause,
@@ -36,8 +39,11 @@ from ..ir.expr import (
     If,
     Let,
     Match,
+    Pattern,
     PatternConstructor,
+    PatternTuple,
     PatternVar,
+    PatternWildcard,
     Tuple,
     TupleGetItem,
     Var,
@@ -54,15 +60,14 @@ from ..ir.types import (
     TypeCall,
     TypeData,
     TypeVar,
-    is_static_tensor,
 )
 from ..ir.visitor import ExprMutator, make_lets, pre_order, replace_node
-from ..ops.gradients import call, gradient_of, is_non_differentiable
+from ..ops.gradients import gradient_of, is_non_differentiable
 from ..transform.anf import to_anf
 from ..transform.effects import recursive_globals
 from ..typing import infer_type
 from ..typing.unify import type_children
-from .adtypes import is_float_tensor
+from .split_values import GradientValues
 from .structure import has_float_leaf
 
 CHECKPOINT = "annotation.checkpoint"
@@ -96,8 +101,10 @@ def split_gradient(
             return None
         anf = _anf_program(func, reached, typed_mod)
         chosen = list(range(len(func.params))) if wrt is None else list(wrt)
-        activity = Activity(anf.entry, anf.mod, chosen)
-        return Splitter(mod, anf, activity).gradient(with_cotangent, chosen)
+        names = _FreshNames(mod)
+        values = GradientValues(mod, anf.mod.type_definitions, names.fresh)
+        activity = Activity(anf.entry, anf.mod, chosen, values)
+        return Splitter(mod, anf, activity, values, names).gradient(with_cotangent, chosen)
     except NotQualified:
         return None
 
@@ -188,22 +195,33 @@ class _AnfProgram:
 
 
 def _anf_program(func: Function, reached: dict, typed: IRModule) -> _AnfProgram:
-    """`func` and the globals it reaches, in A-normal form and typed (their own copy)."""
-    sub = IRModule(dict(reached), dict(typed.type_definitions))
+    """`func` and the globals it reaches, in A-normal form and typed (their own copy), with
+    each wildcard pattern binding a variable: the gradient of a matched value is built back
+    from its parts, the ones a wildcard skips included."""
+    named = {g: _NameWildcards().visit(f) for g, f in reached.items()}
+    sub = IRModule(named, dict(typed.type_definitions))
     mod = infer_type(to_anf(sub))
-    return _AnfProgram(infer_type(to_anf(func), mod=mod), mod)
+    return _AnfProgram(infer_type(to_anf(_NameWildcards().visit(func)), mod=mod), mod)
+
+
+class _NameWildcards(ExprMutator):
+    def visit_clause(self, clause: Clause) -> Clause:
+        return Clause(_named(clause.lhs), self.visit(clause.rhs))
+
+
+def _named(pattern: Pattern) -> Pattern:
+    """`pattern` with a new variable for each wildcard."""
+    match pattern:
+        case PatternWildcard():
+            return PatternVar(Var("_"))
+        case PatternConstructor(constructor=ctor, patterns=subs):
+            return PatternConstructor(ctor, [_named(p) for p in subs])
+        case PatternTuple(patterns=subs):
+            return PatternTuple([_named(p) for p in subs])
+    return pattern
 
 
 # -- activity ------------------------------------------------------------------------------
-
-
-def _can_carry(ty: Type) -> bool:
-    """Whether a value of `ty` can hold a float tensor (ADTs: conservatively yes)."""
-    if isinstance(ty, TypeCall):
-        return True
-    if isinstance(ty, TupleType):
-        return any(_can_carry(f) for f in ty.fields)
-    return is_float_tensor(ty)
 
 
 def _has_adt(ty: Type) -> bool:
@@ -216,23 +234,22 @@ class Activity:
     """Which variables depend on the chosen parameters, over the whole program.
 
     A global's parameter is active when some call passes it an active value; its result is
-    active when it depends on an active parameter: both grow to a fixpoint. Gradients
-    through ADT values are not supported here (NotQualified).
+    active when it depends on an active parameter: both grow to a fixpoint. A value that
+    cannot hold a float tensor is never active; an ADT value built from active fields is, and
+    so are the parts matched out of an active value.
     """
 
-    def __init__(self, entry: Function, mod: IRModule, chosen: list[int]):
+    def __init__(self, entry: Function, mod: IRModule, chosen: list[int], values):
         self.mod = mod
+        self.can_carry = values.can_carry
         self.params: dict[GlobalVar, list[bool]] = {
             g: [False] * len(f.params) for g, f in mod.functions.items()
         }
         self.results: dict[GlobalVar, bool] = dict.fromkeys(mod.functions, False)
         self.active: set[Var] = set()
         entry_acts = [
-            i in chosen and _can_carry(p.checked_type) for i, p in enumerate(entry.params)
+            i in chosen and self.can_carry(p.checked_type) for i, p in enumerate(entry.params)
         ]
-        for i in chosen:
-            if _has_adt(entry.params[i].checked_type):
-                raise NotQualified
         self.changed = True
         while self.changed:
             self.changed = False
@@ -242,9 +259,6 @@ class Activity:
                 result = self._function(func, self.params[gvar])
                 if result and not self.results[gvar]:
                     self.results[gvar] = self.changed = True
-        for var in self.active:
-            if _has_adt(var.checked_type):
-                raise NotQualified
 
     def _function(self, func: Function, acts: list[bool]) -> bool:
         for param, act in zip(func.params, acts, strict=True):
@@ -254,7 +268,7 @@ class Activity:
 
     def scope(self, expr: Expr) -> bool:
         while isinstance(expr, Let):
-            if self._value(expr.value) and _can_carry(expr.var.checked_type):
+            if self._value(expr.value) and self.can_carry(expr.var.checked_type):
                 self.active.add(expr.var)
             expr = expr.body
         return self._value(expr)
@@ -273,22 +287,23 @@ class Activity:
                     and not is_non_differentiable(op)
                 )
             case Call(op=Constructor(), args=args):
-                if any(map(self._atom, args)):
-                    raise NotQualified
-                return False
+                return any(map(self._atom, args)) and self.can_carry(value.checked_type)
             case Call(op=GlobalVar() as gvar, args=args):
                 return self._call(gvar, [self._atom(a) for a in args])
             case Tuple(fields=fields):
                 return any(map(self._atom, fields))
             case TupleGetItem(tuple_value=t):
-                return self._atom(t) and _can_carry(value.checked_type)
+                return self._atom(t) and self.can_carry(value.checked_type)
             case If(true_branch=then, false_branch=other):
-                return (self.scope(then) | self.scope(other)) and _can_carry(value.checked_type)
+                results = [self.scope(then), self.scope(other)]
+                return any(results) and self.can_carry(value.checked_type)
             case Match(data=data, clauses=clauses):
                 if self._atom(data):
-                    raise NotQualified
+                    for clause in clauses:
+                        parts = pattern_vars(clause.lhs)
+                        self.active.update(v for v in parts if self.can_carry(v.checked_type))
                 results = [self.scope(c.rhs) for c in clauses]
-                return any(results) and _can_carry(value.checked_type)
+                return any(results) and self.can_carry(value.checked_type)
         raise NotQualified
 
     def _call(self, gvar: GlobalVar, acts: list[bool]) -> bool:
@@ -300,35 +315,6 @@ class Activity:
 
 
 # -- the split -----------------------------------------------------------------------------
-
-
-def _zeros(ty: Type, like) -> Expr:
-    """Zeros of type `ty`; `like()` gives a value of that type when the shape is not static."""
-    if isinstance(ty, TupleType):
-        return Tuple(
-            [_zeros(f, lambda i=i: TupleGetItem(like(), i)) for i, f in enumerate(ty.fields)]
-        )
-    if is_static_tensor(ty):
-        return call("zeros", shape=ty.shape, dtype=ty.dtype)
-    return call("zeros_like", like())
-
-
-def _ones(ty: Type, value: Expr) -> Expr:
-    if isinstance(ty, TupleType):
-        return Tuple([_ones(f, TupleGetItem(value, i)) for i, f in enumerate(ty.fields)])
-    if not is_float_tensor(ty):
-        return call("zeros_like", value)
-    if is_static_tensor(ty):
-        return call("ones", shape=ty.shape, dtype=ty.dtype)
-    return call("ones_like", value)
-
-
-def _add(a: Expr, b: Expr, ty: Type) -> Expr:
-    if isinstance(ty, TupleType):
-        return Tuple(
-            [_add(TupleGetItem(a, i), TupleGetItem(b, i), f) for i, f in enumerate(ty.fields)]
-        )
-    return call("add", a, b) if is_float_tensor(ty) else a
 
 
 def _new_var(name: str, ty: Type | None) -> Var:
@@ -408,7 +394,7 @@ class Sweep:
         return isinstance(target, Var) and target in self.splitter.activity.active
 
     def contribute(self, target: Expr, grad: Expr, ty: Type) -> None:
-        if not (self.wanted(target) and has_float_leaf(ty)):
+        if not (self.wanted(target) and self.splitter.values.can_carry(ty)):
             return
         if isinstance(ty, TupleType):
             grad = self.emit("grad", grad, ty)
@@ -436,7 +422,9 @@ class Sweep:
             fields = [
                 self._sum(p, t, var.name_hint)
                 if p
-                else _zeros(t, lambda i=i: TupleGetItem(self.scope.lookup(var), i))
+                else self.splitter.values.zeros(
+                    t, lambda i=i: TupleGetItem(self.scope.lookup(var), i)
+                )
                 for i, (p, t) in enumerate(zip(padded, ty.fields, strict=True))
             ]
             total = self.emit(f"grad_{var.name_hint}", Tuple(fields), ty)
@@ -450,12 +438,12 @@ class Sweep:
         total = self.total(var)
         if total is not None:
             return total
-        return _zeros(var.checked_type, lambda: self.scope.lookup(var))
+        return self.splitter.values.zeros(var.checked_type, lambda: self.scope.lookup(var))
 
     def _sum(self, parts: list[Expr], ty: Type, name: str) -> Expr:
         total = self.emit(f"grad_{name}", parts[0], ty)
         for part in parts[1:]:
-            total = self.emit(f"grad_{name}", _add(total, part, ty), ty)
+            total = self.emit(f"grad_{name}", self.splitter.values.add(total, part, ty), ty)
         return total
 
     def run(self, expr: Expr) -> None:
@@ -482,6 +470,10 @@ class Sweep:
                 grad = self.total(var)
                 if grad is not None:
                     self._global(var, value, grad)
+            case Call(op=Constructor()):
+                grad = self.total(var)
+                if grad is not None:
+                    self._constructor(value, grad)
             case Tuple(fields=fields):
                 grad = self.total(var)
                 if grad is not None:
@@ -531,36 +523,70 @@ class Sweep:
             if not passed.get(i, False):
                 self.contribute(orig.args[i], value, orig.args[i].checked_type)
 
-    def _zeros_like(self, arg: Expr) -> Expr:
-        return _zeros(arg.checked_type, lambda: self.splitter.renamed(arg, self.scope))
+    def contribute_matched(self, data: Var, pattern: Pattern) -> None:
+        """The gradient of a matched value, rebuilt from its parts' (when any has one, or
+        when it has no parts: ``Nil``'s gradient is ``Nil``, cheaper than zeros of the value)."""
+        parts = pattern_vars(pattern)
+        if not parts or any(self.adjoints.get(v) for v in parts):
+            self.contribute(data, self._rebuilt(pattern), data.checked_type)
 
-    def _branches(self, var: Var, value: Expr, grad: Expr) -> None:
-        """The backward code of an active ``if``/``match``: a ``match`` on its residual, each
-        clause the backward code of its branch, giving the adjoints of outer variables."""
-        if isinstance(value, If):
-            arms = [(value.true_branch, (), "then"), (value.false_branch, (), "else")]
-        else:
-            arms = [
-                (c.rhs, pattern_vars(c.lhs), _clause_name(c, i))
-                for i, c in enumerate(value.clauses)
-            ]
-        sweeps = []
-        for body, bound, _ in arms:
-            scope = Scope(self.scope, _bound_in(body, bound), rename=True)
-            sweep = Sweep(self.splitter, scope)
-            # the adjoints reached so far: a branch adds to them (or leaves them alone)
-            sweep.adjoints = {v: _copy_parts(parts) for v, parts in self.adjoints.items()}
-            sweep.contribute(_result(body), grad, var.checked_type)
-            sweep.run(body)
-            sweeps.append(sweep)
-        outers = [
+    def _rebuilt(self, pattern: Pattern) -> Expr:
+        match pattern:
+            case PatternVar(var=var):
+                return self.total_or_zeros(var)
+            case PatternConstructor(constructor=ctor, patterns=subs):
+                return Call(ctor, [self._rebuilt(p) for p in subs])
+            case PatternTuple(patterns=subs):
+                return Tuple([self._rebuilt(p) for p in subs])
+        raise GradientError(f"unexpected pattern {pattern} in the split")  # wildcards are named
+
+    def _arm(self, body: Expr, pattern, value: Expr, grad: Expr, ty: Type) -> Sweep:
+        """The backward sweep of one branch, given the branch's result gradient `grad`."""
+        bound = pattern_vars(pattern) if pattern is not None else ()
+        sweep = Sweep(self.splitter, Scope(self.scope, _bound_in(body, bound), rename=True))
+        # the adjoints reached so far: a branch adds to them (or leaves them alone)
+        sweep.adjoints = {v: _copy_parts(parts) for v, parts in self.adjoints.items()}
+        sweep.contribute(_result(body), grad, ty)
+        sweep.run(body)
+        if pattern is not None and self.wanted(value.data):
+            sweep.contribute_matched(value.data, pattern)
+        return sweep
+
+    def _changed_outers(self, sweeps: list[Sweep]) -> list[Var]:
+        """The variables bound outside the branches whose adjoints some branch changed."""
+        return [
             v
             for v in _union(s.adjoints for s in sweeps)
-            if not _bound_anywhere(v, sweeps)
+            if not any(v in s.scope.bound for s in sweeps)
             and any(
                 not _same_parts(s.adjoints.get(v, []), self.adjoints.get(v, [])) for s in sweeps
             )
         ]
+
+    def _constructor(self, orig: Call, grad: Expr) -> None:
+        """An ADT value's gradient holds its fields' gradients (built by the same
+        constructor: from the value's own zeros or ones, or rebuilt by a ``match`` on it)."""
+        types = [a.checked_type for a in orig.args]
+        fields = [_new_var("grad_field", t) for t in types]
+        pattern = PatternConstructor(orig.op, [PatternVar(f) for f in fields])
+        unpack = Match(grad, [Clause(pattern, Tuple(fields))], complete=False)
+        parts = self.emit("grad_fields", unpack, TupleType(types))
+        for i, arg in enumerate(orig.args):
+            self.contribute(arg, TupleGetItem(parts, i), types[i])
+
+    def _zeros_like(self, arg: Expr) -> Expr:
+        return self.splitter.values.zeros(
+            arg.checked_type, partial(self.splitter.renamed, arg, self.scope)
+        )
+
+    def _branches(self, var: Var, value: Expr, grad: Expr) -> None:
+        """The backward code of an active ``if``/``match``: a ``match`` on its residual, each
+        clause the backward code of its branch, giving the adjoints of outer variables."""
+        arms = _arms(value)
+        sweeps = [
+            self._arm(body, pattern, value, grad, var.checked_type) for body, pattern, _ in arms
+        ]
+        outers = self._changed_outers(sweeps)
         if not outers:
             return
         codes = [
@@ -580,6 +606,13 @@ class Sweep:
         values = [out] if len(outers) == 1 else [TupleGetItem(out, k) for k in range(len(outers))]
         for outer, new in zip(outers, values, strict=True):
             self.adjoints[outer] = _as_adjoint(new, outer.checked_type)
+
+
+def _arms(value: If | Match) -> list[tuple[Expr, Pattern | None, str]]:
+    """The branches of an ``if`` or the clauses of a ``match``: (body, pattern, name)."""
+    if isinstance(value, If):
+        return [(value.true_branch, None, "then"), (value.false_branch, None, "else")]
+    return [(c.rhs, c.lhs, _clause_name(c, i)) for i, c in enumerate(value.clauses)]
 
 
 def _as_adjoint(value: Expr, ty: Type) -> list:
@@ -613,10 +646,6 @@ def _union(dicts) -> list:
     return list(seen)
 
 
-def _bound_anywhere(var: Var, sweeps: list[Sweep]) -> bool:
-    return any(var in s.scope.bound for s in sweeps)
-
-
 def _tuple_or_one(values: list[Expr]) -> Expr:
     return values[0] if len(values) == 1 else Tuple(values)
 
@@ -646,10 +675,34 @@ class GlobalSplit:
         self.bwd_ret: Type | None = None
 
 
+class _FreshNames:
+    """Names for new globals, ADTs and constructors that `mod` does not use yet."""
+
+    def __init__(self, mod: IRModule):
+        self.taken = {g.name_hint for g in mod.functions}
+        self.taken |= {h.name_hint for h in mod.type_definitions}
+        self.taken |= {c.name_hint for d in mod.type_definitions.values() for c in d.constructors}
+
+    def fresh(self, base: str) -> str:
+        name, n = base, 0
+        while name in self.taken:
+            n += 1
+            name = f"{base}_{n}"
+        self.taken.add(name)
+        return name
+
+
 class Splitter:
     """Writes the split globals, the residual ADTs and the gradient function."""
 
-    def __init__(self, mod: IRModule, program: _AnfProgram, activity: Activity):
+    def __init__(
+        self,
+        mod: IRModule,
+        program: _AnfProgram,
+        activity: Activity,
+        values: GradientValues,
+        names: _FreshNames,
+    ):
         self.mod = mod
         self.program = program
         self.activity = activity
@@ -668,17 +721,8 @@ class Splitter:
         self.residuals: dict[Var, Var] = {}
         self.branches: dict[Var, Branches] = {}
         self.threaded = _threaded_params(program, activity)
-        self.taken = {g.name_hint for g in mod.functions}
-        self.taken |= {h.name_hint for h in mod.type_definitions}
-        self.taken |= {c.name_hint for d in mod.type_definitions.values() for c in d.constructors}
-
-    def fresh(self, base: str) -> str:
-        name, n = base, 0
-        while name in self.taken:
-            n += 1
-            name = f"{base}_{n}"
-        self.taken.add(name)
-        return name
+        self.values = values
+        self.fresh = names.fresh
 
     def renamed(self, expr: Expr, scope: Scope) -> Expr:
         return _Rename(self.forward_vars, scope).visit(expr)
@@ -702,9 +746,16 @@ class Splitter:
             func = self.program.mod[gvar]
             acts = self.activity.params[gvar]
             split.outputs = [
-                i for i, p in enumerate(func.params) if acts[i] and _can_carry(p.checked_type)
+                i
+                for i, p in enumerate(func.params)
+                if acts[i] and self.values.can_carry(p.checked_type)
             ]
-            split.threaded = [i for i in split.outputs if (gvar, i) in self.threaded]
+            # an ADT's gradient is built from its parts, not summed in place
+            split.threaded = [
+                i
+                for i in split.outputs
+                if (gvar, i) in self.threaded and not _has_adt(func.params[i].checked_type)
+            ]
             types = [func.params[i].checked_type for i in split.outputs]
             split.bwd_ret = types[0] if len(types) == 1 else TupleType(types)
             self.splits[gvar] = split
@@ -736,7 +787,7 @@ class Splitter:
         result = _result(entry.body)
         cotangent = _new_var("cotangent", out_type) if with_cotangent else None
         if result in self.activity.active:
-            seed = cotangent if cotangent is not None else _ones(out_type, result)
+            seed = cotangent if cotangent is not None else self.values.ones(out_type, result)
             sweep.contribute(result, seed, out_type)
         sweep.run(entry.body)
         grads = []
@@ -745,7 +796,7 @@ class Splitter:
             if param in self.activity.active:
                 grads.append(sweep.total_or_zeros(param))
             else:
-                grads.append(_zeros(param.checked_type, lambda p=param: p))
+                grads.append(self.values.zeros(param.checked_type, lambda p=param: p))
         forward, value = self.forward(entry.body, scope)
         self._write_pending()
         body = make_lets(forward + sweep.code, Tuple([value, Tuple(grads)]))
