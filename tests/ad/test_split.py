@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import lambdagrad as lg
+from lambdagrad.ad.specialize import specialize_closures
 from lambdagrad.ir.expr import Function, RefCreate
 from lambdagrad.ir.visitor import pre_order
 from lambdagrad.testing import check_grad
@@ -116,9 +117,33 @@ def @f(%n: int32, %a: float32, %b: float32) -> float32 {
 def @main(%w: float32, %v: float32) -> float32 { @f(3, %w, %v) }
 """
 
+# folds over known closures: specialized (specialize.py), then split
 CLOSURE = """
 def @main(%xs: List[float32], %w: float32) -> float32 {
   @foldl(fn (%acc: float32, %x: float32) { add(multiply(%acc, %w), sin(%x)) }, 1f, %xs)
+}
+"""
+
+RNN = """
+def @main(%xs: List[Tensor[(1, 2), float32]], %h0: Tensor[(1, 3), float32],
+          %wx: Tensor[(3, 2), float32], %wh: Tensor[(3, 3), float32]) -> float32 {
+  let %step = fn (%h: Tensor[(1, 3), float32], %x: Tensor[(1, 2), float32]) {
+    tanh(add(nn.dense(%x, %wx), nn.dense(%h, %wh)))
+  };
+  let %total = @foldr(fn (%x: Tensor[(1, 2), float32], %s: float32) { add(%s, sum(%x)) },
+                      0f, %xs);
+  multiply(sum(@foldl(%step, %h0, %xs)), %total)
+}
+"""
+
+# a closure taken out of a list is not known: the higher-order algorithm takes it
+UNKNOWN_CLOSURE = """
+def @twice(%f: fn (float32) -> float32, %n: int32, %x: float32) -> float32 {
+  if (equal(%n, 0)) { %x } else { @twice(%f, subtract(%n, 1), %f(%x)) }
+}
+def @main(%x: float32, %w: float32) -> float32 {
+  let %fs = Cons(fn (%y: float32) { sin(multiply(%y, %w)) }, Nil);
+  match (%fs) { Cons(%g, _) => @twice(%g, 3, %x), Nil => %x }
 }
 """
 
@@ -132,12 +157,23 @@ SPLIT_PROGRAMS = {
     "if_in_recursion": (IF_IN_RECURSION, None),
     "adt_inside": (ADT_INSIDE, None),
     "same_weight_twice": (SAME_WEIGHT_TWICE, None),
+    "fold_closure": (CLOSURE, None),
+    "rnn": (RNN, None),
+    "rnn_weights": (RNN, (2, 3)),
 }
+SPECIALIZED = {"fold_closure", "rnn", "rnn_weights"}  # specialize_closures first
 
 
-def _gradient(text: str, **kwargs):
+def _program(text: str, specialize: bool = False) -> tuple:
+    """`@main` of `text` and its module; specialized on known closures when `specialize`."""
     mod = lg.parse(text, prelude=True)
-    return lg.transform.gradient(mod.get_global_var("main"), mod=mod, **kwargs), mod
+    main = mod.get_global_var("main")
+    return specialize_closures(main, mod) if specialize else (main, mod)
+
+
+def _gradient(text: str, specialize: bool = False, **kwargs):
+    func, mod = _program(text, specialize)
+    return lg.transform.gradient(func, mod=mod, **kwargs), mod
 
 
 def _has_refs_or_closures(func: Function, mod: lg.IRModule) -> bool:
@@ -145,16 +181,16 @@ def _has_refs_or_closures(func: Function, mod: lg.IRModule) -> bool:
     return any(isinstance(n, RefCreate | Function) for b in bodies for n in pre_order(b))
 
 
-@pytest.mark.parametrize("name", sorted(set(SPLIT_PROGRAMS) - {"tree_weights"}))
+@pytest.mark.parametrize("name", sorted(set(SPLIT_PROGRAMS) - {"tree_weights", "rnn_weights"}))
 def test_split_gradients_match_finite_differences(name, executor_kind):
-    mod = lg.parse(SPLIT_PROGRAMS[name][0], prelude=True)
-    check_grad(mod.get_global_var("main"), mod=mod, order=2, executor=executor_kind)
+    func, mod = _program(SPLIT_PROGRAMS[name][0], name in SPECIALIZED)
+    check_grad(func, mod=mod, order=2, executor=executor_kind)
 
 
 @pytest.mark.parametrize("name", sorted(SPLIT_PROGRAMS))
 def test_split_output_has_no_refs_and_no_closures(name):
     text, wrt = SPLIT_PROGRAMS[name]
-    grad, mod = _gradient(text, wrt=wrt)
+    grad, mod = _gradient(text, name in SPECIALIZED, wrt=wrt)
     split = {g.name_hint for g in mod.functions if g.name_hint.endswith(("_grad_fwd", "_grad_bwd"))}
     assert split and not any(g.name_hint.endswith("_grad") for g in mod.functions)
     assert not _has_refs_or_closures(grad, mod)
@@ -211,16 +247,23 @@ def test_vjp_through_the_split():
         np.testing.assert_allclose(dx[i], numeric, rtol=2e-2, atol=1e-3)
 
 
-def test_closures_fall_back_to_the_higher_order_algorithm(executor_kind):
-    grad, mod = _gradient(CLOSURE)
-    assert any(g.name_hint.startswith("foldl_grad") for g in mod.functions)
-    assert not any(g.name_hint.endswith("_fwd") for g in mod.functions)
-    xs = lg.parse(CLOSURE, prelude=True).get_constructor("Cons")
-    nil = lg.parse(CLOSURE, prelude=True).get_constructor("Nil")
-    values = lg.ConstructorValue(xs, [np.float32(0.5), lg.ConstructorValue(nil, [])])
-    _, (_, dw) = lg.create_executor(executor_kind, mod=mod).evaluate(grad)(values, np.float32(2.0))
-    assert np.isclose(dw, 1.0)  # acc = 1 * w + sin(0.5): d/dw = 1
-    check_grad(lg.parse(CLOSURE, prelude=True)["main"], mod=lg.parse(CLOSURE, prelude=True))
+def test_a_fold_over_a_known_closure_is_specialized(executor_kind):
+    grad, mod = _gradient(RNN, specialize=True, wrt=(2, 3))
+    # the step lambda-lifted: what it captured comes after its own parameters
+    assert [p.name_hint for p in mod["foldl_step_fn"].params] == ["h", "x", "wx", "wh"]
+    assert "foldl_step_grad_bwd" in mod and "foldr_fn_grad_bwd" not in mod  # no weights
+    cons, nil = mod.get_constructor("Cons"), mod.get_constructor("Nil")
+    rng = np.random.default_rng(1)
+    xs = lg.ConstructorValue(nil, [])
+    for _ in range(3):
+        xs = lg.ConstructorValue(cons, [rng.standard_normal((1, 2)).astype("float32"), xs])
+    weights = [rng.standard_normal(s).astype("float32") for s in [(3, 2), (3, 3)]]
+    args = [xs, np.zeros((1, 3), "float32"), *weights]
+    _, grads = lg.create_executor(executor_kind, mod=mod).evaluate(grad)(*args)
+    full, full_mod = _gradient(RNN)  # not specialized: the higher-order algorithm
+    _, full_grads = lg.create_executor(executor_kind, mod=full_mod).evaluate(full)(*args)
+    for a, b in zip(grads, full_grads[2:], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5)
 
 
 def test_the_gradient_of_a_list_is_a_list():
@@ -241,7 +284,8 @@ def test_the_gradient_of_a_list_is_a_list():
 
 
 FALLBACKS = {
-    "closure": CLOSURE,
+    "unknown_closure": UNKNOWN_CLOSURE,
+    "closure_not_specialized": CLOSURE,
     "polymorphic": """
         def @count[A](%xs: List[A], %w: float32) -> float32 {
           match (%xs) { Cons(_, %rest) => add(%w, @count(%rest, %w)), Nil => 0f }
@@ -272,3 +316,13 @@ def test_other_programs_fall_back_to_the_higher_order_algorithm(name):
     names = {g.name_hint for g in mod.functions}
     assert not any(n.endswith("_grad_fwd") for n in names)
     assert any(n.endswith("_grad") or "_grad_" in n for n in names)
+
+
+def test_forward_over_reverse_twice_on_one_module():
+    """Hessian-vector products of the split, asked for twice: forward mode's second run keeps
+    the dual versions of the residual ADTs the first one's derived globals use."""
+    mod = lg.parse(IF_IN_RECURSION, prelude=True)
+    main = mod.get_global_var("main")
+    for _ in range(2):
+        lg.transform.jvp(lg.transform.gradient(main, mod=mod, wrt=(1,)), mod=mod, wrt=(1,))
+    lg.testing.check_jvp(main, mod=mod, order=2)

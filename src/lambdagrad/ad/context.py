@@ -85,9 +85,16 @@ class ADContext:
         for ctor in data.constructors:
             inputs = [self.ad_type(t) for t in ctor.inputs]
             new = Constructor(f"{ctor.name_hint}{self.adt_suffix}", inputs, header, ctor.tag)
-            self.constructors[(data.header, ctor.name_hint)] = new
             ctors.append(new)
-        self.mod.add_type(TypeData(header, data.type_vars, ctors))
+        # an earlier run's version stays: the derived globals it left in the module use its
+        # constructors (replaced, they would match on constructors no type defines)
+        earlier = self.mod.type_definitions.get(header)
+        if earlier is not None and _same_constructors(earlier.constructors, ctors):
+            ctors = list(earlier.constructors)
+        else:
+            self.mod.add_type(TypeData(header, data.type_vars, ctors))
+        for ctor, new in zip(data.constructors, ctors, strict=True):
+            self.constructors[(data.header, ctor.name_hint)] = new
 
 
 def _changes(ty: Type, needing: set) -> bool:
@@ -99,3 +106,10 @@ def _changes(ty: Type, needing: set) -> bool:
     if isinstance(ty, TypeVar):
         return False
     return any(_changes(t, needing) for t in type_children(ty))
+
+
+def _same_constructors(old, new) -> bool:
+    """Whether two constructor lists have the same names and field types, in order."""
+    return len(old) == len(new) and all(
+        a.name_hint == b.name_hint and a.inputs == b.inputs for a, b in zip(old, new, strict=True)
+    )

@@ -17,10 +17,11 @@ The differentiated function itself runs its forward code, then its backward code
 body. Adjoints are summed per variable before a gradient rule is applied (as first-order AD
 does), zero adjoints stay symbolic, and the gradient rules are the ops' own.
 
-Programs with closures, refs, polymorphic globals, checkpoints or gradients through ADT
-values are left to the higher-order algorithm (``split_gradient`` returns None), and so are
-programs without recursion: partial evaluation removes every ref and closure of their
-higher-order gradients already.
+Programs with closures, refs, polymorphic globals or checkpoints are left to the
+higher-order algorithm (``split_gradient`` returns None), and so are programs without
+recursion: partial evaluation removes every ref and closure of their higher-order gradients
+already. A fold over a known closure becomes first-order by ``specialize_closures``
+(specialize.py), a step to run before ``gradient``.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ def split_gradient(
     The result has the type ``gradient`` documents: ``fn(params) -> (result, (grads...))``,
     the gradients of the parameters at `wrt` (all of them when None).
     """
+    names = _FreshNames(mod)
     try:
         reached = _reached_globals(func, typed_mod)
         if not recursive_globals(IRModule(reached)):
@@ -101,12 +103,11 @@ def split_gradient(
             return None
         anf = _anf_program(func, reached, typed_mod)
         chosen = list(range(len(func.params))) if wrt is None else list(wrt)
-        names = _FreshNames(mod)
         values = GradientValues(mod, anf.mod.type_definitions, names.fresh)
         activity = Activity(anf.entry, anf.mod, chosen, values)
-        return Splitter(mod, anf, activity, values, names).gradient(with_cotangent, chosen)
     except NotQualified:
         return None
+    return Splitter(mod, anf, activity, values, names).gradient(with_cotangent, chosen)
 
 
 # -- which programs qualify ----------------------------------------------------------------
@@ -720,7 +721,7 @@ class Splitter:
         self.pending: list[GlobalVar] = []
         self.residuals: dict[Var, Var] = {}
         self.branches: dict[Var, Branches] = {}
-        self.threaded = _threaded_params(program, activity)
+        self.threaded = _threaded_params(program)
         self.values = values
         self.fresh = names.fresh
 
@@ -881,14 +882,27 @@ class Splitter:
         return Match(value.data, clauses, value.complete)
 
 
-def _threaded_params(program: _AnfProgram, activity: Activity) -> set[tuple[GlobalVar, int]]:
-    """(global, index) of the parameters every call passes one of the caller's parameters."""
-    ok: dict[tuple[GlobalVar, int], bool] = {}
-    for func in [program.entry, *program.mod.functions.values()]:
-        params = set(func.params)
+def _threaded_params(program: _AnfProgram) -> set[tuple[GlobalVar, int]]:
+    """(global, index) of the parameters to thread: every call passes one of the caller's
+    own parameters, itself threaded (or of the differentiated function). A step function's
+    hidden state, a new value at each step, is not threaded: its adjoint would start from
+    zeros at each call; the weights passed down unchanged are."""
+    sources: dict[tuple[GlobalVar, int], list] = {}  # the caller's (global, index) per call
+    callers = [(None, program.entry), *program.mod.functions.items()]
+    for caller, func in callers:
+        index = {p: i for i, p in enumerate(func.params)}
         for node in pre_order(func.body):
             if isinstance(node, Call) and isinstance(node.op, GlobalVar):
                 for i, arg in enumerate(node.args):
-                    key = (node.op, i)
-                    ok[key] = ok.get(key, True) and isinstance(arg, Var) and arg in params
-    return {key for key, good in ok.items() if good}
+                    source = (caller, index[arg]) if arg in index else False
+                    sources.setdefault((node.op, i), []).append(source)
+    threaded = {key for key, found in sources.items() if all(found)}
+    changed = True
+    while changed:
+        kept = {
+            key
+            for key in threaded
+            if all(caller is None or (caller, i) in threaded for caller, i in sources[key])
+        }
+        changed, threaded = kept != threaded, kept
+    return threaded
