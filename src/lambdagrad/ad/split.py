@@ -70,8 +70,7 @@ from ..typing import infer_type
 from ..typing.unify import type_children
 from .split_values import GradientValues
 from .structure import has_float_leaf
-
-CHECKPOINT = "annotation.checkpoint"
+from .transformer import CHECKPOINT
 
 
 class NotQualified(Exception):
@@ -190,6 +189,8 @@ def _check_values(node: Expr) -> None:
 
 
 class _AnfProgram:
+    """The differentiated function and the globals it reaches, typed, in A-normal form."""
+
     def __init__(self, entry: Function, mod: IRModule):
         self.entry = entry
         self.mod = mod
@@ -241,7 +242,6 @@ class Activity:
     """
 
     def __init__(self, entry: Function, mod: IRModule, chosen: list[int], values):
-        self.mod = mod
         self.can_carry = values.can_carry
         self.params: dict[GlobalVar, list[bool]] = {
             g: [False] * len(f.params) for g, f in mod.functions.items()
@@ -255,7 +255,7 @@ class Activity:
         while self.changed:
             self.changed = False
             self.active = set()
-            self.entry_result = self._function(entry, entry_acts)
+            self._function(entry, entry_acts)
             for gvar, func in mod.functions.items():
                 result = self._function(func, self.params[gvar])
                 if result and not self.results[gvar]:
@@ -367,10 +367,9 @@ class Branches:
     """What the backward pass decided for one active ``if`` or ``match``: the scope of each
     branch and the constructors of its residual ADT."""
 
-    def __init__(self, scopes: list[Scope], ctors: list[Constructor], residual: Var):
+    def __init__(self, scopes: list[Scope], ctors: list[Constructor]):
         self.scopes = scopes
         self.ctors = ctors
-        self.residual = residual
 
 
 class Sweep:
@@ -603,7 +602,7 @@ class Sweep:
         types = [v.checked_type for v in outers]
         ty = types[0] if len(types) == 1 else TupleType(types)
         out = self.emit(f"grads_{var.name_hint}", Match(self.scope.lookup(residual), clauses), ty)
-        self.splitter.branches[var] = Branches([s.scope for s in sweeps], ctors, residual)
+        self.splitter.branches[var] = Branches([s.scope for s in sweeps], ctors)
         values = [out] if len(outers) == 1 else [TupleGetItem(out, k) for k in range(len(outers))]
         for outer, new in zip(outers, values, strict=True):
             self.adjoints[outer] = _as_adjoint(new, outer.checked_type)
