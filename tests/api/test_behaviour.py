@@ -376,3 +376,19 @@ def test_vmap_in_axes_pytree_prefixes():
 def test_numpys_linalg_functions_on_followed_values_run_lnp_linalg():
     x = np.array([3.0, 4.0])
     np.testing.assert_allclose(lg.grad(lambda v: np.linalg.norm(v))(x), x / 5.0)
+
+
+def test_an_output_returned_twice_gets_both_cotangents():
+    """The backward sweep counted a repeated output's uses twice and never reached its
+    inputs: vjp and jacrev of ``(h, h)`` returned zeros."""
+    x = np.array([0.1, 0.2, 0.3])
+
+    def twice(v):
+        h = lnp.tanh(v)[:2]
+        return h, np.ones(2) + 1.0, h
+
+    _, pull = lg.vjp(twice, x)
+    (grad,) = pull((np.array([1.0, 0.0]), np.zeros(2), np.array([0.0, 2.0])))
+    np.testing.assert_allclose(grad, [1 - np.tanh(0.1) ** 2, 2 * (1 - np.tanh(0.2) ** 2), 0.0])
+    for by_rows, by_columns in zip(lg.jacrev(twice)(x), lg.jacfwd(twice)(x), strict=True):
+        np.testing.assert_allclose(by_rows, by_columns)

@@ -154,6 +154,7 @@ def _accumulate(grads: dict, key, grad) -> None:
 def reverse_topological(roots: list[Node]) -> list[Node]:
     """Nodes reachable from `roots`, each after every node that uses it (Kahn's algorithm)."""
     users: dict[Node, int] = {}
+    roots = list(dict.fromkeys(roots))  # an output given twice counts its uses once
     stack, seen = list(roots), set(roots)
     while stack:
         for _, _, parent, _ in stack.pop().parents:
@@ -161,7 +162,7 @@ def reverse_topological(roots: list[Node]) -> list[Node]:
             if parent not in seen:
                 seen.add(parent)
                 stack.append(parent)
-    ready = [node for node in dict.fromkeys(roots) if node not in users]
+    ready = [node for node in roots if node not in users]
     order = []
     while ready:
         node = ready.pop()
