@@ -162,3 +162,16 @@ def test_grad_python_prints_the_compiled_gradient(capsys):
         "# gradient check passed (finite differences on seeded random inputs)"
     )
     compile(out, "main_gradient.py", "exec")
+
+
+@pytest.mark.parametrize("command", ["grad", "jvp"])
+@pytest.mark.parametrize("program", ["docs/programs/count_down.rly", "examples/tree_sum.rly"])
+def test_printed_derivatives_parse_back_with_the_adts_they_derive(
+    command, program, tmp_path, capsys
+):
+    """The split's residual ADTs (count_down) and forward mode's dual ADTs are printed with
+    the derived globals, so the text type-checks on its own (it named unknown types)."""
+    assert main([command, str(EXAMPLES.parent / program)]) == 0
+    printed = tmp_path / "derived.rly"
+    printed.write_text(capsys.readouterr().out)
+    assert main(["check", str(printed)]) == 0, capsys.readouterr().err

@@ -259,9 +259,12 @@ def _derivative(mod: IRModule, args, kind: str, build, check) -> str:
 
 def _derived(mod: IRModule, name: GlobalVar, build, optimized: bool) -> IRModule:
     """`build()` as global `name` with the derived globals it adds to `mod`, `optimized`."""
-    before = set(mod.functions)
+    before, types_before = set(mod.functions), set(mod.type_definitions)
     program = build()
-    derived = IRModule({g: f for g, f in mod.functions.items() if g not in before})
+    # the ADTs AD derives too (the split's residuals, forward mode's duals): the text is a
+    # module that parses back on its own, with the prelude
+    types = {h: d for h, d in mod.type_definitions.items() if h not in types_before}
+    derived = IRModule({g: f for g, f in mod.functions.items() if g not in before}, types)
     derived[name] = program
     return _optimized(derived, mod) if optimized else derived
 
@@ -298,7 +301,7 @@ def _optimized(derived: IRModule, mod: IRModule) -> IRModule:
     whole = mod.copy()
     whole.update(derived)
     optimized = optimize(whole)
-    return IRModule({g: optimized[g] for g in derived.functions})
+    return IRModule({g: optimized[g] for g in derived.functions}, derived.type_definitions)
 
 
 def _given_args(pairs: list[str], names: list[str], text: str, prelude: bool) -> dict:
