@@ -27,6 +27,7 @@ from ..ir.types import TensorType, TupleType, Type
 from ..ir.visitor import children, make_lets, replace_node
 from ..ops.gradients import call, gradient_of, is_non_differentiable
 from ..transform.anf import is_checkpoint
+from .adjoints import Adjoints
 from .adtypes import is_float_tensor
 from .structure import has_float_leaf
 
@@ -180,48 +181,17 @@ def _describe(value: Expr) -> str:
     return names.get(type(value).__name__, type(value).__name__)
 
 
-class _ReverseSweep:
-    """Accumulates adjoints backwards over the flat bindings.
-
-    A tensor variable's adjoint is a list of contributions; a tuple variable's is a list of
-    such lists, one per field, so projections contribute to one field only. When `active` is
-    given, adjoints flow only into its variables: the others lead to no chosen parameter.
-    """
+class _ReverseSweep(Adjoints):
+    """Accumulates adjoints backwards over the flat bindings `forward` (see adjoints.py).
+    When `active` is given, adjoints flow only into its variables: the others lead to no
+    chosen parameter."""
 
     def __init__(self, forward: list[tuple[Var, Expr]], active: set[Var] | None = None):
+        super().__init__(active)
         self.forward = forward
-        self.active = active
-        self.bindings: list[tuple[Var, Expr]] = []
-        self.adjoints: dict[Var, list] = {}
 
-    def emit(self, name: str, value: Expr, ty: Type) -> Expr:
-        if isinstance(value, Var):
-            return value
-        var = Var(name, checked_type=ty)
-        self.bindings.append((var, value))
-        return var
-
-    def contribute(self, target: Expr, grad: Expr, ty: Type) -> None:
-        """Add `grad` to the adjoint of `target` (constants take no gradient)."""
-        if not (self.wanted(target) and has_float_leaf(ty)):
-            return
-        if isinstance(ty, TupleType):
-            grad = self.emit("grad", grad, ty)
-            for i in range(len(ty.fields)):
-                self.contribute_field(target, i, TupleGetItem(grad, i))
-            return
-        self.adjoints.setdefault(target, []).append(grad)
-
-    def wanted(self, target: Expr) -> bool:
-        """Whether `target` is a variable whose adjoint leads to a chosen parameter."""
-        return isinstance(target, Var) and (self.active is None or target in self.active)
-
-    def contribute_field(self, target: Var, index: int, grad: Expr) -> None:
-        if not self.wanted(target):
-            return
-        fields = self.adjoints.setdefault(target, [])
-        fields.extend([] for _ in range(index + 1 - len(fields)))
-        fields[index].append(grad)
+    def carries(self, ty: Type) -> bool:
+        return has_float_leaf(ty)
 
     def adjoint(self, var: Var, ty: Type) -> Expr | None:
         """The summed adjoint of `var`, bound to a variable; None when nothing reached it."""

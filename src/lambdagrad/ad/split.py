@@ -68,6 +68,7 @@ from ..transform.anf import to_anf
 from ..transform.effects import recursive_globals
 from ..typing import infer_type
 from ..typing.unify import type_children
+from .adjoints import Adjoints
 from .split_values import GradientValues
 from .structure import has_float_leaf
 from .transformer import CHECKPOINT
@@ -372,43 +373,20 @@ class Branches:
         self.ctors = ctors
 
 
-class Sweep:
-    """The backward code of one scope: adjoints summed per variable, then each binding's
-    gradient rule, in reverse. A tensor's adjoint is a list of contributions; a tuple's a list
-    per field."""
+class Sweep(Adjoints):
+    """The backward code of one scope: adjoints summed per variable (see adjoints.py), then
+    each binding's gradient rule, in reverse; its bindings are the backward code."""
 
     def __init__(self, splitter: Splitter, scope: Scope):
+        super().__init__(splitter.activity.active)
         self.splitter = splitter
         self.scope = scope
-        self.code: list[tuple[Var, Expr]] = []
-        self.adjoints: dict[Var, list] = {}
 
-    def emit(self, name: str, value: Expr, ty: Type) -> Expr:
-        if isinstance(value, Var):
-            return value
-        var = _new_var(name, ty)
-        self.code.append((var, value))
-        return var
+    def carries(self, ty: Type) -> bool:
+        return self.splitter.values.can_carry(ty)
 
-    def wanted(self, target: Expr) -> bool:
-        return isinstance(target, Var) and target in self.splitter.activity.active
-
-    def contribute(self, target: Expr, grad: Expr, ty: Type) -> None:
-        if not (self.wanted(target) and self.splitter.values.can_carry(ty)):
-            return
-        if isinstance(ty, TupleType):
-            grad = self.emit("grad", grad, ty)
-            for i in range(len(ty.fields)):
-                self.contribute_field(target, i, TupleGetItem(grad, i))
-            return
-        self.adjoints.setdefault(target, []).append(grad)
-
-    def contribute_field(self, target: Var, index: int, grad: Expr) -> None:
-        if not self.wanted(target):
-            return
-        fields = self.adjoints.setdefault(target, [])
-        fields.extend([] for _ in range(index + 1 - len(fields)))
-        fields[index].append(grad)
+    def new_var(self, name: str, ty: Type) -> Var:
+        return _new_var(name, ty)  # annotated: the split's globals print with their types
 
     def total(self, var: Var) -> Expr | None:
         """The summed adjoint of `var` bound to one variable (which then stands for all of
@@ -590,7 +568,8 @@ class Sweep:
         if not outers:
             return
         codes = [
-            make_lets(s.code, _tuple_or_one([s.total_or_zeros(v) for v in outers])) for s in sweeps
+            make_lets(s.bindings, _tuple_or_one([s.total_or_zeros(v) for v in outers]))
+            for s in sweeps
         ]
         arm_scopes = [(s.scope, name) for s, (_, _, name) in zip(sweeps, arms, strict=True)]
         header, ctors = self.splitter.branch_type(var, arm_scopes)
@@ -799,7 +778,7 @@ class Splitter:
                 grads.append(self.values.zeros(param.checked_type, lambda p=param: p))
         forward, value = self.forward(entry.body, scope)
         self._write_pending()
-        body = make_lets(forward + sweep.code, Tuple([value, Tuple(grads)]))
+        body = make_lets(forward + sweep.bindings, Tuple([value, Tuple(grads)]))
         params = [*entry.params, cotangent] if cotangent is not None else list(entry.params)
         ret = TupleType([out_type, TupleType([entry.params[i].checked_type for i in chosen])])
         return Function(params, body, ret)
@@ -823,7 +802,7 @@ class Splitter:
         sweep.contribute(_result(func.body), out_grad, ret)
         sweep.run(func.body)
         grads = [sweep.total_or_zeros(func.params[i]) for i in split.outputs]
-        backward = make_lets(sweep.code, _tuple_or_one(grads))
+        backward = make_lets(sweep.bindings, _tuple_or_one(grads))
         fields = list(scope.fields.items())
         ctor = Constructor(
             split.res_header.name_hint, [v.checked_type for v, _ in fields], split.res_header, 0
