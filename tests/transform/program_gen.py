@@ -589,3 +589,22 @@ def first_order_programs(with_if: bool = False):
     if with_if:
         config = Config(**{**config.__dict__, "kinds": (*config.kinds, "if")})
     return _programs(config, lg.IRModule(), ("tensor", "tuple"))
+
+
+def assert_same(before, after, path="result"):
+    """Equal values, leaf by leaf: tensors within rtol 1e-5; tuples, ADT values and refs."""
+    if isinstance(before, tuple):
+        assert isinstance(after, tuple) and len(after) == len(before), path
+        for i, (b, a) in enumerate(zip(before, after, strict=True)):
+            assert_same(b, a, f"{path}.{i}")
+    elif isinstance(before, lg.ConstructorValue):
+        assert isinstance(after, lg.ConstructorValue), path
+        assert after.constructor.name == before.constructor.name, path
+        assert_same(before.fields, after.fields, f"{path}:{before.constructor.name}")
+    elif isinstance(before, lg.RefValue):
+        assert isinstance(after, lg.RefValue), path
+        assert_same(before.value, after.value, f"{path}.value")
+    else:
+        # atol absorbs float32 reassociation noise around zero (gradient sums reordered)
+        np.testing.assert_allclose(after, before, rtol=1e-5, atol=1e-6, err_msg=path)
+        assert np.asarray(after).dtype == np.asarray(before).dtype, path

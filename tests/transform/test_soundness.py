@@ -8,7 +8,7 @@ after each pass of ``lg.transform`` and after the whole ``optimize`` pipeline.
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from program_gen import Program, inputs_for, programs
+from program_gen import Program, assert_same, inputs_for, programs
 
 import lambdagrad as lg
 from lambdagrad.ir.visitor import children
@@ -48,25 +48,6 @@ def run(mod: lg.IRModule, args, expr=None):
     """The value of ``@main`` of `mod` (or of `expr` in `mod`) on `args`."""
     executor = lg.create_executor(mod=mod)
     return executor.evaluate(expr)(*args)
-
-
-def assert_same(before, after, path="result"):
-    """Equal values, leaf by leaf: tensors within rtol 1e-5; tuples, ADT values and refs."""
-    if isinstance(before, tuple):
-        assert isinstance(after, tuple) and len(after) == len(before), path
-        for i, (b, a) in enumerate(zip(before, after, strict=True)):
-            assert_same(b, a, f"{path}.{i}")
-    elif isinstance(before, lg.ConstructorValue):
-        assert isinstance(after, lg.ConstructorValue), path
-        assert after.constructor.name == before.constructor.name, path
-        assert_same(before.fields, after.fields, f"{path}:{before.constructor.name}")
-    elif isinstance(before, lg.RefValue):
-        assert isinstance(after, lg.RefValue), path
-        assert_same(before.value, after.value, f"{path}.value")
-    else:
-        # atol absorbs float32 reassociation noise around zero (gradient sums reordered)
-        np.testing.assert_allclose(after, before, rtol=1e-5, atol=1e-6, err_msg=path)
-        assert np.asarray(after).dtype == np.asarray(before).dtype, path
 
 
 def transformed(pass_fn, mod: lg.IRModule) -> lg.IRModule:

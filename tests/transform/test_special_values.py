@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from program_gen import Program, special_value_programs
+from program_gen import Program, assert_same, special_value_programs
 
 import lambdagrad as lg
 
@@ -36,21 +36,6 @@ def programs_on_special_values(draw, differentiable: bool = False) -> Program:
 def run(mod: lg.IRModule, args, expr=None):
     with np.errstate(all="ignore"):  # inf - inf and log(-1) are the point here
         return lg.create_executor(mod=mod).evaluate(expr)(*args)
-
-
-def assert_same(before, after, path="result"):
-    """Equal values leaf by leaf: NaN equals NaN, -0 equals 0, infinities match exactly."""
-    if isinstance(before, tuple):
-        assert isinstance(after, tuple) and len(after) == len(before), path
-        for i, (b, a) in enumerate(zip(before, after, strict=True)):
-            assert_same(b, a, f"{path}.{i}")
-    elif isinstance(before, lg.ConstructorValue):
-        assert after.constructor.name == before.constructor.name, path
-        assert_same(before.fields, after.fields, f"{path}:{before.constructor.name}")
-    elif isinstance(before, lg.RefValue):
-        assert_same(before.value, after.value, f"{path}.value")
-    else:
-        np.testing.assert_allclose(after, before, rtol=1e-5, atol=1e-6, err_msg=path)
 
 
 @pytest.mark.slow
